@@ -1,0 +1,1 @@
+"""Typed configuration models: bounds and descriptions live next to each key."""

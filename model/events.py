@@ -1,0 +1,78 @@
+"""Events that tracking and video emit and /ws/live pushes (CONTRACT section 4, /ws/live)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from model.alert import Alert
+from model.position import Position
+
+
+@dataclass(frozen=True, slots=True)
+class PositionEvent:
+    position: Position
+    grid: str | None = None
+    road: str | None = None
+    state: str = "active"  # device state shown on the map
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"type": "position", **self.position.to_json(), "state": self.state}
+        if self.grid is not None:
+            out["grid"] = self.grid
+        if self.road is not None:
+            out["road"] = self.road
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class RoadEvent:
+    """A road's progress changed (a pass completed, or its status moved)."""
+
+    road: str
+    date: str  # YYYY-MM-DD in the city's zone
+    passes: int
+    required: int
+    status: str  # ok | behind | missed | pending
+    last_pass_ts: float | None
+    grid: str | None = None
+    device: str | None = None  # who completed the pass, when a pass caused this event
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "road", "road": self.road, "date": self.date, "passes": self.passes,
+                "required": self.required, "status": self.status,
+                "last_pass_ts": self.last_pass_ts, "grid": self.grid, "device": self.device}
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEvent:
+    alert: Alert
+    grid: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "alert", **self.alert.to_json(), "grid": self.grid}
+
+
+@dataclass(frozen=True, slots=True)
+class ClearedEvent:
+    alert: Alert
+    grid: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "cleared", "id": self.alert.id, "alert_type": self.alert.type,
+                "ts": self.alert.cleared_ts, "subject": self.alert.subject, "grid": self.grid}
+
+
+@dataclass(frozen=True, slots=True)
+class CameraEvent:
+    camera: str
+    kind: str  # motion | vehicle | spill
+    ts: float
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "camera_event", "camera": self.camera, "kind": self.kind, "ts": self.ts,
+                **self.details}
+
+
+Event = PositionEvent | RoadEvent | AlertEvent | ClearedEvent | CameraEvent

@@ -1,0 +1,1 @@
+"""Alert rules, one module each. The engine runs the lists in tracking/rules/registry.py."""
