@@ -49,6 +49,7 @@ class Camera:
     source: str  # URL, file path or "push"
     road: str | None
     roi: tuple[tuple[float, float], ...] | None  # image pixels
+    location: tuple[float, float] | None = None  # WGS-84 (lon, lat) where the camera stands
 
 
 @dataclass(frozen=True, slots=True)

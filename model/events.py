@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from model.alert import Alert
 from model.position import Position
@@ -11,6 +11,8 @@ from model.position import Position
 
 @dataclass(frozen=True, slots=True)
 class PositionEvent:
+    TYPE: ClassVar[str] = "position"
+
     position: Position
     grid: str | None = None
     road: str | None = None
@@ -29,6 +31,8 @@ class PositionEvent:
 class RoadEvent:
     """A road's progress changed (a pass completed, or its status moved)."""
 
+    TYPE: ClassVar[str] = "road"
+
     road: str
     date: str  # YYYY-MM-DD in the city's zone
     passes: int
@@ -46,6 +50,8 @@ class RoadEvent:
 
 @dataclass(frozen=True, slots=True)
 class AlertEvent:
+    TYPE: ClassVar[str] = "alert"
+
     alert: Alert
     grid: str | None = None
 
@@ -55,6 +61,8 @@ class AlertEvent:
 
 @dataclass(frozen=True, slots=True)
 class ClearedEvent:
+    TYPE: ClassVar[str] = "cleared"
+
     alert: Alert
     grid: str | None = None
 
@@ -65,10 +73,13 @@ class ClearedEvent:
 
 @dataclass(frozen=True, slots=True)
 class CameraEvent:
+    TYPE: ClassVar[str] = "camera_event"
+
     camera: str
     kind: str  # motion | vehicle | spill
     ts: float
     details: dict[str, Any] = field(default_factory=dict)
+    grid: str | None = None  # the grid of the camera's road, for subscriptions by grid
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "camera_event", "camera": self.camera, "kind": self.kind, "ts": self.ts,

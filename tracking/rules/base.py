@@ -3,6 +3,20 @@
 A rule is a small object with no state of its own: the per-device state lives in a slot the
 engine keeps for it (new_state), so 100,000 devices cost 100,000 small slots, nothing more.
 Time comes in as data (fix.ts, or `now` from the injected clock on a tick), never from the wall.
+
+How the engine drives a rule (and what a rule may rely on):
+
+- on_fix gets each device's fixes in time order (after the reorder window); a rule still
+  tolerates a stray older fix without raising an exception.
+- on_tick is called periodically for every known device, including assigned inspectors never
+  seen today, with `now` from the clock and whether `now` is inside the patrol window. Ticks
+  should come every few seconds of clock time; a rule stamps its alerts with data time, so the
+  tick cadence does not change what is raised.
+- A state slot may be None: rules allocate lazily and hand back None when there is nothing to
+  remember (off duty, not concerned), which keeps idle and off-duty devices nearly free. The
+  engine stores whatever on_fix / on_tick return, and new_state() is the slot of a new device.
+- Alerts go through the AlertBook with subject {"device": id} and grid=device.grid_id; `ts` is
+  the data time at which the condition was met, so a replayed day raises identical alerts.
 """
 
 from __future__ import annotations
@@ -40,7 +54,7 @@ class DeviceRule(Protocol):
     type: str  # the alert type it raises
 
     def new_state(self) -> Any:
-        """A fresh per-device slot (keep it small: __slots__ or a tuple)."""
+        """A fresh per-device slot (keep it small: __slots__ or a tuple; None is fine)."""
 
     def on_fix(self, state: Any, device: DeviceInfo, fix: Fix, book: AlertBook) -> Any:
         """Advance with one fix; return the (possibly new) state slot."""

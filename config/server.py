@@ -1,0 +1,86 @@
+"""The server's configuration file (CONTRACT section 6): typed, bounded, unknown keys refused."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from config.patrol import AlertConfig, PatrolConfig, Strict
+from config.protocols import Jt808Config, OsmandConfig
+from video.config import VideoConfig
+
+Role = Literal["device", "supervisor", "admin"]
+
+
+class ServerSection(Strict):
+    host: str = Field("127.0.0.1", description="Address the HTTP/WebSocket server binds.")
+    port: int = Field(8080, ge=0, le=65535, description="HTTP + WebSocket port (0: any free).")
+    clock: Literal["wall", "data"] = Field(
+        "wall", description="wall: real time; data: the newest position time seen (replays).")
+    data_dir: str = Field("var", description="Where the position journal and evidence live.")
+    journal: bool = Field(True, description="Journal accepted positions so a restart resumes "
+                          "the day's figures (memory backend).")
+
+
+class AuthSection(Strict):
+    tokens: dict[str, Role] = Field(default_factory=dict,
+                                    description="token -> role; merged with GRIDWATCH_TOKENS.")
+
+    @field_validator("tokens")
+    @classmethod
+    def _long_enough(cls, tokens: dict[str, Role]) -> dict[str, Role]:
+        for token in tokens:
+            if len(token) < 12:
+                raise ValueError("every token needs at least 12 characters")
+        return tokens
+
+
+class DevicesSection(Strict):
+    inspectors: list[str] = Field(default_factory=list,
+                                  description="Inspector ids besides those listed in grids.")
+    vehicles: list[str] = Field(default_factory=list, description="Vehicle ids (never count).")
+    auto_register: bool = Field(False, description="Accept positions of unknown devices.")
+    auto_kind: Literal["inspector", "vehicle"] = Field(
+        "inspector", description="Kind given to auto-registered devices.")
+
+
+class GatewaySection(Strict):
+    max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024,
+                                description="Largest HTTP body or WebSocket message (413/1009).")
+    max_positions_per_message: int = Field(10_000, ge=1, le=1_000_000)
+    rate_messages_per_s: float = Field(2_000.0, gt=0, le=1e7,
+                                       description="Per client (token or WebSocket) message rate.")
+    rate_burst: float = Field(4_000.0, gt=0, le=1e7)
+    flood_close_after: int = Field(200, ge=1, le=1_000_000,
+                                   description="Consecutive rate-limited WebSocket messages after "
+                                   "which the connection is closed (1008).")
+    queue_max_positions: int = Field(200_000, ge=1_000, le=100_000_000,
+                                     description="Positions waiting for tracking before ingest "
+                                     "waits (back-pressure, never a drop).")
+
+
+class LiveSection(Strict):
+    client_queue: int = Field(20_000, ge=10, le=10_000_000,
+                              description="Messages a live client may fall behind before it is "
+                              "told and dropped.")
+    tick_s: float = Field(1.0, gt=0, le=60, description="Period of the time-based rules.")
+
+
+class WebSection(Strict):
+    tile_url: str | None = Field(None, description="Optional base-map tile URL template "
+                                 "({z}/{x}/{y}); the page works without one.")
+
+
+class Config(Strict):
+    server: ServerSection = ServerSection()
+    auth: AuthSection = AuthSection()
+    patrol: PatrolConfig = PatrolConfig()
+    alerts: AlertConfig = AlertConfig()
+    devices: DevicesSection = DevicesSection()
+    gateway: GatewaySection = GatewaySection()
+    live: LiveSection = LiveSection()
+    web: WebSection = WebSection()
+    osmand: OsmandConfig = OsmandConfig()
+    jt808: Jt808Config = Jt808Config()
+    video: VideoConfig = VideoConfig()

@@ -1,0 +1,124 @@
+"""JSON ingest: POST /api/v1/positions and the /ws/device WebSocket (CONTRACT section 4)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from aiohttp import WSCloseCode, web
+
+from config.server import GatewaySection
+from gateway.positions import Rejected, parse_batch, unpack_body
+from gateway.ratelimit import BucketTable, TokenBucket
+from gateway.sink import PositionSink
+from metrics.registry import Metrics
+from model.position import Position
+from web.auth import DEVICE, TokenAuth
+
+log = logging.getLogger(__name__)
+
+Convert = Callable[[list[Position]], list[Position]]
+
+
+def _json_error(status: type[web.HTTPException], message: str, **headers: str) -> web.HTTPException:
+    return status(text=orjson.dumps({"error": message}).decode(),
+                  content_type="application/json", headers=headers or None)
+
+
+class JsonIngest:
+    def __init__(self, cfg: GatewaySection, auth: TokenAuth, sink: PositionSink,
+                 metrics: Metrics, convert: Convert, max_future_s: float,
+                 wall: Callable[[], float] = time.time) -> None:
+        self.cfg, self.auth, self.sink, self.metrics = cfg, auth, sink, metrics
+        self.convert, self.max_future_s, self.wall = convert, max_future_s, wall
+        self.http_buckets = BucketTable(cfg.rate_messages_per_s, cfg.rate_burst)
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post("/api/v1/positions", self.post_positions),
+                web.get("/ws/device", self.ws_device)]
+
+    def _process(self, data: str | bytes, transport: str) -> tuple[list[Position], dict[str, Any]]:
+        try:
+            body = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise Rejected(f"malformed JSON: {exc}") from None
+        items = unpack_body(body)
+        if len(items) > self.cfg.max_positions_per_message:
+            raise Rejected(f"more than {self.cfg.max_positions_per_message} positions in one "
+                           "message")
+        good, rejected = parse_batch(items, self.wall(), self.max_future_s, self.sink.known)
+        if good:
+            good = self.convert(good)
+            self.metrics.positions_received.labels(transport).inc(len(good))
+        if rejected:
+            self.metrics.positions_rejected.labels(transport).inc(len(rejected))
+        return good, {"accepted": len(good), "rejected": rejected}
+
+    async def post_positions(self, request: web.Request) -> web.Response:
+        self.auth.check(request, DEVICE)
+        token = self.auth.token_of(request) or ""
+        wait = self.http_buckets.take(token)
+        if wait > 0:
+            self.metrics.requests_refused.labels("rate").inc()
+            raise _json_error(web.HTTPTooManyRequests, "rate limit exceeded, slow down",
+                              **{"Retry-After": str(max(1, round(wait)))})
+        if request.content_length is not None and request.content_length > self.cfg.max_body_bytes:
+            self.metrics.requests_refused.labels("size").inc()
+            raise _json_error(web.HTTPRequestEntityTooLarge,
+                              f"body larger than {self.cfg.max_body_bytes} bytes")
+        try:
+            data = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            self.metrics.requests_refused.labels("size").inc()
+            raise _json_error(web.HTTPRequestEntityTooLarge,
+                              f"body larger than {self.cfg.max_body_bytes} bytes") from None
+        try:
+            good, answer = self._process(data, "http")
+        except Rejected as exc:
+            raise _json_error(web.HTTPBadRequest, str(exc)) from None
+        if good:
+            await self.sink.submit(good)
+        return web.json_response(answer, dumps=lambda o: orjson.dumps(o).decode())
+
+    async def ws_device(self, request: web.Request) -> web.WebSocketResponse:
+        self.auth.check(request, DEVICE, allow_query=True)
+        ws = web.WebSocketResponse(heartbeat=60.0, max_msg_size=self.cfg.max_body_bytes)
+        await ws.prepare(request)
+        bucket = TokenBucket(self.cfg.rate_messages_per_s, self.cfg.rate_burst)
+        flooded = 0
+        self.metrics.device_sockets.inc()
+        try:
+            async for msg in ws:
+                if msg.type == web.WSMsgType.ERROR:
+                    break
+                if msg.type not in (web.WSMsgType.TEXT, web.WSMsgType.BINARY):
+                    continue
+                wait = bucket.take()
+                if wait > 0:
+                    flooded += 1
+                    self.metrics.requests_refused.labels("rate").inc()
+                    if flooded >= self.cfg.flood_close_after:
+                        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"flooding")
+                        break
+                    await ws.send_str(orjson.dumps({"accepted": 0, "rejected": [],
+                                                      "error": "rate limit exceeded",
+                                                      "retry_after": round(wait, 3)}).decode())
+                    continue
+                flooded = 0
+                try:
+                    good, answer = self._process(msg.data, "ws")
+                except Rejected as exc:
+                    await ws.send_str(orjson.dumps({"accepted": 0, "rejected": [],
+                                                    "error": str(exc)}).decode())
+                    continue
+                if good:
+                    await self.sink.submit(good)
+                await ws.send_str(orjson.dumps(answer).decode())
+        finally:
+            self.metrics.device_sockets.dec()
+        if ws.close_code == WSCloseCode.MESSAGE_TOO_BIG:
+            self.metrics.requests_refused.labels("size").inc()
+        return ws

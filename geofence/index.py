@@ -1,0 +1,163 @@
+"""CityIndex: the city's roads and grids in a local metric projection, queried in batches.
+
+Matching is one batch pipeline with no per-point Python: an STRtree (a packed R-tree, built from
+one segment array) gives every (point, segment) pair whose boxes meet within the tolerance, numpy
+computes the exact point-to-segment distances, one lexsort keeps each road's nearest segment per
+point, and a second ranks the roads per point (heading disagreement first, then distance).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from numpy.typing import ArrayLike
+
+from geofence.model import City, Grid, Matches, Road
+from geofence.projection import LocalProjection
+from geofence.segments import build_segments
+
+log = logging.getLogger(__name__)
+
+F64 = npt.NDArray[np.float64]
+I32 = npt.NDArray[np.int32]
+
+HEADING_SLACK_DEG = 45.0  # a road more than this off the heading (mod 180) ranks after the rest
+
+
+def _flat(a: ArrayLike, b: ArrayLike) -> tuple[F64, F64]:
+    x, y = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    return x.ravel(), y.ravel()
+
+
+def _group_rank(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Position of each row within its run of equal (sorted) keys: 0, 1, 2, 0, 1, ..."""
+    n = len(keys)
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    sizes = np.diff(np.append(starts, n))
+    return np.arange(n, dtype=np.int64) - np.repeat(starts, sizes)
+
+
+class CityIndex:
+    """Owns the projection, the segment arrays, the segment R-tree and the grid R-tree."""
+
+    def __init__(self, city: City, tolerance: float = 25.0) -> None:
+        if not (math.isfinite(tolerance) and tolerance > 0.0):
+            raise ValueError(f"tolerance must be a positive number of metres, got {tolerance}")
+        self.city = city
+        self.roads: tuple[Road, ...] = tuple(city.roads)
+        self.grids: tuple[Grid, ...] = tuple(city.grids)
+        self.road_ids: dict[str, int] = {r.id: i for i, r in enumerate(self.roads)}
+        self.grid_ids: dict[str, int] = {g.id: i for i, g in enumerate(self.grids)}
+        self.tolerance = float(tolerance)
+        road_geoms = [r.geometry for r in self.roads]
+        grid_geoms = [g.geometry for g in self.grids]
+        self._proj = LocalProjection.around(road_geoms + grid_geoms)
+        self._seg = build_segments(road_geoms, self._proj)
+        self.road_length: F64 = self._seg.road_length
+        self.road_required: I32 = np.array([r.required for r in self.roads], dtype=np.int32)
+        self.road_grid: I32 = np.array(
+            [self.grid_ids.get(r.grid, -1) if r.grid is not None else -1 for r in self.roads],
+            dtype=np.int32)
+        seg = self._seg
+        ends = np.stack((np.column_stack((seg.x0, seg.y0)), np.column_stack((seg.x1, seg.y1))),
+                        axis=1)
+        self._seg_tree = shapely.STRtree(shapely.linestrings(ends) if len(seg) else [])
+        self._grid_tree = shapely.STRtree(grid_geoms)
+        log.debug("index: %d roads, %d segments, %d grids, tolerance %.1f m",
+                  len(self.roads), len(seg), len(self.grids), self.tolerance)
+
+    def project(self, lon: ArrayLike, lat: ArrayLike) -> tuple[F64, F64]:
+        """WGS-84 degrees to local metres (x east, y north from the city's centre)."""
+        return self._proj.forward(lon, lat)
+
+    def unproject(self, x: ArrayLike, y: ArrayLike) -> tuple[F64, F64]:
+        return self._proj.inverse(x, y)
+
+    def match(self, lon: ArrayLike, lat: ArrayLike, heading: ArrayLike | None = None,
+              k: int = 3) -> Matches:
+        """Up to k candidate roads per point within the tolerance; see Matches for the fields.
+
+        ``heading`` (degrees, NaN for unknown; one per point or one for all) ranks roads whose
+        bearing is more than 45 degrees off it, both directions allowed, after those that agree.
+        """
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        x, y = self.project(*_flat(lon, lat))
+        n = len(x)
+        out_road = np.full((n, k), -1, dtype=np.int32)
+        out_dist = np.full((n, k), np.nan)
+        out_off = np.full((n, k), np.nan)
+        out_bear = np.full((n, k), np.nan)
+        seg, tol = self._seg, self.tolerance
+        ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+        if len(ok) and len(seg):
+            qx, qy = x[ok], y[ok]
+            pairs = self._seg_tree.query(shapely.box(qx - tol, qy - tol, qx + tol, qy + tol))
+            p, s = ok[pairs[0]], pairs[1]
+            # Exact distance to the segment: project onto it, clamp to its ends.
+            dx, dy = seg.x1[s] - seg.x0[s], seg.y1[s] - seg.y0[s]
+            rx, ry = x[p] - seg.x0[s], y[p] - seg.y0[s]
+            t = np.clip((rx * dx + ry * dy) / (seg.length[s] ** 2), 0.0, 1.0)
+            d = np.hypot(rx - t * dx, ry - t * dy)
+            near = d <= tol
+            p, s, t, d = p[near], s[near], t[near], d[near]
+            road = seg.road[s]
+            # One row per (point, road): its nearest segment.
+            order = np.lexsort((d, road, p))
+            p, s, t, d, road = p[order], s[order], t[order], d[order], road[order]
+            first = np.ones(len(p), dtype=bool)
+            first[1:] = (p[1:] != p[:-1]) | (road[1:] != road[:-1])
+            p, s, t, d, road = p[first], s[first], t[first], d[first], road[first]
+            bearing = seg.bearing[s]
+            if heading is None:
+                order = np.lexsort((d, p))
+            else:
+                h = np.broadcast_to(np.asarray(heading, dtype=np.float64), (n,))[p]
+                off_by = np.abs((h - bearing + 90.0) % 180.0 - 90.0)
+                order = np.lexsort((d, off_by > HEADING_SLACK_DEG, p))
+            p, s, t, d, road, bearing = (p[order], s[order], t[order], d[order], road[order],
+                                         bearing[order])
+            rank = _group_rank(p)
+            top = rank < k
+            p, s, t, d, road, bearing, rank = (p[top], s[top], t[top], d[top], road[top],
+                                               bearing[top], rank[top])
+            out_road[p, rank] = road
+            out_dist[p, rank] = d
+            out_off[p, rank] = np.clip(seg.start[s] + t * seg.length[s], 0.0,
+                                       self.road_length[road])
+            out_bear[p, rank] = bearing
+        return Matches(road=out_road, dist=out_dist, offset=out_off, bearing=out_bear, x=x, y=y)
+
+    def grid_of(self, lon: ArrayLike, lat: ArrayLike) -> I32:
+        """Grid index of each point (its boundary counts as inside; the first grid in file
+        order wins where grids overlap), -1 outside every grid."""
+        lo, la = _flat(lon, lat)
+        n = len(lo)
+        best = np.full(n, np.iinfo(np.int32).max, dtype=np.int32)
+        ok = np.flatnonzero(np.isfinite(lo) & np.isfinite(la))
+        if len(ok) and self.grids:
+            pairs = self._grid_tree.query(shapely.points(lo[ok], la[ok]), predicate="intersects")
+            np.minimum.at(best, ok[pairs[0]], pairs[1].astype(np.int32))
+        best[best == np.iinfo(np.int32).max] = -1
+        return best
+
+    def road_point(self, road: int, offset: float) -> tuple[float, float]:
+        """(lon, lat) at ``offset`` metres along road index ``road`` (clamped to the road)."""
+        if not 0 <= road < len(self.roads):
+            raise IndexError(f"no road index {road}")
+        seg = self._seg
+        lo = int(seg.road_first[road])
+        hi = int(seg.road_first[road + 1]) if road + 1 < len(self.roads) else len(seg)
+        if hi == lo:
+            raise ValueError(f"road {self.roads[road].id!r} has no length")
+        offset = min(max(float(offset), 0.0), float(self.road_length[road]))
+        i = lo + max(int(np.searchsorted(seg.start[lo:hi], offset, side="right")) - 1, 0)
+        t = min(max((offset - seg.start[i]) / seg.length[i], 0.0), 1.0)
+        px = seg.x0[i] + t * (seg.x1[i] - seg.x0[i])
+        py = seg.y0[i] + t * (seg.y1[i] - seg.y0[i])
+        lon, lat = self.unproject(px, py)
+        return float(lon), float(lat)

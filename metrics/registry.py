@@ -1,0 +1,40 @@
+"""The process's metrics, in a registry of its own so that tests can build many servers."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.positions_received = Counter(
+            "gridwatch_positions_received", "Positions accepted by a gateway", ["transport"],
+            registry=r)
+        self.positions_rejected = Counter(
+            "gridwatch_positions_rejected", "Positions refused with a reason", ["transport"],
+            registry=r)
+        self.positions_processed = Counter(
+            "gridwatch_positions_processed", "Positions run through tracking", registry=r)
+        self.requests_refused = Counter(
+            "gridwatch_requests_refused", "Requests refused before parsing", ["reason"],
+            registry=r)
+        self.queue_depth = Gauge(
+            "gridwatch_queue_positions", "Positions waiting for tracking", registry=r)
+        self.batch_seconds = Histogram(
+            "gridwatch_tracking_batch_seconds", "Time to track one batch", registry=r,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0))
+        self.ingest_latency = Histogram(
+            "gridwatch_ingest_to_event_seconds",
+            "Time from a position's arrival to its live event being published", registry=r,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5))
+        self.live_clients = Gauge(
+            "gridwatch_live_clients", "Connected /ws/live clients", registry=r)
+        self.live_dropped = Counter(
+            "gridwatch_live_clients_dropped", "Live clients dropped for falling behind",
+            registry=r)
+        self.device_sockets = Gauge(
+            "gridwatch_device_websockets", "Connected /ws/device clients", registry=r)
+        self.alerts_raised = Counter(
+            "gridwatch_alerts_raised", "Alerts raised", ["type"], registry=r)

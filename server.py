@@ -1,0 +1,196 @@
+"""gridwatch server: the composition root. Read config, build the parts, start them in order,
+stop them in reverse (CONTRACT section 4: `python server.py [--city DIR] [--config FILE] ...`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import secrets
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bus.events import EventFanout
+from bus.pipeline import Pipeline
+from config.load import ConfigError, load_config
+from config.server import Config
+from gateway.camera_ingest import CameraIngest
+from gateway.convert import position_converter
+from gateway.jt808_server import Jt808Server
+from gateway.json_ingest import JsonIngest
+from gateway.osmand_server import OsmandServer
+from geofence.city import load_city
+from geofence.errors import CityError
+from geofence.index import CityIndex
+from geofence.model import City
+from metrics.registry import Metrics
+from model.clock import Clock, DataClock, WallClock
+from tracking.devices import DeviceRegistry
+from tracking.engine import Tracker
+from video.service import VideoService
+from web.accesslog import SafeAccessLogger
+from web.api import Api
+from web.app import Site, build_app
+from web.auth import TokenAuth
+from web.citydata import city_geojson
+from web.evidence import EvidenceApi
+from web.live import LiveHub
+
+log = logging.getLogger("gridwatch")
+
+DEMO_CITY = Path(__file__).resolve().parent / "cities" / "demo"
+
+
+def demo_tokens() -> dict[str, str]:
+    """No tokens configured: make one per role for this run and show them to the operator."""
+    return {f"demo-{role}-{secrets.token_urlsafe(12)}": role
+            for role in ("device", "supervisor", "admin")}
+
+
+@dataclass
+class Server:
+    cfg: Config
+    city: City
+    tokens: dict[str, str]
+    parts: dict[str, Any] = field(default_factory=dict)
+    runner: web.AppRunner | None = None
+    port: int = 0
+
+    def build(self) -> None:
+        cfg, city = self.cfg, self.city
+        clock: Clock = DataClock() if cfg.server.clock == "data" else WallClock()
+        index = CityIndex(city, cfg.patrol.match_tolerance)
+        devices = DeviceRegistry.from_config(index, cfg.devices, cfg.jt808.terminals.values())
+        tracker = Tracker(index, cfg.patrol, cfg.alerts, devices, clock)
+        metrics = Metrics()
+        fanout = EventFanout()
+        hub = LiveHub(cfg.live.client_queue, on_drop=metrics.live_dropped.inc)
+        fanout.subscribe(hub.publish)
+        fanout.subscribe(lambda events: _count_alerts(metrics, events))
+        pipeline = Pipeline(tracker, fanout, metrics, clock, cfg.gateway.queue_max_positions,
+                            cfg.live.tick_s)
+        auth = TokenAuth(self.tokens)
+        convert = position_converter(city.settings.input_crs)
+        video = VideoService(city.cameras, cfg.video, Path(cfg.server.data_dir) / "evidence",
+                             fanout.publish_one, clock)
+        self.parts = {
+            "clock": clock, "index": index, "tracker": tracker, "metrics": metrics,
+            "fanout": fanout, "hub": hub, "pipeline": pipeline, "auth": auth, "video": video,
+            "osmand": OsmandServer(cfg.osmand, pipeline.submit, pipeline.known),
+            "jt808": Jt808Server(cfg.jt808, pipeline.submit, pipeline.known),
+        }
+        ingest = JsonIngest(cfg.gateway, auth, pipeline, metrics, convert,
+                            cfg.patrol.max_future_s)
+        api = Api(auth, tracker, city.settings.timezone, clock.now)
+        site = Site(auth, hub, metrics, city_geojson(city), self.health, cfg.gateway.max_body_bytes,
+                    {"tile_url": cfg.web.tile_url})
+        cameras = CameraIngest(auth, video, frozenset(c.id for c in city.cameras),
+                               cfg.video.max_frame_bytes)
+        evidence = EvidenceApi(auth, video)
+        self.app = build_app([ingest.routes(), api.routes(), site.routes(), cameras.routes(),
+                              evidence.routes()], cfg.gateway.max_body_bytes)
+
+    def health(self) -> dict[str, Any]:
+        pipeline: Pipeline = self.parts["pipeline"]
+        return {"queued_positions": pipeline.queued, "live_clients": len(self.parts["hub"].clients),
+                "clock": self.parts["clock"].now()}
+
+    async def start(self) -> None:
+        self.build()
+        await self.parts["pipeline"].start()
+        await self.parts["video"].start()
+        self.runner = web.AppRunner(self.app, access_log_class=SafeAccessLogger,
+                                    handle_signals=False)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, self.cfg.server.host, self.cfg.server.port)
+        await site.start()
+        self.port = self.runner.addresses[0][1]
+        await self.parts["osmand"].start()
+        await self.parts["jt808"].start()
+
+    async def stop(self) -> None:
+        """Reverse order: stop taking input first, then let the pipeline finish what it took."""
+        await self.parts["jt808"].stop()
+        await self.parts["osmand"].stop()
+        await self.parts["hub"].close_all()
+        if self.runner is not None:
+            await self.runner.cleanup()
+        await self.parts["pipeline"].stop()
+        await self.parts["video"].stop()
+
+
+def _count_alerts(metrics: Metrics, events: Any) -> None:
+    for event in events:
+        if event.TYPE == "alert":
+            metrics.alerts_raised.labels(event.alert.type).inc()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="server.py", description=__doc__)
+    p.add_argument("--city", type=Path, default=DEMO_CITY, help="city folder (default: demo)")
+    p.add_argument("--config", type=Path, help="TOML config file")
+    p.add_argument("--host", help="bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="HTTP + WebSocket port (default 8080)")
+    p.add_argument("--redis", help="Redis URL: scale out over Redis instead of memory")
+    p.add_argument("--clock", choices=("wall", "data"), help="wall (default) or data time")
+    p.add_argument("--log-level", default="INFO")
+    return p.parse_args(argv)
+
+
+def configure(args: argparse.Namespace) -> Config:
+    cfg = load_config(args.config)
+    server = cfg.server.model_copy(update={k: v for k, v in (
+        ("host", args.host), ("port", args.port), ("clock", args.clock)) if v is not None})
+    return cfg.model_copy(update={"server": server})
+
+
+async def serve(server: Server, printed_tokens: bool) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await server.start()
+    host = server.cfg.server.host
+    print(f"gridwatch: city {server.city.name!r} with {len(server.city.roads)} roads, "
+          f"{len(server.city.grids)} grids; http://{host}:{server.port}/", flush=True)
+    print(f"  OsmAnd on port {server.parts['osmand'].port}, JT/T 808 on port "
+          f"{server.parts['jt808'].port}", flush=True)
+    if printed_tokens:
+        print("  demo tokens (this run only):", flush=True)
+        for token, role in server.tokens.items():
+            print(f"    {role:<10} {token}", flush=True)
+        sup = next(t for t, r in server.tokens.items() if r == "supervisor")
+        print(f"  open http://{host}:{server.port}/?token={sup}", flush=True)
+    await stop.wait()
+    print("gridwatch: stopping (finishing accepted positions)", flush=True)
+    await server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        cfg = configure(args)
+        city = load_city(args.city)
+    except (ConfigError, CityError) as exc:
+        print(f"gridwatch: refused to start: {exc}", file=sys.stderr)
+        return 2
+    if args.redis:
+        print("gridwatch: --redis is not available in this build", file=sys.stderr)
+        return 2
+    tokens = dict(cfg.auth.tokens)
+    printed = not tokens
+    if printed:
+        tokens = demo_tokens()
+    asyncio.run(serve(Server(cfg, city, tokens), printed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

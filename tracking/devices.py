@@ -1,0 +1,69 @@
+"""Which devices gridwatch knows: inspectors named in the grids, extra ids from the config, and
+(optionally) any id that reports, registered on first sight (osmand/jt808 `auto_register`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from tracking.rules.base import DeviceInfo
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+
+    from geofence.model import Grid
+
+log = logging.getLogger(__name__)
+
+KINDS = ("inspector", "vehicle")
+
+
+class DeviceRegistry:
+    def __init__(self, grids: Sequence[Grid], extra: Mapping[str, str] | None = None,
+                 auto_register: bool = False, auto_kind: str = "inspector") -> None:
+        """grids: CityIndex.grids (their order gives the grid indexes); extra: id -> kind."""
+        if auto_kind not in KINDS:
+            raise ValueError(f"auto_kind must be one of {KINDS}, not {auto_kind!r}")
+        self.auto_register = auto_register
+        self.auto_kind = auto_kind
+        self._grid_ids = [g.id for g in grids]
+        self._devices: dict[str, DeviceInfo] = {}
+        assigned: dict[str, list[int]] = {}
+        for gi, grid in enumerate(grids):
+            for dev in grid.inspectors:
+                assigned.setdefault(dev, []).append(gi)
+        for dev, idx in assigned.items():
+            self._devices[dev] = DeviceInfo(dev, "inspector", tuple(idx), self._grid_ids[idx[0]])
+        for dev, kind in (extra or {}).items():
+            if dev not in self._devices:
+                self.register(dev, kind)
+
+    def register(self, device: str, kind: str = "inspector",
+                 grids: Sequence[int] = ()) -> DeviceInfo:
+        """Add (or replace) a device; grids are indexes into CityIndex.grids."""
+        if kind not in KINDS:
+            raise ValueError(f"device {device!r}: kind must be one of {KINDS}, not {kind!r}")
+        if not device:
+            raise ValueError("device id must not be empty")
+        info = DeviceInfo(device, kind, tuple(grids),
+                          self._grid_ids[grids[0]] if grids else None)
+        self._devices[device] = info
+        log.info("device %s registered as %s", device, kind)
+        return info
+
+    def lookup(self, device: str) -> DeviceInfo | None:
+        """The device, registering it first when auto-registration is on; None if unknown."""
+        info = self._devices.get(device)
+        if info is None and self.auto_register and device:
+            info = self.register(device, self.auto_kind)
+        return info
+
+    def __contains__(self, device: object) -> bool:
+        return device in self._devices
+
+    def __iter__(self) -> Iterator[DeviceInfo]:
+        return iter(list(self._devices.values()))
+
+    def __len__(self) -> int:
+        return len(self._devices)

@@ -1,0 +1,146 @@
+"""Pass counting (CONTRACT section 2), one inspector at a time, fixes in time order.
+
+A traversal is the union of the intervals [offset_prev, offset_cur] along one road between
+consecutive fixes on it (linear referencing), so jitter and pacing over a short piece add
+nothing. It becomes a pass when the union reaches `pass_coverage` of the road length; coverage
+then starts afresh from that point. It is dropped when the device is off the road (or silent) for
+more than `break_s`, when the window closes, or when the local day changes. Outside the window
+nothing counts; a traversal entered before the opening is credited from the opening on
+(interpolated between the fixes either side of it). An interval whose along-road jump is
+implausible for its time gap (a GPS spike) adds nothing and leaves the anchor where it was.
+A pass whose average moving speed exceeds `too_fast_kmh` is recorded as suspect.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from config.patrol import PatrolConfig
+from tracking.intervals import add_interval
+from tracking.roadchoice import ChoiceState
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from tracking.patrolday import Day
+
+log = logging.getLogger(__name__)
+
+NAN = math.nan
+
+
+@dataclass(slots=True)
+class PassRecord:
+    road: int  # index into CityIndex.roads
+    ts: float  # when the coverage threshold was reached
+    device: str
+    suspect: bool  # average speed above too_fast_kmh: riding, not walking
+    start_ts: float
+    covered_m: float
+    speed: float  # m/s over the time spent adding coverage
+
+
+class Traversal:
+    """Coverage of one road by one device. `off` is NaN after the device left the road."""
+
+    __slots__ = ("covered", "iv", "last", "moving", "off", "open", "road", "start")
+
+    def __init__(self, road: int, open_: float, ts: float, off: float) -> None:
+        self.road = road
+        self.open = open_  # window opening of its local day: a new day is a new traversal
+        self.start = ts
+        self.last = ts  # anchor: last fix on this road
+        self.off = off
+        self.iv: list[float] = []  # flat, sorted, disjoint [a0, b0, a1, b1, ...]
+        self.covered = 0.0
+        self.moving = 0.0  # seconds spent adding new coverage, for the suspect speed
+
+    def restart(self, ts: float, off: float) -> None:
+        self.start = self.last = ts
+        self.off = off
+        if self.iv:
+            self.iv = []
+        self.covered = self.moving = 0.0
+
+
+class PassState(ChoiceState):
+    __slots__ = ("cur", "parked")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cur: Traversal | None = None
+        self.parked: Traversal | None = None  # the road left last, resumable within break_s
+
+
+class PassCounter:
+    """Immutable settings and road lengths; the state lives in each device's PassState."""
+
+    def __init__(self, road_length: Sequence[float], patrol: PatrolConfig, too_fast_kmh: float,
+                 spike_mps: float = 40.0) -> None:
+        self.need = [patrol.pass_coverage * float(length) for length in road_length]
+        self.break_s = patrol.break_s
+        self.fast = too_fast_kmh / 3.6
+        self.spike = spike_mps
+        self.slack = patrol.match_tolerance  # along-road noise allowed on top of spike speed
+
+    def leave(self, st: PassState) -> None:
+        """A fix on no road: the next one on the road is re-anchored, not credited the jump."""
+        if st.cur is not None:
+            st.cur.off = NAN
+
+    def step(self, st: PassState, device: str, ts: float, day: Day, road: int, off: float
+             ) -> PassRecord | None:
+        """Advance with one fix on `road` at `off` metres; the completed pass, if any."""
+        on = day.open <= ts < day.close
+        tr = st.cur
+        if tr is not None and tr.road != road:
+            par = st.parked
+            st.parked = tr
+            if par is not None and par.road == road and ts - par.last <= self.break_s:
+                par.off = NAN  # back on the parked road: resume it without crediting the detour
+                tr = st.cur = par
+            else:
+                tr = None
+        if tr is None:
+            tr = st.cur = Traversal(road, day.open, ts, off)
+            bf = st.bf_ts
+            if bf < 0.0 or ts - bf > self.break_s or bf < day.start:
+                return None
+            # A switch on evidence: the device has been on this road since bf.
+            tr.restart(bf, st.bf_off)
+        t0 = tr.last
+        o0 = tr.off
+        if tr.open != day.open or ts - t0 > self.break_s:
+            tr.open = day.open
+            tr.restart(ts, off)
+            return None
+        if not on or o0 != o0:  # outside the window, or coming back to the road
+            if not on and tr.covered:
+                tr.restart(ts, off)  # the close drops a traversal in progress
+            tr.last = ts
+            tr.off = off
+            return None
+        dt = ts - t0
+        if abs(off - o0) > self.spike * dt + self.slack:
+            return None  # spike: keep the anchor, the next good fix bridges it
+        if t0 < day.open:
+            # Entered before the opening: only the part after it counts.
+            o0 += (off - o0) * (day.open - t0) / dt
+            t0 = day.open
+            tr.start = t0
+        added = add_interval(tr.iv, o0, off) if off != o0 else 0.0
+        tr.last = ts
+        tr.off = off
+        if added <= 0.0:
+            return None
+        tr.covered += added
+        tr.moving += ts - t0
+        if tr.covered < self.need[road]:
+            return None
+        speed = tr.covered / tr.moving if tr.moving > 0.0 else math.inf
+        rec = PassRecord(road, ts, device, speed > self.fast, tr.start, tr.covered, speed)
+        tr.restart(ts, off)
+        return rec

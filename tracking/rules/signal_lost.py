@@ -1,0 +1,90 @@
+"""signal_lost: an on-duty device has sent nothing for `signal_lost_s` (CONTRACT section 3).
+
+The per-device state is a single reference time, the later of the last fix and the moment the
+device came on duty, so an assigned inspector who never reports is caught `signal_lost_s` after
+the window opens. It is None while off duty and the _OPEN marker while the alert is open: at
+most one float per device.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from config.patrol import AlertConfig
+from tracking.alerts import AlertBook
+from tracking.rules.base import DeviceInfo, Fix
+from tracking.rules.wording import duration, message, who
+
+log = logging.getLogger(__name__)
+
+
+class _Open:
+    """Marker state while the alert is open: nothing else matters until the next fix."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<signal_lost open>"
+
+
+_OPEN: Final = _Open()
+
+State = float | _Open | None
+
+
+class SignalLost:
+    type = "signal_lost"
+
+    def __init__(self, cfg: AlertConfig) -> None:
+        self.limit_s = cfg.signal_lost_s
+
+    def new_state(self) -> State:
+        return None
+
+    def on_fix(self, state: State, device: DeviceInfo, fix: Fix, book: AlertBook) -> State:
+        ts = fix.ts
+        if not fix.on_duty:
+            if state is _OPEN:
+                self._clear(device, ts, book)
+            return None
+        if state is None:
+            return ts
+        if isinstance(state, _Open):
+            self._clear(device, ts, book)
+            return ts
+        if ts - state >= self.limit_s:
+            # The silence fell between two fixes with no tick in it (a replay fed faster than
+            # the ticks, a sparse tick): record it anyway so every replay matches a live run.
+            self._raise(device, state, book)
+            self._clear(device, ts, book)
+            return ts
+        return ts if ts > state else state
+
+    def on_tick(self, state: State, device: DeviceInfo, now: float, on_duty: bool,
+                book: AlertBook) -> State:
+        if not on_duty:
+            if state is _OPEN:
+                self._clear(device, now, book)
+            return None
+        if state is None:
+            return now  # came on duty: silence is counted from here
+        if isinstance(state, _Open):
+            return state
+        if now - state >= self.limit_s:
+            self._raise(device, state, book)
+            return _OPEN
+        return state
+
+    def _raise(self, device: DeviceInfo, since: float, book: AlertBook) -> None:
+        (zh_who, en_who), (zh_for, en_for) = who(device), duration(self.limit_s)
+        ts = since + self.limit_s
+        book.raise_(
+            self.type, {"device": device.id}, ts, "warning",
+            message(f"{zh_who} 已 {zh_for}无信号", f"no signal from {en_who} for {en_for}"),
+            {"since": since, "silent_s": self.limit_s}, grid=device.grid_id)
+        log.debug("signal_lost raised for %s at %s (silent since %s)", device.id, ts, since)
+
+    def _clear(self, device: DeviceInfo, ts: float, book: AlertBook) -> None:
+        book.clear(self.type, {"device": device.id}, ts, grid=device.grid_id)
+        log.debug("signal_lost cleared for %s at %s", device.id, ts)

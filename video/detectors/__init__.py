@@ -1,0 +1,1 @@
+"""Detectors behind one small interface (base.Detector): motion, vehicle tracks, left material."""

@@ -1,0 +1,215 @@
+"""Left material: a persistent, still change on the road where a tracked vehicle just passed.
+
+A fast background forgets a stopped object within seconds, so this detector keeps its own slow
+background (Porikli's dual backgrounds) that is not updated under moving things. A region that
+differs from it, has stopped changing, and stays so for `still_s` is a candidate. It is a spill
+only when:
+- it is not a shadow or a light: those keep the road's texture (high correlation with the
+  background) or, on a texture-less road, scale it by one uniform ratio;
+- no tracked object arrived there and stopped (a parked vehicle, a person standing);
+- a vehicle's box covered the spot after the road was last seen clean there: the first such
+  vehicle is the one that dropped it (a later car driving over the material is not blamed).
+"""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from video.config import SpillConfig
+from video.detectors.base import AnalysisFrame, Box, Detector, Gray, gain
+from video.detectors.motion import KERNEL3, outside_band, roi_sample
+from video.detectors.spill_checks import is_shadow, sample_points
+from video.detectors.vehicles import Track
+
+KERNEL5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+FORGET_S = 3.0  # a candidate hidden longer than this (e.g. under a car) is dropped
+WARM_ALPHA = 0.15
+
+
+@dataclass(slots=True)
+class Candidate:
+    box: Box
+    first_ts: float
+    last_ts: float
+    onset_ts: float  # when the road was last seen clean there
+    seen: int = 1
+    done: bool = False
+
+
+@dataclass(slots=True)
+class Spill:
+    """A confirmed spill, with what evidence and attribution need."""
+
+    ts: float
+    box: Box  # the material, analysis pixels
+    onset_ts: float
+    vehicle: Track
+    covered_ts: float  # when the vehicle's box first covered the spot
+    mask: npt.NDArray[np.bool_] = field(repr=False)  # region inside box
+    background: npt.NDArray[np.float32] = field(repr=False)  # slow background inside box
+    clean_for: float = 0.0
+
+
+class SpillDetector(Detector[SpillConfig]):
+    def __init__(self, config: SpillConfig) -> None:
+        super().__init__(config)
+        self.slow: npt.NDArray[np.float32] | None = None
+        self.candidates: list[Candidate] = []
+        self.reported: list[Spill] = []
+        self.found: list[Spill] = []  # confirmed since the pipeline last drained them
+        self.cleared: list[Spill] = []
+        self._clean: npt.NDArray[np.float64] | None = None
+        self._recent: collections.deque[Gray] = collections.deque(maxlen=2)
+        self._sample: npt.NDArray[np.intp] | None = None
+        self._start = 0.0
+        self._last_ts = 0.0
+
+    def detect(self, frame: AnalysisFrame) -> list[Box]:
+        g = frame.gray
+        if self.slow is None or self.slow.shape != g.shape or frame.light_reset:
+            self._reset(frame)
+            return []
+        assert self._clean is not None and self._sample is not None
+        cfg, slow, ts = self.config, self.slow, frame.ts
+        dt = max(ts - self._last_ts, 1e-3)
+        self._last_ts = ts
+        gs = gain(g, slow, self._sample)
+        changed = cv2.bitwise_and(outside_band(g, slow, gs, cfg.threshold), frame.roi)
+        moving = np.zeros_like(g)
+        for old in self._recent:
+            diff = cv2.absdiff(g, old)
+            moving |= cv2.threshold(diff, cfg.threshold, 255, cv2.THRESH_BINARY)[1]
+        moving = cv2.dilate(moving, KERNEL3)
+        self._recent.append(g)
+        occupied = np.zeros_like(g)
+        for track in frame.tracks:
+            if not track.ended and track.missed == 0 and track.recent_travel(1.0) > 3 * frame.scale:
+                b = track.box
+                occupied[b.y:b.y + b.h, b.x:b.x + b.w] = 255
+        quiet = cv2.bitwise_not(cv2.bitwise_or(moving, occupied))
+        warm = ts - self._start < cfg.warmup_s
+        cv2.accumulateWeighted(g, slow, WARM_ALPHA if warm else cfg.slow_alpha, mask=quiet)
+        np.putmask(self._clean, changed == 0, ts)
+        self._check_cleared(g, gs, quiet, dt)
+        if warm:
+            return []
+        static = cv2.morphologyEx(cv2.bitwise_and(changed, quiet), cv2.MORPH_CLOSE, KERNEL5)
+        return self._update_candidates(frame, static, gs)
+
+    def _reset(self, frame: AnalysisFrame) -> None:
+        self.slow = frame.gray.astype(np.float32)
+        self._clean = np.full(frame.gray.shape, frame.ts, dtype=np.float64)
+        self._sample = roi_sample(frame.roi)
+        self._recent.clear()
+        self.candidates.clear()
+        self._start = self._last_ts = frame.ts
+
+    def _update_candidates(self, frame: AnalysisFrame, static: Gray, gs: float) -> list[Box]:
+        cfg, ts, s2 = self.config, frame.ts, frame.scale ** 2
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(static, connectivity=8)
+        out: list[Box] = []
+        for i in range(1, n):
+            x, y, w, h, area = (int(v) for v in stats[i])
+            if area < cfg.min_area * s2:
+                continue
+            box = Box(x, y, w, h, area)
+            if any(box.intersection(r.box) for r in self.reported):
+                continue
+            cand = self._match(box)
+            if cand is None:
+                region = labels[y:y + h, x:x + w] == i
+                assert self._clean is not None
+                onset = float(np.median(self._clean[y:y + h, x:x + w][region]))
+                cand = Candidate(box, ts, ts, onset)
+                self.candidates.append(cand)
+                continue
+            cand.box, cand.last_ts, cand.seen = box, ts, cand.seen + 1
+            if cand.done or ts - cand.first_ts < cfg.still_s:
+                continue
+            cand.done = True
+            region = labels[y:y + h, x:x + w] == i
+            spill = self._judge(frame, cand, region, gs)
+            if spill is not None:
+                self.reported.append(spill)
+                self.found.append(spill)
+                out.append(Box(x, y, w, h, area, spill.vehicle.id, "spill"))
+        self.candidates = [c for c in self.candidates if ts - c.last_ts <= FORGET_S]
+        return out
+
+    def _match(self, box: Box) -> Candidate | None:
+        grown = Box(box.x - 2, box.y - 2, box.w + 4, box.h + 4)
+        best = max(self.candidates, key=lambda c: c.box.intersection(grown), default=None)
+        if best is None or best.box.intersection(grown) == 0:
+            return None
+        return best
+
+    def _judge(self, frame: AnalysisFrame, cand: Candidate, region: npt.NDArray[np.bool_],
+               gs: float) -> Spill | None:
+        cfg, box = self.config, cand.box
+        assert self.slow is not None
+        if box.area > cfg.max_area * frame.scale ** 2:
+            return None
+        patch = frame.gray[box.y:box.y + box.h, box.x:box.x + box.w]
+        bg = self.slow[box.y:box.y + box.h, box.x:box.x + box.w]
+        if is_shadow(patch[region], bg[region] * gs, cfg):
+            return None
+        points = sample_points(region, box)
+        if any(_arrived_here(t, points, frame.scale) for t in frame.tracks):
+            return None
+        blamed: tuple[float, Track] | None = None
+        for track in frame.tracks:
+            if not track.vehicle:
+                continue
+            at = _covered_at(track, points, cand.onset_ts - 2.0, cand.onset_ts + cfg.attribution_s)
+            if at is not None and (blamed is None or at < blamed[0]):
+                blamed = (at, track)
+        if blamed is None:
+            return None
+        return Spill(frame.ts, box, cand.onset_ts, blamed[1], blamed[0], region.copy(), bg.copy())
+
+    def _check_cleared(self, g: Gray, gs: float, quiet: Gray, dt: float) -> None:
+        """A reported spill clears once its spot looks like the old road again for still_s."""
+        keep = []
+        for spill in self.reported:
+            b = spill.box
+            if not quiet[b.y:b.y + b.h, b.x:b.x + b.w][spill.mask].all():
+                keep.append(spill)  # hidden by traffic: no verdict
+                continue
+            now = g[b.y:b.y + b.h, b.x:b.x + b.w][spill.mask].astype(np.float32)
+            old = spill.background[spill.mask] * gs
+            still_there = np.mean(np.abs(now - old) > self.config.threshold) > 0.25
+            spill.clean_for = 0.0 if still_there else spill.clean_for + dt
+            if spill.clean_for >= self.config.still_s:
+                assert self.slow is not None
+                self.slow[b.y:b.y + b.h, b.x:b.x + b.w][spill.mask] = now
+                self.cleared.append(spill)
+            else:
+                keep.append(spill)
+        self.reported = keep
+
+
+def _covered_at(track: Track, points: npt.NDArray[np.float64], start: float,
+                end: float) -> float | None:
+    """First time in [start, end] the track's box covered most of the region's points."""
+    for ts, box in track.path:
+        if ts < start:
+            continue
+        if ts > end:
+            break
+        inside = sum(box.contains(px, py, 2.0) for px, py in points)
+        if inside >= 0.5 * len(points):
+            return ts
+    return None
+
+
+def _arrived_here(track: Track, points: npt.NDArray[np.float64], scale: float) -> bool:
+    """The track came from elsewhere and stopped over the region (parked car, person)."""
+    if track.travel < 10 * scale or track.recent_travel(1.0) > 3 * scale:
+        return False
+    box = track.box
+    return sum(box.contains(px, py, 2.0) for px, py in points) >= 0.5 * len(points)

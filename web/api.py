@@ -1,0 +1,99 @@
+"""Supervisor REST endpoints (CONTRACT section 4). Reads only; every handler checks its role."""
+
+from __future__ import annotations
+
+import re
+from datetime import date as Date
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import orjson
+from aiohttp import web
+
+from model.alert import Alert
+from web.auth import SUPERVISOR, TokenAuth
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DEVICE_RE = re.compile(r"^[^/\x00-\x1f]{1,64}$")
+
+
+class Queries(Protocol):
+    """What the web layer reads; the memory Tracker and the Redis store both provide it."""
+
+    def compliance(self, date: str, now: float | None = None) -> list[dict[str, Any]]: ...
+    def alerts(self, since: float = 0.0) -> list[Alert]: ...
+    def devices(self) -> list[dict[str, Any]]: ...
+    def track(self, device: str, date: str) -> dict[str, Any]: ...
+    def daily_report(self, date: str) -> dict[str, Any]: ...
+
+
+def dumps(obj: Any) -> str:
+    return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+def json_response(obj: Any, status: int = 200) -> web.Response:
+    return web.Response(text=dumps(obj), status=status, content_type="application/json")
+
+
+def bad_request(message: str) -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(text=dumps({"error": message}), content_type="application/json")
+
+
+class Api:
+    def __init__(self, auth: TokenAuth, queries: Queries, timezone: str,
+                 now: Any) -> None:
+        self.auth, self.queries = auth, queries
+        self.zone = ZoneInfo(timezone)
+        self.now = now  # the server's clock (wall or data)
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/api/v1/roads/compliance", self.compliance),
+            web.get("/api/v1/alerts", self.alerts),
+            web.get("/api/v1/devices", self.devices),
+            web.get("/api/v1/tracks/{device}", self.track),
+            web.get("/api/v1/reports/daily", self.daily_report),
+        ]
+
+    def _date(self, request: web.Request) -> str:
+        value = request.query.get("date")
+        if value is None:
+            return datetime.fromtimestamp(self.now(), self.zone).date().isoformat()
+        if not DATE_RE.match(value):
+            raise bad_request("date must be YYYY-MM-DD")
+        try:
+            Date.fromisoformat(value)
+        except ValueError:
+            raise bad_request(f"no such date {value}") from None
+        return value
+
+    async def compliance(self, request: web.Request) -> web.Response:
+        self.auth.check(request, SUPERVISOR)
+        return json_response(self.queries.compliance(self._date(request), self.now()))
+
+    async def alerts(self, request: web.Request) -> web.Response:
+        self.auth.check(request, SUPERVISOR)
+        raw = request.query.get("since", "0")
+        try:
+            since = float(raw)
+        except ValueError:
+            raise bad_request("since must be epoch seconds") from None
+        if since != since:
+            raise bad_request("since must be epoch seconds")
+        return json_response([a.to_json() for a in self.queries.alerts(since)])
+
+    async def devices(self, request: web.Request) -> web.Response:
+        self.auth.check(request, SUPERVISOR)
+        return json_response(self.queries.devices())
+
+    async def track(self, request: web.Request) -> web.Response:
+        self.auth.check(request, SUPERVISOR)
+        device = request.match_info["device"]
+        if not DEVICE_RE.match(device):
+            raise bad_request("bad device id")
+        return json_response(self.queries.track(device, self._date(request)))
+
+    async def daily_report(self, request: web.Request) -> web.Response:
+        self.auth.check(request, SUPERVISOR)
+        return json_response(self.queries.daily_report(self._date(request)))

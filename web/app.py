@@ -1,0 +1,93 @@
+"""The aiohttp application: every route of CONTRACT section 4 in one table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from metrics.registry import Metrics
+from web.api import json_response
+from web.auth import SUPERVISOR, TokenAuth
+from web.live import LiveHub
+from web.openapi import openapi_document
+
+STATIC = Path(__file__).parent / "static"
+ANY_ROLE = frozenset({"device", "supervisor", "admin"})
+
+
+class Site:
+    """Routes that belong to no single part: page, city, live socket, health, metrics, docs."""
+
+    def __init__(self, auth: TokenAuth, hub: LiveHub, metrics: Metrics,
+                 city_doc: dict[str, Any], health: Callable[[], dict[str, Any]],
+                 max_msg: int, page_config: dict[str, Any]) -> None:
+        self.auth, self.hub, self.metrics = auth, hub, metrics
+        self.city_doc, self.health, self.max_msg = city_doc, health, max_msg
+        self.page_config = page_config
+        self.openapi = openapi_document()
+
+    def routes(self) -> list[web.RouteDef]:
+        routes = [
+            web.get("/", self.page),
+            web.get("/healthz", self.healthz),
+            web.get("/metrics", self.metrics_text),
+            web.get("/api/v1/openapi.json", self.openapi_json),
+            web.get("/api/v1/city", self.city),
+            web.get("/api/v1/page-config", self.page_cfg),
+            web.get("/ws/live", self.live),
+        ]
+        if STATIC.is_dir():  # aiohttp's static handler refuses paths that leave the folder
+            routes.append(web.static("/static", STATIC, follow_symlinks=False))
+        return routes
+
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        # The page shell holds no data; it asks for a token before it loads any.
+        index = STATIC / "index.html"
+        if not index.is_file():
+            raise web.HTTPNotFound(text="the supervisor page is not installed")
+        return web.FileResponse(index, headers={
+            "Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+            "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob: *; "
+                                       "connect-src 'self' ws: wss:; style-src 'self' "
+                                       "'unsafe-inline'; script-src 'self'; media-src 'self' "
+                                       "blob:"})
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        self.auth.check(request, ANY_ROLE)
+        return json_response({"status": "ok", **self.health()})
+
+    async def metrics_text(self, request: web.Request) -> web.Response:
+        self.auth.check(request, SUPERVISOR)
+        body = generate_latest(self.metrics.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def openapi_json(self, request: web.Request) -> web.Response:
+        self.auth.check(request, ANY_ROLE)
+        return json_response(self.openapi)
+
+    async def city(self, request: web.Request) -> web.Response:
+        self.auth.check(request, SUPERVISOR)
+        return json_response(self.city_doc)
+
+    async def page_cfg(self, request: web.Request) -> web.Response:
+        self.auth.check(request, SUPERVISOR)
+        return json_response(self.page_config)
+
+    async def live(self, request: web.Request) -> web.WebSocketResponse:
+        self.auth.check(request, SUPERVISOR, allow_query=True)
+        self.metrics.live_clients.inc()
+        try:
+            return await self.hub.serve(request, self.max_msg)
+        finally:
+            self.metrics.live_clients.dec()
+
+
+def build_app(route_tables: list[list[web.RouteDef]], client_max_size: int) -> web.Application:
+    app = web.Application(client_max_size=client_max_size)
+    for table in route_tables:
+        app.add_routes(table)
+    return app

@@ -1,0 +1,57 @@
+"""Evidence endpoints: manifests and files. Ids and names are validated by the video store;
+nothing from the request is joined onto a path here."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from web.api import dumps, json_response
+from web.auth import SUPERVISOR, TokenAuth
+
+
+class EvidenceStore(Protocol):
+    def evidence_manifest(self, evidence_id: str) -> dict[str, Any]: ...
+    def evidence_file(self, evidence_id: str, name: str) -> Any: ...
+    def list_evidence(self, camera: str | None = None) -> list[dict[str, Any]]: ...
+    def cameras(self) -> list[dict[str, Any]]: ...
+
+
+def _not_found(what: str) -> web.HTTPNotFound:
+    return web.HTTPNotFound(text=dumps({"error": f"no such {what}"}),
+                            content_type="application/json")
+
+
+class EvidenceApi:
+    def __init__(self, auth: TokenAuth, store: EvidenceStore) -> None:
+        self.auth, self.store = auth, store
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.get("/api/v1/cameras", self.cameras),
+                web.get("/api/v1/evidence", self.list),
+                web.get("/api/v1/evidence/{id}", self.manifest),
+                web.get("/api/v1/evidence/{id}/{name}", self.file)]
+
+    async def cameras(self, request: web.Request) -> web.Response:
+        self.auth.check(request, SUPERVISOR)
+        return json_response(self.store.cameras())
+
+    async def list(self, request: web.Request) -> web.Response:
+        self.auth.check(request, SUPERVISOR)
+        return json_response(self.store.list_evidence(request.query.get("camera")))
+
+    async def manifest(self, request: web.Request) -> web.Response:
+        self.auth.check(request, SUPERVISOR)
+        try:
+            return json_response(self.store.evidence_manifest(request.match_info["id"]))
+        except KeyError:
+            raise _not_found("evidence") from None
+
+    async def file(self, request: web.Request) -> web.StreamResponse:
+        self.auth.check(request, SUPERVISOR)
+        try:
+            path = self.store.evidence_file(request.match_info["id"], request.match_info["name"])
+        except KeyError:
+            raise _not_found("evidence file") from None
+        return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,163 @@
+"""/ws/live fan-out: every event encoded once, then queued per client with its own filter.
+
+A slow client never slows ingest: each client has a bounded queue drained by its own sender
+task; when the queue is full the client is told it fell behind and is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiohttp import WSCloseCode, web
+
+from model.events import Event
+
+log = logging.getLogger(__name__)
+
+LIVE_TYPES = frozenset({"position", "road", "alert", "cleared", "camera_event"})
+CLOSE_TOO_SLOW = 4008  # application close code: the client fell too far behind
+
+
+@dataclass(slots=True)
+class Subscription:
+    grids: frozenset[str] | None = None  # None: every grid
+    types: frozenset[str] | None = None  # None: every type
+    batch: bool = False  # True: one JSON array per flush instead of one message per event
+
+    def wants(self, type_: str, grid: str | None) -> bool:
+        if self.types is not None and type_ not in self.types:
+            return False
+        # Events without a grid (e.g. a device outside every grid) go to grid subscribers too:
+        # they are exactly what a grid's supervisor must not miss.
+        return self.grids is None or grid is None or grid in self.grids
+
+
+def parse_subscription(message: Any) -> Subscription:
+    if not isinstance(message, dict) or not isinstance(message.get("subscribe"), dict):
+        raise ValueError('expected {"subscribe": {"grids": [...], "types": [...]}}')
+    sub = message["subscribe"]
+    grids, types, batch = sub.get("grids"), sub.get("types"), sub.get("batch", False)
+    for key, value in (("grids", grids), ("types", types)):
+        if value is not None and not (isinstance(value, list)
+                                      and all(isinstance(v, str) for v in value)):
+            raise ValueError(f"{key} must be a list of strings")
+    if types is not None and not set(types) <= LIVE_TYPES:
+        raise ValueError(f"unknown types {sorted(set(types) - LIVE_TYPES)}; "
+                         f"known: {sorted(LIVE_TYPES)}")
+    if not isinstance(batch, bool):
+        raise ValueError("batch must be true or false")
+    return Subscription(frozenset(grids) if grids is not None else None,
+                        frozenset(types) if types is not None else None, batch)
+
+
+@dataclass(eq=False)
+class LiveClient:
+    ws: web.WebSocketResponse
+    queue_limit: int
+    sub: Subscription = field(default_factory=Subscription)
+    queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
+    pending: list[str] = field(default_factory=list)  # batch mode: encoded events of this flush
+    dropped: bool = False
+
+
+class LiveHub:
+    def __init__(self, queue_limit: int, on_drop: Callable[[], None] | None = None) -> None:
+        self.queue_limit = queue_limit
+        self.on_drop = on_drop
+        self.clients: set[LiveClient] = set()
+        self.dropped_total = 0
+        self.sent_total = 0
+
+    def publish(self, events: Sequence[Event]) -> None:
+        """Called from the pipeline with each processed batch; never awaits."""
+        if not self.clients or not events:
+            return
+        encoded = [(e.TYPE, e.grid, orjson.dumps(e.to_json()).decode()) for e in events]
+        for client in list(self.clients):
+            if client.dropped:
+                continue
+            sub = client.sub
+            chosen = [text for type_, grid, text in encoded if sub.wants(type_, grid)]
+            if not chosen:
+                continue
+            if sub.batch:
+                self._put(client, "[" + ",".join(chosen) + "]")
+            else:
+                for text in chosen:
+                    if not self._put(client, text):
+                        break
+
+    def _put(self, client: LiveClient, text: str) -> bool:
+        if client.queue.qsize() >= client.queue_limit:
+            self._drop(client)
+            return False
+        client.queue.put_nowait(text)
+        return True
+
+    def _drop(self, client: LiveClient) -> None:
+        client.dropped = True
+        self.dropped_total += 1
+        if self.on_drop is not None:
+            self.on_drop()
+        log.warning("live client fell %d messages behind; dropping it", client.queue_limit)
+        # Tell it why, ahead of its backlog, then stop its sender.
+        while not client.queue.empty():
+            client.queue.get_nowait()
+        client.queue.put_nowait(orjson.dumps({"type": "error", "error": "too slow: fell "
+                                              f"{client.queue_limit} messages behind, "
+                                              "disconnected"}).decode())
+        client.queue.put_nowait(None)
+
+    async def serve(self, request: web.Request, max_msg: int) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=max_msg)
+        await ws.prepare(request)
+        client = LiveClient(ws, self.queue_limit)
+        self.clients.add(client)
+        sender = asyncio.create_task(self._send_loop(client))
+        try:
+            async for msg in ws:
+                if msg.type != web.WSMsgType.TEXT:
+                    continue
+                try:
+                    client.sub = parse_subscription(orjson.loads(msg.data))
+                except (ValueError, orjson.JSONDecodeError) as exc:
+                    client.queue.put_nowait(orjson.dumps({"type": "error",
+                                                          "error": str(exc)}).decode())
+                    continue
+                client.queue.put_nowait(orjson.dumps({"type": "subscribed", "grids": sorted(
+                    client.sub.grids) if client.sub.grids is not None else None, "types": sorted(
+                    client.sub.types) if client.sub.types is not None else None,
+                    "batch": client.sub.batch}).decode())
+        finally:
+            self.clients.discard(client)
+            client.queue.put_nowait(None)
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+        return ws
+
+    async def _send_loop(self, client: LiveClient) -> None:
+        ws = client.ws
+        try:
+            while True:
+                text = await client.queue.get()
+                if text is None:
+                    break
+                await ws.send_str(text)
+                self.sent_total += 1
+        except (ConnectionResetError, RuntimeError):
+            pass
+        finally:
+            if client.dropped:
+                await ws.close(code=CLOSE_TOO_SLOW, message=b"too slow")
+            elif not ws.closed:
+                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+
+    async def close_all(self) -> None:
+        for client in list(self.clients):
+            client.queue.put_nowait(None)
