@@ -21,8 +21,8 @@ from config.load import ConfigError, load_config
 from config.server import Config
 from gateway.camera_ingest import CameraIngest
 from gateway.convert import position_converter
-from gateway.jt808_server import Jt808Server
 from gateway.json_ingest import JsonIngest
+from gateway.jt808_server import Jt808Server
 from gateway.osmand_server import OsmandServer
 from geofence.city import load_city
 from geofence.errors import CityError
@@ -104,8 +104,11 @@ class Server:
         self.build()
         await self.parts["pipeline"].start()
         await self.parts["video"].start()
+        # lingering_time: how long a refused request's unread body is drained before the
+        # connection closes (aiohttp's 10 s default would hold shutdowns up that long).
         self.runner = web.AppRunner(self.app, access_log_class=SafeAccessLogger,
-                                    handle_signals=False)
+                                    handle_signals=False, lingering_time=2.0,
+                                    shutdown_timeout=5.0)
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.cfg.server.host, self.cfg.server.port)
         await site.start()
@@ -184,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.redis:
         print("gridwatch: --redis is not available in this build", file=sys.stderr)
         return 2
-    tokens = dict(cfg.auth.tokens)
+    tokens: dict[str, str] = dict(cfg.auth.tokens)
     printed = not tokens
     if printed:
         tokens = demo_tokens()

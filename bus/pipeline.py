@@ -14,7 +14,7 @@ from collections import deque
 
 from bus.events import EventFanout
 from metrics.registry import Metrics
-from model.clock import Clock, DataClock
+from model.clock import Clock
 from model.events import Event
 from model.position import Position
 from tracking.engine import Tracker
@@ -44,7 +44,7 @@ class Pipeline:
         return self._queued
 
     def known(self, device: str) -> bool:
-        return self.tracker.devices.lookup(device) is not None
+        return self.tracker.registry.lookup(device) is not None
 
     async def submit(self, positions: list[Position]) -> None:
         while self._queued >= self.max_queued:  # back-pressure: the gateway waits, drops nothing
@@ -103,8 +103,6 @@ class Pipeline:
 
     def process(self, chunk: list[Position]) -> None:
         started = time.perf_counter()
-        if isinstance(self.clock, DataClock):
-            self.clock.observe(max(p.ts for p in chunk))
         self._emit(self.tracker.ingest(chunk))
         self.metrics.positions_processed.inc(len(chunk))
         self.metrics.batch_seconds.observe(time.perf_counter() - started)

@@ -48,6 +48,8 @@ class DevicesSection(Strict):
 class GatewaySection(Strict):
     max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024,
                                 description="Largest HTTP body or WebSocket message (413/1009).")
+    body_timeout_s: float = Field(30.0, gt=0, le=600,
+                                  description="A body not received within this time gets 408.")
     max_positions_per_message: int = Field(10_000, ge=1, le=1_000_000)
     rate_messages_per_s: float = Field(2_000.0, gt=0, le=1e7,
                                        description="Per client (token or WebSocket) message rate.")

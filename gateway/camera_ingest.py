@@ -9,14 +9,14 @@ from typing import Protocol
 
 from aiohttp import web
 
-from web.api import bad_request, dumps
+from web.api import bad_request, dumps, too_large
 from web.auth import DEVICE, TokenAuth
 
 JPEG_TYPES = frozenset({"image/jpeg", "image/jpg"})
 
 
 class FrameSink(Protocol):
-    def push_frame(self, camera_id: str, jpeg: bytes, ts: float) -> None: ...
+    def push_frame(self, camera_id: str, jpeg: bytes, ts: float) -> object: ...
 
 
 def _error(status: type[web.HTTPException], message: str) -> web.HTTPException:
@@ -29,7 +29,7 @@ class CameraIngest:
         self.auth, self.sink, self.cameras = auth, sink, cameras
         self.max_frame_bytes, self.wall = max_frame_bytes, wall
 
-    def routes(self) -> list[web.RouteDef]:
+    def routes(self) -> list[web.AbstractRouteDef]:
         return [web.post("/api/v1/cameras/{id}/frames", self.post_frame)]
 
     async def post_frame(self, request: web.Request) -> web.Response:
@@ -41,8 +41,7 @@ class CameraIngest:
             raise _error(web.HTTPUnsupportedMediaType,
                          f"frames must be image/jpeg, not {request.content_type[:60]!r}")
         if request.content_length is not None and request.content_length > self.max_frame_bytes:
-            raise _error(web.HTTPRequestEntityTooLarge,
-                         f"frame larger than {self.max_frame_bytes} bytes")
+            raise too_large("frame", self.max_frame_bytes, request.content_length)
         raw_ts = request.headers.get("X-Frame-Time")
         if raw_ts is None:
             ts = self.wall()
@@ -57,8 +56,7 @@ class CameraIngest:
         async for chunk in request.content.iter_chunked(64 * 1024):
             body.extend(chunk)
             if len(body) > self.max_frame_bytes:
-                raise _error(web.HTTPRequestEntityTooLarge,
-                             f"frame larger than {self.max_frame_bytes} bytes")
+                raise too_large("frame", self.max_frame_bytes, len(body))
         if not body:
             raise bad_request("empty body: expected one JPEG frame")
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from gateway.ratelimit import BucketTable, TokenBucket
 from gateway.sink import PositionSink
 from metrics.registry import Metrics
 from model.position import Position
+from web.api import too_large
 from web.auth import DEVICE, TokenAuth
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ class JsonIngest:
         self.convert, self.max_future_s, self.wall = convert, max_future_s, wall
         self.http_buckets = BucketTable(cfg.rate_messages_per_s, cfg.rate_burst)
 
-    def routes(self) -> list[web.RouteDef]:
+    def routes(self) -> list[web.AbstractRouteDef]:
         return [web.post("/api/v1/positions", self.post_positions),
                 web.get("/ws/device", self.ws_device)]
 
@@ -65,16 +67,20 @@ class JsonIngest:
             self.metrics.requests_refused.labels("rate").inc()
             raise _json_error(web.HTTPTooManyRequests, "rate limit exceeded, slow down",
                               **{"Retry-After": str(max(1, round(wait)))})
-        if request.content_length is not None and request.content_length > self.cfg.max_body_bytes:
+        limit = self.cfg.max_body_bytes
+        if request.content_length is not None and request.content_length > limit:
             self.metrics.requests_refused.labels("size").inc()
-            raise _json_error(web.HTTPRequestEntityTooLarge,
-                              f"body larger than {self.cfg.max_body_bytes} bytes")
+            raise too_large("body", limit, request.content_length)
         try:
-            data = await request.read()
+            async with asyncio.timeout(self.cfg.body_timeout_s):
+                data = await request.read()
+        except TimeoutError:
+            self.metrics.requests_refused.labels("stalled").inc()
+            raise _json_error(web.HTTPRequestTimeout, "body not received in time",
+                              Connection="close") from None
         except web.HTTPRequestEntityTooLarge:
             self.metrics.requests_refused.labels("size").inc()
-            raise _json_error(web.HTTPRequestEntityTooLarge,
-                              f"body larger than {self.cfg.max_body_bytes} bytes") from None
+            raise too_large("body", limit, request.content_length or limit + 1) from None
         try:
             good, answer = self._process(data, "http")
         except Rejected as exc:

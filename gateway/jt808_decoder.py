@@ -83,18 +83,24 @@ def _day_seconds(ymd: bytes) -> int:
     return value
 
 
-def bcd_time(raw: bytes, offset_s: int) -> float | None:
-    """BCD[6] YYMMDDhhmmss read in a zone offset_s east of UTC -> epoch seconds, or None."""
-    day = _day_seconds(raw[:3])
-    hh, mi, ss = _BCD[raw[3]], _BCD[raw[4]], _BCD[raw[5]]
-    if day < 0 or not (0 <= hh < 24 and 0 <= mi < 60 and 0 <= ss < 60):
-        return None
-    return float(day + hh * 3600 + mi * 60 + ss - offset_s)
-
-
 def _text(raw: bytes) -> str:
     """Fixed-width GBK text fields are padded with NULs or spaces."""
     return raw.split(b"\x00", 1)[0].decode("gbk", errors="replace").strip()
+
+
+_phones: dict[bytes, str] = {}
+
+
+def _phone(raw: bytes) -> str | None:
+    phone = _phones.get(raw)
+    if phone is None:
+        phone = raw.hex()
+        if not phone.isdigit():
+            return None
+        if len(_phones) > 65536:
+            _phones.clear()
+        _phones[raw] = phone
+    return phone
 
 
 def decode_header(payload: bytes) -> tuple[Header, int] | str:
@@ -111,9 +117,9 @@ def decode_header(payload: bytes) -> tuple[Header, int] | str:
         msg_id, props, phone_raw, serial = _HDR13.unpack_from(payload)
         version = None
         offset = _HDR13.size
-    phone = phone_raw.hex()
-    if not phone.isdigit():
-        return f"phone number {phone} is not BCD"
+    phone = _phone(phone_raw)
+    if phone is None:
+        return f"phone number {phone_raw.hex()} is not BCD"
     total = index = 0
     if props & PROPS_SUBPACKET:
         if len(payload) < offset + 4:
@@ -132,9 +138,13 @@ def decode_location(body: bytes, offset_s: int, start: int = 0,
     alarm, status, lat_raw, lon_raw, altitude, speed, course, when = _LOC.unpack_from(body, start)
     if lat_raw > 90_000_000 or lon_raw > 180_000_000:
         return f"latitude {lat_raw} or longitude {lon_raw} (1e-6 degrees) out of range"
-    ts = bcd_time(when, offset_s)
-    if ts is None:
+    day = _day_cache.get(when[:3])
+    if day is None:
+        day = _day_seconds(when[:3])
+    hh, mi, ss = _BCD[when[3]], _BCD[when[4]], _BCD[when[5]]
+    if day < 0 or not (0 <= hh < 24 and 0 <= mi < 60 and 0 <= ss < 60):
         return f"time {when.hex()} is not a BCD date"
+    ts = float(day + hh * 3600 + mi * 60 + ss - offset_s)
     lat = lat_raw / 1e6
     lon = lon_raw / 1e6
     if status & STATUS_SOUTH:

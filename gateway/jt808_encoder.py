@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from gateway.jt808_framing import frame
 from gateway.jt808_messages import (
@@ -68,8 +68,10 @@ def register_ack(phone: str, serial: int, reply_serial: int, result: int, auth_c
 
 
 def _bcd_time(ts: float, tz: timezone) -> bytes:
-    moment = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=int(ts))
-    return bytes.fromhex(moment.astimezone(tz).strftime("%y%m%d%H%M%S"))
+    moment = (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=int(ts))).astimezone(tz)
+    if not 2000 <= moment.year <= 2099:
+        raise ValueError(f"{moment.isoformat()} cannot be written as a BCD YYMMDDhhmmss")
+    return bytes.fromhex(moment.strftime("%y%m%d%H%M%S"))
 
 
 def _fixed(text: str, width: int) -> bytes:

@@ -37,8 +37,7 @@ STATUS_SOUTH = 1 << 2
 STATUS_WEST = 1 << 3
 
 
-@dataclass(frozen=True, slots=True)
-class Header:
+class Header(NamedTuple):  # a NamedTuple: built for every frame, twice as fast as a dataclass
     msg_id: int
     props: int
     version: int | None  # 2019 protocol version byte; None for a 2011/2013 header
@@ -95,8 +94,7 @@ class Batch:
 Body = Registration | Authentication | Location | Batch | bytes | None
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(NamedTuple):
     header: Header
     body: Body  # None for empty bodies, raw bytes for ids we do not interpret
 

@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
+from typing import Any
 
 from config.protocols import Jt808Config
 from gateway import jt808_encoder as enc
@@ -28,6 +29,9 @@ from gateway.jt808_messages import (
     ACK_MALFORMED,
     ACK_OK,
     ACK_UNSUPPORTED,
+    LOGOUT,
+    PROPS_CIPHER,
+    PROPS_SUBPACKET,
     REG_NO_TERMINAL,
     REG_OK,
     STATUS_FIXED,
@@ -46,6 +50,7 @@ from model.position import Position
 log = logging.getLogger(__name__)
 
 READ_SIZE = 8192
+MAX_SPEED = 500.0  # m/s, as for JSON ingest
 
 
 def location_to_position(loc: Location, device: str, phone: str) -> Position:
@@ -53,8 +58,9 @@ def location_to_position(loc: Location, device: str, phone: str) -> Position:
                                 "protocol": "jt808", "altitude": loc.altitude}
     if loc.mileage_km is not None:
         attrs["mileage_km"] = loc.mileage_km
+    speed = loc.speed_kmh / 3.6
     return Position(device=device, ts=loc.ts, lat=loc.lat, lon=loc.lon,
-                    speed=loc.speed_kmh / 3.6,
+                    speed=speed if speed <= MAX_SPEED else None,  # a WORD can say 6553 km/h
                     heading=float(loc.course) if loc.course < 360 else None, attrs=attrs)
 
 
@@ -80,7 +86,8 @@ class Jt808Server:
         self.offset_s = utc_offset_seconds(cfg.tzinfo())
         self.port = cfg.port
         self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
         self._warned: set[str] = set()
         # Counters, exported to Prometheus by the composition root.
         self.connections = 0  # accepted since start
@@ -104,11 +111,12 @@ class Jt808Server:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # Closing the transports ends each handler's read with EOF; cancelling the handler
+        # tasks instead trips asyncio's stream callback on Python 3.11.
+        for writer in list(self._writers):
+            writer.transport.abort()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5.0)
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
@@ -116,12 +124,10 @@ class Jt808Server:
     def device_for(self, phone: str) -> str | None:
         """The device a terminal reports as, or None when it is not allowed to report."""
         terminals = self.cfg.terminals
-        device = terminals.get(phone)
-        if device is None:
-            # A terminal upgraded to 2019 firmware pads its 12-digit number to 20 digits.
-            alt = phone[8:] if len(phone) == 20 and phone.startswith("00000000") else \
-                "00000000" + phone if len(phone) == 12 else None
-            device = terminals.get(alt) if alt else None
+        # A terminal moved to 2019 firmware pads its 12-digit number with 8 zeros (and a
+        # config may list either form).
+        device = terminals.get(phone) or terminals.get(
+            phone[8:] if len(phone) == 20 and phone.startswith("00000000") else "00000000" + phone)
         if device is None:
             return phone if self.cfg.auto_register else None
         if not self.cfg.auto_register and not self.known(device):
@@ -143,7 +149,8 @@ class Jt808Server:
             return
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        self._writers.add(writer)
         self.connections += 1
         self.active += 1
         peer = writer.get_extra_info("peername")
@@ -152,9 +159,12 @@ class Jt808Server:
             await self._serve(session, reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError) as exc:
             log.debug("JT/T 808 connection %s ended: %s", peer, exc)
+        except Exception:  # a bug must cost one connection, not the listener
+            log.exception("JT/T 808 connection %s failed", peer)
         finally:
             self.active -= 1
-            self._tasks.discard(task)  # type: ignore[arg-type]
+            self._tasks.discard(task)
+            self._writers.discard(writer)
             writer.close()
             with contextlib.suppress(ConnectionError, asyncio.CancelledError):
                 await writer.wait_closed()
@@ -255,9 +265,9 @@ class Jt808Server:
             if isinstance(body, Batch) and not body.locations and body.bad_items:
                 return ack(ACK_MALFORMED)
             return ack(ACK_OK if taken else ACK_FAILURE)
-        if isinstance(body, bytes) and header.props & 0x3C00:
+        if isinstance(body, bytes) and header.props & (PROPS_CIPHER | PROPS_SUBPACKET):
             return ack(ACK_UNSUPPORTED)  # encrypted or subpacketed: not read, say so
-        if header.msg_id == 0x0003:
+        if header.msg_id == LOGOUT:
             session.authenticated = False
         return ack(ACK_OK)
 
@@ -280,8 +290,8 @@ class Jt808Server:
         if device is None:
             self.unknown_terminal += 1
             return ACK_FAILURE
-        if self.cfg.auth_secret and not hmac.compare_digest(body.code,
-                                                            self.auth_code(header.phone)):
+        if self.cfg.auth_secret and not hmac.compare_digest(
+                body.code.encode(), self.auth_code(header.phone).encode()):
             log.warning("JT/T 808 terminal %s presented a wrong auth code", header.phone)
             return ACK_FAILURE
         self.authentications += 1

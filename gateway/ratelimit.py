@@ -1,4 +1,4 @@
-"""Token buckets: a flooding client gets 429 (HTTP) or an error reply (WebSocket), others don't notice."""
+"""Token buckets: a flooding client gets 429 (HTTP) or an error reply (WebSocket)."""
 
 from __future__ import annotations
 

@@ -84,7 +84,7 @@ def _arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[Arr, Arr]:
     return lo, la
 
 
-def to_wgs84(lon: ArrayLike, lat: ArrayLike, crs: Crs) -> tuple[Arr, Arr]:
+def to_wgs84(lon: ArrayLike, lat: ArrayLike, crs: Crs | str) -> tuple[Arr, Arr]:
     """Convert lon/lat arrays given in ``crs`` to WGS-84 (new arrays; inputs untouched)."""
     lo, la = _arrays(lon, lat)
     if crs == "wgs84":
@@ -96,7 +96,7 @@ def to_wgs84(lon: ArrayLike, lat: ArrayLike, crs: Crs) -> tuple[Arr, Arr]:
     raise ValueError(f"unknown crs {crs!r} (expected wgs84, gcj02 or bd09)")
 
 
-def from_wgs84(lon: ArrayLike, lat: ArrayLike, crs: Crs) -> tuple[Arr, Arr]:
+def from_wgs84(lon: ArrayLike, lat: ArrayLike, crs: Crs | str) -> tuple[Arr, Arr]:
     """The forward shift: WGS-84 lon/lat arrays to ``crs`` (what a Chinese map app shows)."""
     lo, la = _arrays(lon, lat)
     if crs == "wgs84":
@@ -112,7 +112,7 @@ def from_wgs84(lon: ArrayLike, lat: ArrayLike, crs: Crs) -> tuple[Arr, Arr]:
     return _gcj_to_bd(gl, ga)
 
 
-def point_to_wgs84(lon: float, lat: float, crs: Crs) -> tuple[float, float]:
+def point_to_wgs84(lon: float, lat: float, crs: Crs | str) -> tuple[float, float]:
     """Scalar convenience for one point (e.g. a fix a gateway receives in GCJ-02)."""
     lo, la = to_wgs84(lon, lat, crs)
     return float(lo), float(la)

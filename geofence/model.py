@@ -69,7 +69,12 @@ class Matches:
     tolerance. offset[i, k] is the distance in metres along that road from its start to the
     point's projection (linear referencing; for a MultiLineString, parts are laid end to end in
     file order). bearing[i, k] is the road's direction at that place, degrees clockwise from north
-    in [0, 360), so a heading can be compared with it.
+    in [0, 360), so a heading can be compared with it. Empty slots hold road -1 and NaN elsewhere;
+    a point that is not finite gets no candidates.
+
+    With a heading, roads whose bearing is more than 45 degrees off it (compared modulo 180,
+    since roads are walked both ways) come after the roads that agree, each group nearest first;
+    dist is always the true distance.
     """
 
     road: npt.NDArray[np.int32]  # (N, K)

@@ -54,6 +54,15 @@ class LocalProjection:
         return cls((minx + maxx) / 2.0, (miny + maxy) / 2.0)
 
     def forward(self, lon: ArrayLike, lat: ArrayLike) -> tuple[Arr, Arr]:
+        """Non-finite input gives NaN output, without warnings."""
+        with np.errstate(invalid="ignore"):
+            return self._forward(lon, lat)
+
+    def inverse(self, x: ArrayLike, y: ArrayLike) -> tuple[Arr, Arr]:
+        with np.errstate(invalid="ignore"):
+            return self._inverse(x, y)
+
+    def _forward(self, lon: ArrayLike, lat: ArrayLike) -> tuple[Arr, Arr]:
         phi = np.radians(np.asarray(lat, dtype=np.float64))
         dlam = np.radians(np.asarray(lon, dtype=np.float64)) - self._lam0
         dlam = (dlam + np.pi) % (2 * np.pi) - np.pi
@@ -69,7 +78,7 @@ class LocalProjection:
         v = k * (np.sin(phi - self._phi0) + 2.0 * self._sin0 * cos_phi * half)
         return u * self._n0, v * self._m0
 
-    def inverse(self, x: ArrayLike, y: ArrayLike) -> tuple[Arr, Arr]:
+    def _inverse(self, x: ArrayLike, y: ArrayLike) -> tuple[Arr, Arr]:
         u = np.asarray(x, dtype=np.float64) / self._n0
         v = np.asarray(y, dtype=np.float64) / self._m0
         rho = np.hypot(u, v)

@@ -16,7 +16,7 @@ class WallClock:
 
 
 class DataClock:
-    """The newest position time seen: a replayed or accelerated day raises the alerts of a live one."""
+    """The newest position time seen, so a replayed day raises the alerts of a live one."""
 
     def __init__(self, start: float = 0.0) -> None:
         self._now = start

@@ -56,7 +56,10 @@ class AlertEvent:
     grid: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "alert", **self.alert.to_json(), "grid": self.grid}
+        # The event's "type" is "alert"; the alert's own type travels as "alert_type".
+        out = self.alert.to_json()
+        out["alert_type"] = out.pop("type")
+        return {"type": "alert", **out, "grid": self.grid}
 
 
 @dataclass(frozen=True, slots=True)

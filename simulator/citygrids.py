@@ -1,7 +1,7 @@
 """Responsibility grids (责任网格) for a generated town: irregular cells that tile the town.
 
-Cells are Voronoi regions of k-means centres of the street network, so each holds about the same
-length of road; their straight edges are then bent by a smooth displacement field, which keeps
+Cells are power-diagram regions around k-means centres of the street network, weighted so each
+holds about the same length of road; their straight edges are then bent by a smooth displacement field, which keeps
 the cells a tiling (the field moves less than it stretches) but makes them look drawn by hand.
 """
 
@@ -12,7 +12,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 import shapely
-from shapely.geometry import MultiPoint, Polygon
+from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 FloatArray = npt.NDArray[np.float64]
@@ -54,24 +54,74 @@ class Warp:
                                 y + self.a * np.sin(x / self.l2 + self.f2)])
 
 
-def grid_cells(lines: list[BaseGeometry], outline: Polygon, k: int,
-               rng: np.random.Generator) -> list[Polygon]:
-    """k polygons tiling the warped outline, ordered north-west to south-east."""
-    pts = _samples(lines, 40.0)
-    centres = kmeans(pts, k, rng)
-    envelope = outline.buffer(2000.0).envelope
-    cells = shapely.get_parts(shapely.voronoi_polygons(MultiPoint(centres), extend_to=envelope))
-    warp = Warp(rng, amplitude=70.0, wavelength=260.0)
-    out: list[Polygon] = []
-    for cell in cells:
-        clipped = cell.intersection(outline)
-        dense = shapely.segmentize(clipped, 25.0)
-        warped = shapely.transform(dense, warp)
-        if warped.geom_type == "MultiPolygon":  # keep the main body of a cell cut by the outline
-            warped = max(warped.geoms, key=lambda g: g.area)
-        out.append(Polygon(warped.exterior))
-    out.sort(key=lambda p: (-round(p.centroid.y / 800.0), p.centroid.x))
-    return out
+def power_cells(centres: FloatArray, weights: FloatArray, box: Polygon) -> list[Polygon]:
+    """Power diagram: cell j holds p where |p-c_j|^2 - w_j is smallest; a tiling of box."""
+    minx, miny, maxx, maxy = box.bounds
+    big = 4.0 * max(maxx - minx, maxy - miny)
+    cells: list[Polygon] = []
+    for j, cj in enumerate(centres):
+        cell: BaseGeometry = box
+        for i, ci in enumerate(centres):
+            if i == j:
+                continue
+            # |p-cj|^2 - wj <= |p-ci|^2 - wi  <=>  2 p.(ci-cj) <= |ci|^2 - |cj|^2 - wi + wj
+            n = ci - cj
+            norm = float(np.hypot(*n))
+            rhs = (float(ci @ ci - cj @ cj) - weights[i] + weights[j]) / (2.0 * norm)
+            u = n / norm
+            base = u * rhs  # a point on the boundary line
+            t = np.array([-u[1], u[0]])
+            half = Polygon([base + t * big, base - t * big, base - t * big - u * big,
+                            base + t * big - u * big])
+            cell = cell.intersection(half)
+        cells.append(Polygon(cell.exterior) if not cell.is_empty else Polygon())
+    return cells
+
+
+class CellPlanner:
+    """Power cells around k-means centres of a street network, warped and clipped to the town.
+
+    Weights move the boundaries: raising w_j grows cell j. balance() equalises the length of
+    line sampled in each cell; callers may nudge weights further with measured road lengths.
+    """
+
+    def __init__(self, lines: list[BaseGeometry], outline: Polygon, k: int,
+                 rng: np.random.Generator) -> None:
+        pts = _samples(lines, 40.0)
+        self.pts = pts[shapely.contains_xy(outline, pts[:, 0], pts[:, 1])]
+        self.centres = kmeans(self.pts, k, rng)
+        self.outline = outline
+        self.box = outline.buffer(500.0).envelope
+        self.scale = self.box.area / k  # weights are squared metres
+        self.warp = Warp(rng, amplitude=70.0, wavelength=260.0)
+
+    def balance(self, iters: int = 60) -> FloatArray:
+        weights = np.zeros(len(self.centres))
+        target = len(self.pts) / len(self.centres)
+        for k in range(iters):
+            cells = power_cells(self.centres, weights, self.box)
+            share = np.array([shapely.contains_xy(c, self.pts[:, 0], self.pts[:, 1]).sum()
+                              for c in cells]) / target
+            if np.abs(share - 1.0).max() < 0.03:
+                break
+            weights = weights - 0.4 * self.scale * (share - 1.0) * (0.97 ** k)
+        return weights
+
+    def cells(self, weights: FloatArray) -> list[Polygon]:
+        out: list[Polygon] = []
+        for cell in power_cells(self.centres, weights, self.box):
+            dense = shapely.segmentize(cell.intersection(self.outline), 25.0)
+            warped = shapely.transform(dense, self.warp)
+            if warped.geom_type == "MultiPolygon":  # keep the main body of a cut-up cell
+                warped = max(warped.geoms, key=lambda g: g.area)
+            out.append(Polygon(warped.exterior))
+        return out
+
+
+def reading_order(cells: list[Polygon]) -> list[int]:
+    """Indices of cells from north-west to south-east, the way a map is read."""
+    return sorted(range(len(cells)),
+                  key=lambda i: (-round(cells[i].centroid.y / 800.0), cells[i].centroid.x))
 
 
 def grid_names(cells: list[Polygon]) -> list[str]:

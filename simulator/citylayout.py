@@ -59,7 +59,7 @@ def _lattice_positions(rng: np.random.Generator, extent: float, spacing: float) 
 
 
 def generate_layout(rng: np.random.Generator, radius: float = 2400.0,
-                    spacing: float = 950.0) -> Layout:
+                    spacing: float = 920.0) -> Layout:
     outline = town_outline(rng, radius)
     angle = math.radians(rng.uniform(-12.0, 12.0))
     ext = radius * 1.3
@@ -76,14 +76,19 @@ def generate_layout(rng: np.random.Generator, radius: float = 2400.0,
 
     mains_x = _lattice_positions(rng, radius, spacing)
     mains_y = _lattice_positions(rng, radius, spacing)
+    # Arterials through the middle of town; the outer lattice lines are lesser streets.
     for c in mains_x:
-        add(main_names.pop(), "main", np.array([[c, -ext], [c, ext]]))
+        central = abs(c) < 1.2 * spacing
+        add(main_names.pop() if central else sec_names.pop(), "main" if central else "secondary",
+            np.array([[c, -ext], [c, ext]]))
     for c in mains_y:
-        add(main_names.pop(), "main", np.array([[-ext, c], [ext, c]]))
+        central = abs(c) < 1.2 * spacing
+        add(main_names.pop() if central else sec_names.pop(), "main" if central else "secondary",
+            np.array([[-ext, c], [ext, c]]))
     # Secondary streets halfway between arterials, each running only a few blocks.
     for across, positions in (("x", mains_x), ("y", mains_y)):
         for a, b in zip(positions, positions[1:], strict=False):
-            if rng.random() < 0.3:
+            if rng.random() < 0.25:
                 continue
             mid = (a + b) / 2.0
             lo = rng.uniform(-radius, 0.0)

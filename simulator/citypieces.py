@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -25,39 +25,47 @@ log = logging.getLogger(__name__)
 Key = tuple[float, float]
 
 
+def _key(x: float, y: float) -> Key:
+    return (round(x, 1), round(y, 1))
+
+
 @dataclass(frozen=True, slots=True)
 class Piece:
     name: str
     cls: RoadClass
     grid: int
     line: LineString  # metres
+    a: Key  # end nodes, rounded so that pieces cut apart meet again
+    b: Key
+
+    @staticmethod
+    def of(name: str, cls: RoadClass, grid: int, line: LineString) -> Piece:
+        xy = shapely.get_coordinates(line)
+        return Piece(name, cls, grid, line, _key(*xy[0]), _key(*xy[-1]))
 
 
-def _key(x: float, y: float) -> Key:
-    return (round(x, 1), round(y, 1))
-
-
-def ends(line: LineString) -> tuple[Key, Key]:
-    c = line.coords
-    return _key(*c[0]), _key(*c[-1])
-
-
-def cut_into_grids(named: list[tuple[str, RoadClass, BaseGeometry]],
-                   cells: list[BaseGeometry]) -> list[Piece]:
-    """Node every line at every crossing and cut it at grid boundaries."""
+def node_lines(named: list[tuple[str, RoadClass, BaseGeometry]]
+               ) -> list[tuple[str, RoadClass, LineString]]:
+    """Split every line at every crossing, keeping the name and class it came from."""
     geoms = [g for _, _, g in named]
-    noded = shapely.get_parts(shapely.union_all(geoms))
     tree = shapely.STRtree(geoms)
+    out = []
+    for seg in shapely.get_parts(shapely.union_all(geoms)):
+        name, cls, _ = named[int(tree.nearest(seg.interpolate(0.5, normalized=True)))]
+        out.append((name, cls, seg))
+    return out
+
+
+def cut_into_grids(noded: list[tuple[str, RoadClass, LineString]],
+                   cells: list[BaseGeometry]) -> list[Piece]:
+    """Cut noded lines at grid boundaries; each piece keeps the grid it lies in."""
     out: list[Piece] = []
-    for seg in noded:
-        mid = seg.interpolate(0.5, normalized=True)
-        src = int(tree.nearest(mid))
-        name, cls, _ = named[src]
+    for name, cls, seg in noded:
         for gi, cell in enumerate(cells):
             inside = seg.intersection(cell)
             for part in shapely.get_parts(inside):
                 if part.geom_type == "LineString" and part.length > 0.5:
-                    out.append(Piece(name, cls, gi, part))
+                    out.append(Piece.of(name, cls, gi, part))
     return out
 
 
@@ -68,22 +76,24 @@ def merge_chains(pieces: list[Piece]) -> list[Piece]:
         changed = False
         touch: dict[tuple[int, Key], list[int]] = defaultdict(list)
         for i, p in enumerate(pieces):
-            a, b = ends(p.line)
-            touch[(p.grid, a)].append(i)
-            if b != a:
-                touch[(p.grid, b)].append(i)
+            touch[(p.grid, p.a)].append(i)
+            if p.b != p.a:
+                touch[(p.grid, p.b)].append(i)
+        used: set[int] = set()
+        merged_out: list[Piece] = []
         for members in touch.values():
-            if len(members) == 2 and members[0] != members[1]:
-                i, j = members
-                merged = linemerge([pieces[i].line, pieces[j].line])
-                if merged.geom_type != "LineString":
-                    continue
-                keep = pieces[i] if pieces[i].line.length >= pieces[j].line.length else pieces[j]
-                cls: RoadClass = "main" if "main" in (pieces[i].cls, pieces[j].cls) else keep.cls
-                new = replace(keep, cls=cls, line=merged)
-                pieces = [p for k, p in enumerate(pieces) if k not in (i, j)] + [new]
-                changed = True
-                break
+            if len(members) != 2 or members[0] == members[1] or used.intersection(members):
+                continue
+            i, j = members
+            merged = linemerge([pieces[i].line, pieces[j].line])
+            if merged.geom_type != "LineString":
+                continue
+            keep = pieces[i] if pieces[i].line.length >= pieces[j].line.length else pieces[j]
+            cls: RoadClass = "main" if "main" in (pieces[i].cls, pieces[j].cls) else keep.cls
+            merged_out.append(Piece.of(keep.name, cls, keep.grid, merged))
+            used.update(members)
+            changed = True
+        pieces = [p for k, p in enumerate(pieces) if k not in used] + merged_out
     return pieces
 
 
@@ -98,19 +108,18 @@ def largest_components(pieces: list[Piece]) -> list[Piece]:
         return x
 
     for p in pieces:
-        a, b = ends(p.line)
-        ra, rb = find((p.grid, a)), find((p.grid, b))
+        ra, rb = find((p.grid, p.a)), find((p.grid, p.b))
         if ra != rb:
             parent[ra] = rb
     length: dict[tuple[int, Key], float] = defaultdict(float)
     for p in pieces:
-        length[find((p.grid, ends(p.line)[0]))] += p.line.length
+        length[find((p.grid, p.a))] += p.line.length
     best: dict[int, tuple[int, Key]] = {}
     for root, total in length.items():
         g = root[0]
         if g not in best or total > length[best[g]]:
             best[g] = root
-    return [p for p in pieces if find((p.grid, ends(p.line)[0])) == best[p.grid]]
+    return [p for p in pieces if find((p.grid, p.a)) == best[p.grid]]
 
 
 def shadowed(pieces: list[Piece], near_m: float, max_share: float) -> int | None:
@@ -154,5 +163,5 @@ def split_long(pieces: list[Piece], max_len: float) -> list[Piece]:
         step = p.line.length / n
         for k in range(n):
             part = substring(p.line, k * step, (k + 1) * step)
-            out.append(replace(p, line=LineString(part.coords)))
+            out.append(Piece.of(p.name, p.cls, p.grid, LineString(part.coords)))
     return out

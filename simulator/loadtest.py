@@ -91,7 +91,7 @@ def encode_messages(ids: list[str], lon: np.ndarray, lat: np.ndarray, t0: float,
 
 async def throughput(base: str, device_token: str, live_token: str,
                      per_conn: list[list[tuple[bytes, str, float]]], rate: float = 0.0,
-                     window: int = 8, timeout: float = 120.0) -> LoadResult:
+                     window: int = 8, settle_s: float = 120.0) -> LoadResult:
     """Push every message; rate > 0 paces to that many positions/s in total."""
     sent_at: dict[tuple[str, float], float] = {}
     latencies: list[float] = []
@@ -144,7 +144,7 @@ async def throughput(base: str, device_token: str, live_token: str,
     started = time.perf_counter()
     await asyncio.gather(*(pump(m) for m in per_conn))
     try:
-        await asyncio.wait_for(done.wait(), timeout)
+        await asyncio.wait_for(done.wait(), settle_s)
     finally:
         await listener.stop()
     seconds = time.perf_counter() - started

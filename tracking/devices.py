@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 from tracking.rules.base import DeviceInfo
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+    from config.server import DevicesSection
+    from geofence.index import CityIndex
     from geofence.model import Grid
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,16 @@ class DeviceRegistry:
         for dev, kind in (extra or {}).items():
             if dev not in self._devices:
                 self.register(dev, kind)
+
+    @classmethod
+    def from_config(cls, index: CityIndex, section: DevicesSection,
+                    terminals: Iterable[str] = ()) -> DeviceRegistry:
+        """Grids' inspectors, [devices] inspectors and vehicles, and the JT/T 808 terminals'
+        device ids (vehicle terminals: vehicles, unless already known as inspectors)."""
+        extra = dict.fromkeys(section.inspectors, "inspector")
+        for dev in (*section.vehicles, *terminals):
+            extra.setdefault(dev, "vehicle")
+        return cls(index.grids, extra, section.auto_register, section.auto_kind)
 
     def register(self, device: str, kind: str = "inspector",
                  grids: Sequence[int] = ()) -> DeviceInfo:

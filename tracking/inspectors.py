@@ -31,7 +31,7 @@ class DayStats:
         self.last_ts = -math.inf
         self.sx = self.sy = 0.0  # smoothed position
         self.ax = self.ay = 0.0  # last point the distance was counted to
-        self.roads: set[int] | None = None
+        self.roads: list[int] | None = None  # a list: a set costs 216 bytes for one road
         self.passes = 0
         self.suspect = 0
 
@@ -60,10 +60,11 @@ class InspectorMeter:
                 ds.ay = sy
         ds.last_ts = ts
         if road >= 0:
-            if ds.roads is None:
-                ds.roads = {road}
-            else:
-                ds.roads.add(road)
+            roads = ds.roads
+            if roads is None:
+                ds.roads = [road]
+            elif road != roads[-1] and road not in roads:
+                roads.append(road)
 
 
 def inspector_row(device: str, grids: Sequence[str], ds: DayStats | None, roads: Sequence[Road],

@@ -79,7 +79,7 @@ class PassCounter:
     """Immutable settings and road lengths; the state lives in each device's PassState."""
 
     def __init__(self, road_length: Sequence[float], patrol: PatrolConfig, too_fast_kmh: float,
-                 spike_mps: float = 40.0) -> None:
+                 spike_mps: float = 20.0) -> None:
         self.need = [patrol.pass_coverage * float(length) for length in road_length]
         self.break_s = patrol.break_s
         self.fast = too_fast_kmh / 3.6

@@ -62,8 +62,9 @@ def release(st: ReorderState, cutoff: float) -> list[Position]:
         out = held
         st.held = None
     else:
-        n = bisect_left(held, cutoff, key=_ts)
-        if n < len(held) and held[n].ts == cutoff:
+        # Held lists are a few fixes long: a scan from the front beats a keyed bisect.
+        n = 1
+        while held[n].ts <= cutoff:
             n += 1
         out = held[:n]
         del held[:n]

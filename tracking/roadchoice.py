@@ -27,14 +27,14 @@ class Candidates:
     road: list[list[int]]
     dist: list[list[float]]
     offset: list[list[float]]
-    bearing: list[list[float]]
+    bearing: list[list[float]] | None  # only converted when some fix has a heading
     x: list[float]
     y: list[float]
 
     @classmethod
-    def of(cls, m: Matches) -> Candidates:
-        return cls(m.road.tolist(), m.dist.tolist(), m.offset.tolist(), m.bearing.tolist(),
-                   m.x.tolist(), m.y.tolist())
+    def of(cls, m: Matches, bearing: bool = True) -> Candidates:
+        return cls(m.road.tolist(), m.dist.tolist(), m.offset.tolist(),
+                   m.bearing.tolist() if bearing else None, m.x.tolist(), m.y.tolist())
 
     def __len__(self) -> int:
         return len(self.road)
@@ -43,10 +43,11 @@ class Candidates:
 class ChoiceState:
     """The device's current road and the challenger's accumulated evidence."""
 
-    __slots__ = ("bf_off", "bf_ts", "chal", "chal_off", "chal_ts", "road", "score")
+    __slots__ = ("bf_off", "bf_ts", "chal", "chal_off", "chal_ts", "road", "score", "seen")
 
     def __init__(self) -> None:
         self.road = -1
+        self.seen = 0.0  # last time the current road was within reach
         self.chal = -1
         self.score = 0.0
         self.chal_ts = 0.0  # where the challenger's current run of evidence began
@@ -56,9 +57,13 @@ class ChoiceState:
 
 
 class RoadChooser:
-    def __init__(self, tolerance: float, switch_m: float = 40.0, heading_m: float = 10.0,
-                 min_heading_speed: float = 0.5) -> None:
+    def __init__(self, tolerance: float, switch_m: float = 60.0, heading_m: float = 10.0,
+                 min_heading_speed: float = 0.5, forget_s: float = 60.0) -> None:
         self.tolerance = tolerance
+        # A current road out of reach counts as this far away: one stray fix is not enough to
+        # leave it, two or three in a row are (the turn at a junction).
+        self.missing_m = 1.5 * tolerance
+        self.forget_s = forget_s
         self.switch_m = switch_m
         self.heading_m = heading_m
         self.min_heading_speed = min_heading_speed
@@ -87,12 +92,17 @@ class RoadChooser:
                 cur_j, cur_d = j, d
             elif best_j < 0 or d < best_d:
                 best_j, best_d = j, d
-        if cur_j < 0:
-            # The current road is out of reach: take the best candidate at once.
+        if cur_j >= 0:
+            st.seen = ts
+        elif cur < 0 or ts - st.seen > self.forget_s:
+            # No current road (or long gone): take the best candidate at once.
             st.road = roads[best_j] if best_j >= 0 else -1
+            st.seen = ts
             st.chal = -1
             st.score = 0.0
             return best_j
+        else:
+            cur_d = self.missing_m
         if best_j < 0:
             st.score = 0.0
             return cur_j
@@ -110,8 +120,9 @@ class RoadChooser:
             st.chal_off = offs[best_j]
         if score < self.switch_m:
             st.score = score
-            return cur_j
+            return cur_j  # -1 when the current road is out of reach for this fix
         st.road = other
+        st.seen = ts
         st.chal = -1
         st.score = 0.0
         st.bf_ts = st.chal_ts

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracking.alerts import AlertBook
 from tracking.compliance import ComplianceBook
+from tracking.gridlookup import GridLookup
 from tracking.inspectors import DayStats, InspectorMeter
 from tracking.passes import PassCounter, PassState
 from tracking.patrolday import PatrolCalendar
@@ -68,6 +69,7 @@ class Context:
         self.road_ids = [r.id for r in index.roads]
         self.grid_ids = [g.id for g in index.grids]
         self.calendar = PatrolCalendar(index.city.settings)
+        self.grids = GridLookup(index)
         self.chooser = RoadChooser(patrol.match_tolerance)
         self.counter = PassCounter(index.road_length.tolist(), patrol, alerts.too_fast_kmh)
         self.meter = InspectorMeter(alerts.signal_lost_s)
@@ -75,8 +77,9 @@ class Context:
         self.ledger = ComplianceBook(index.roads, self.calendar, alerts.behind_by)
         self.road_rules = RoadRules(self.ledger, alerts, self.book)
         self.slots: dict[str, DeviceSlot] = {}
-        self.tracks: dict[tuple[str, str], TrackLog] = {}
-        self.stats: dict[tuple[str, str], DayStats] = {}
+        # date -> device -> ...: no (device, date) tuple per entry
+        self.tracks: dict[str, dict[str, TrackLog]] = {}
+        self.stats: dict[str, dict[str, DayStats]] = {}
         self.late = 0  # fixes too old to put back in order: shown, never counted
         self.duplicates = 0
 
@@ -90,10 +93,12 @@ class Context:
     def track_of(self, slot: DeviceSlot, date: str) -> TrackLog:
         if slot.track is not None and slot.track_date == date:
             return slot.track
-        key = (slot.info.id, date)
-        track = self.tracks.get(key)
+        day = self.tracks.get(date)
+        if day is None:
+            day = self.tracks[date] = {}
+        track = day.get(slot.info.id)
         if track is None:
-            track = self.tracks[key] = TrackLog()
+            track = day[slot.info.id] = TrackLog()
         if date >= slot.track_date:
             slot.track, slot.track_date = track, date
         return track
@@ -101,10 +106,12 @@ class Context:
     def stats_of(self, slot: DeviceSlot, date: str) -> DayStats:
         if slot.stats is not None and slot.stats_date == date:
             return slot.stats
-        key = (slot.info.id, date)
-        ds = self.stats.get(key)
+        day = self.stats.get(date)
+        if day is None:
+            day = self.stats[date] = {}
+        ds = day.get(slot.info.id)
         if ds is None:
-            ds = self.stats[key] = DayStats()
+            ds = day[slot.info.id] = DayStats()
         if date >= slot.stats_date:
             slot.stats, slot.stats_date = ds, date
         return ds

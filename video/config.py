@@ -16,91 +16,95 @@ class Strict(BaseModel):
 
 
 class MotionConfig(Strict):
-    threshold: int = Field(20, ge=3, le=120,
+    threshold: int = Field(default=20, ge=3, le=120,
                            description="Grey levels a pixel must differ from the background by.")
-    fast_alpha: float = Field(0.08, gt=0.0, le=0.5,
+    fast_alpha: float = Field(default=0.08, gt=0.0, le=0.5,
                               description="Learning rate of the fast background per frame.")
-    stopped_alpha: float = Field(0.03, gt=0.0, le=0.5,
+    stopped_alpha: float = Field(default=0.03, gt=0.0, le=0.5,
                                  description="Learning rate where the pixel is foreground: a "
                                  "stopped object melts into the fast background at this rate.")
-    min_area: int = Field(40, ge=1, le=100_000,
+    min_area: int = Field(default=40, ge=1, le=100_000,
                           description="Pixels of motion inside the ROI that count as motion.")
-    min_duration_s: float = Field(1.0, ge=0.0, le=600.0,
+    min_duration_s: float = Field(default=1.0, ge=0.0, le=600.0,
                                   description="Seconds motion must last before it is reported.")
-    end_after_s: float = Field(3.0, gt=0.0, le=3600.0,
+    end_after_s: float = Field(default=3.0, gt=0.0, le=3600.0,
                                description="Seconds without motion that end a motion event.")
-    light_change_share: float = Field(0.6, gt=0.0, le=1.0,
+    light_change_share: float = Field(default=0.6, gt=0.0, le=1.0,
                                       description="Share of the ROI changing at once that is "
                                       "taken as a light change: the backgrounds re-learn.")
 
 
 class VehicleConfig(Strict):
-    min_area: int = Field(30, ge=1, le=100_000, description="Smallest blob that is tracked.")
-    vehicle_area: int = Field(250, ge=1, le=1_000_000,
+    min_area: int = Field(default=25, ge=1, le=100_000,
+                          description="Smallest blob that is tracked.")
+    vehicle_area: int = Field(default=250, ge=1, le=1_000_000,
                               description="Smallest tracked blob that counts as a vehicle.")
-    min_travel: float = Field(25.0, ge=0.0, le=10_000.0,
+    min_travel: float = Field(default=25.0, ge=0.0, le=10_000.0,
                               description="Pixels a track must travel to count as a vehicle.")
-    max_missed: int = Field(4, ge=0, le=100,
+    max_missed: int = Field(default=4, ge=0, le=100,
                             description="Frames a track may go unseen before it ends.")
-    gate: float = Field(2.5, gt=0.0, le=20.0,
+    gate: float = Field(default=2.5, gt=0.0, le=20.0,
                         description="Association gate in multiples of the track's box size.")
 
 
 class SpillConfig(Strict):
-    slow_alpha: float = Field(0.004, gt=0.0, le=0.1,
+    slow_alpha: float = Field(default=0.004, gt=0.0, le=0.1,
                               description="Learning rate of the slow background (left material "
                               "stays visible against it for roughly 1/slow_alpha frames).")
-    threshold: int = Field(22, ge=3, le=120, description="Grey levels of a persistent change.")
-    min_area: int = Field(6, ge=1, le=100_000, description="Smallest material region (pixels).")
-    max_area: int = Field(2500, ge=1, le=1_000_000, description="Largest material region.")
-    still_s: float = Field(1.6, gt=0.0, le=120.0,
+    threshold: int = Field(default=18, ge=3, le=120,
+                           description="Grey levels of a persistent change.")
+    min_area: int = Field(default=6, ge=1, le=100_000,
+                          description="Smallest material region (pixels).")
+    max_area: int = Field(default=2500, ge=1, le=1_000_000, description="Largest material region.")
+    still_s: float = Field(default=1.6, gt=0.0, le=120.0,
                           description="Seconds the material must lie still before the alert.")
-    attribution_s: float = Field(12.0, gt=0.0, le=600.0,
+    attribution_s: float = Field(default=12.0, gt=0.0, le=600.0,
                                  description="Seconds after the road was last seen clean within "
                                  "which a passing vehicle is blamed.")
-    shadow_cv: float = Field(0.12, ge=0.0, le=1.0,
+    shadow_cv: float = Field(default=0.12, ge=0.0, le=1.0,
                              description="A darker or lighter region whose brightness ratio to "
                              "the background varies less than this is a shadow or light.")
-    shadow_ncc: float = Field(0.75, ge=0.0, le=1.0,
+    shadow_ncc: float = Field(default=0.75, ge=0.0, le=1.0,
                               description="A region whose texture still correlates this well "
                               "with the background is a shadow or light, not material.")
-    warmup_s: float = Field(3.0, ge=0.0, le=600.0,
+    warmup_s: float = Field(default=3.0, ge=0.0, le=600.0,
                             description="Seconds after start before spills are reported.")
 
 
 class EvidenceConfig(Strict):
-    ring_s: float = Field(40.0, gt=0.0, le=600.0,
+    ring_s: float = Field(default=40.0, gt=0.0, le=600.0,
                           description="Seconds of full frames each camera keeps in memory.")
-    ring_bytes: int = Field(64 << 20, ge=1 << 20, le=4 << 30,
+    ring_bytes: int = Field(default=64 << 20, ge=1 << 20, le=4 << 30,
                             description="Byte budget of each camera's frame ring.")
-    pre_s: float = Field(2.0, ge=0.0, le=60.0,
+    pre_s: float = Field(default=2.0, ge=0.0, le=60.0,
                          description="Seconds kept before the vehicle entered.")
-    post_s: float = Field(0.0, ge=0.0, le=60.0,
+    post_s: float = Field(default=0.0, ge=0.0, le=60.0,
                           description="Seconds kept after the alert (delays the files).")
-    clip_codec: Literal["mp4v", "vp09"] = Field(
+    clip_codec: Literal["mp4v", "vp09"] = Field(default=
         "mp4v", description="MP4 codec: mp4v is fast; vp09 plays in browsers but is slow.")
-    motion_evidence: bool = Field(False, description="Also keep evidence of motion events.")
-    max_age_days: float = Field(90.0, gt=0.0, le=3650.0, description="Retention by age.")
-    max_total_bytes: int = Field(20 << 30, ge=1 << 20, le=1 << 44,
+    motion_evidence: bool = Field(default=False, description="Also keep evidence of motion events.")
+    max_age_days: float = Field(default=90.0, gt=0.0, le=3650.0, description="Retention by age.")
+    max_total_bytes: int = Field(default=20 << 30, ge=1 << 20, le=1 << 44,
                                  description="Retention by disk budget: oldest go first.")
 
 
 class VideoConfig(Strict):
-    fps: float = Field(5.0, gt=0.0, le=60.0, description="Analysis rate per camera.")
-    analysis_width: int = Field(320, ge=80, le=1920,
+    fps: float = Field(default=5.0, gt=0.0, le=60.0, description="Analysis rate per camera.")
+    analysis_width: int = Field(default=320, ge=80, le=1920,
                                 description="Frames are analysed at about this width.")
-    workers: int = Field(1, ge=1, le=64, description="Analysis worker processes.")
-    queue_frames: int = Field(64, ge=1, le=10_000,
+    workers: int = Field(default=1, ge=1, le=64, description="Analysis worker processes.")
+    queue_frames: int = Field(default=64, ge=1, le=10_000,
                               description="Frames waiting per worker before new ones are "
                               "dropped (a busy worker sheds load instead of lagging).")
-    max_frame_bytes: int = Field(20 << 20, ge=1024, le=1 << 30,
+    max_frame_bytes: int = Field(default=20 << 20, ge=1024, le=1 << 30,
                                  description="Largest pushed JPEG accepted.")
-    offline_after_s: float = Field(30.0, gt=0.0, le=86400.0,
+    offline_after_s: float = Field(default=30.0, gt=0.0, le=86400.0,
                                    description="A pulled camera silent this long is offline.")
-    reconnect_min_s: float = Field(1.0, gt=0.0, le=600.0)
-    reconnect_max_s: float = Field(30.0, gt=0.0, le=3600.0)
-    motion_alerts: bool = Field(True, description="Raise `motion` alerts (not only events).")
-    motion: MotionConfig = Field(default_factory=MotionConfig)
-    vehicles: VehicleConfig = Field(default_factory=VehicleConfig)
-    spill: SpillConfig = Field(default_factory=SpillConfig)
-    evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
+    reconnect_min_s: float = Field(default=1.0, gt=0.0, le=600.0)
+    reconnect_max_s: float = Field(default=30.0, gt=0.0, le=3600.0)
+    motion_alerts: bool = Field(default=True,
+                                description="Raise `motion` alerts (not only events).")
+    motion: MotionConfig = MotionConfig()
+    vehicles: VehicleConfig = VehicleConfig()
+    spill: SpillConfig = SpillConfig()
+    evidence: EvidenceConfig = EvidenceConfig()

@@ -47,7 +47,7 @@ class CameraPipeline:
         self._motion_since: float | None = None
         self._motion_last = 0.0
         self._motion_active = False
-        self._reported_tracks = 0.0
+        self._reported_tracks: set[int] = set()
 
     def wants(self, ts: float) -> bool:
         """Whether a frame at ts is due for analysis at the configured rate."""
@@ -61,15 +61,18 @@ class CameraPipeline:
         self.factor = factor
         if self._roi_mask is None or self._roi_mask.shape != gray.shape:
             self._roi_mask = self._make_roi(gray.shape[1], gray.shape[0], factor)
+        # Motion and tracking see a blurred image (compression noise); the spill detector the
+        # sharp one, because a stone may be a single analysis pixel.
         frame = AnalysisFrame(cv2.GaussianBlur(gray, (3, 3), 0), ts, self._roi_mask,
-                              gray.shape[1] / REFERENCE_WIDTH)
+                              gray.shape[1] / REFERENCE_WIDTH, factor)
         moving = self.motion.detect(frame)
         if self.objects is not None:
             frame.objects = self.objects.detect(frame)
         self.tracker.detect(frame)
+        frame.gray = gray
         self.spill.detect(frame)
         events = self._motion_events(frame, moving)
-        events += self._vehicle_events(frame)
+        events += self._vehicle_events(self.tracker.ended)
         events += [self._spill_event(s) for s in self.spill.found]
         events += [PipelineEvent("spill_cleared", ts, {"box": s.box.scaled(factor),
                                                         "vehicle": s.vehicle.id})
@@ -109,12 +112,18 @@ class CameraPipeline:
                                                      "until": self._motion_last})]
         return []
 
-    def _vehicle_events(self, frame: AnalysisFrame) -> list[PipelineEvent]:
+    def finish(self) -> list[PipelineEvent]:
+        """End of the stream: vehicles still in view are reported as they are."""
+        return self._vehicle_events([*self.tracker.ended, *self.tracker.active])
+
+    def _vehicle_events(self, tracks: list[Track]) -> list[PipelineEvent]:
         out = []
-        for track in self.tracker.pop_ended(self._reported_tracks):
-            if track.vehicle:
+        for track in tracks:
+            if track.vehicle and track.id not in self._reported_tracks:
+                self._reported_tracks.add(track.id)
                 out.append(PipelineEvent("vehicle", track.last_ts, self.track_json(track)))
-        self._reported_tracks = frame.ts
+        # Forget ids the tracker no longer remembers, so the set stays small.
+        self._reported_tracks &= {t.id for t in self.tracker.ended}
         return out
 
     def track_json(self, track: Track) -> dict[str, Any]:
@@ -128,7 +137,10 @@ class CameraPipeline:
     def _spill_event(self, spill: Spill) -> PipelineEvent:
         f = self.factor
         vehicle = self.track_json(spill.vehicle)
-        at = min(spill.vehicle.path, key=lambda p: abs(p[0] - spill.covered_ts))
+        # The biggest box around the moment it passed: a body the colour of the road shows
+        # only in pieces on some frames.
+        near = [p for p in spill.vehicle.path if abs(p[0] - spill.covered_ts) <= 1.0]
+        at = max(near or spill.vehicle.path[-1:], key=lambda p: p[1].w * p[1].h)
         vehicle["box"] = at[1].scaled(f)
         vehicle["box_ts"] = at[0]
         details = {"box": spill.box.scaled(f), "onset_ts": spill.onset_ts, "vehicle": vehicle}

@@ -36,6 +36,12 @@ def json_response(obj: Any, status: int = 200) -> web.Response:
     return web.Response(text=dumps(obj), status=status, content_type="application/json")
 
 
+def too_large(what: str, limit: int, actual: int) -> web.HTTPRequestEntityTooLarge:
+    return web.HTTPRequestEntityTooLarge(
+        max_size=limit, actual_size=actual, content_type="application/json",
+        text=dumps({"error": f"{what} larger than {limit} bytes"}))
+
+
 def bad_request(message: str) -> web.HTTPBadRequest:
     return web.HTTPBadRequest(text=dumps({"error": message}), content_type="application/json")
 
@@ -47,7 +53,7 @@ class Api:
         self.zone = ZoneInfo(timezone)
         self.now = now  # the server's clock (wall or data)
 
-    def routes(self) -> list[web.RouteDef]:
+    def routes(self) -> list[web.AbstractRouteDef]:
         return [
             web.get("/api/v1/roads/compliance", self.compliance),
             web.get("/api/v1/alerts", self.alerts),

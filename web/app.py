@@ -30,8 +30,8 @@ class Site:
         self.page_config = page_config
         self.openapi = openapi_document()
 
-    def routes(self) -> list[web.RouteDef]:
-        routes = [
+    def routes(self) -> list[web.AbstractRouteDef]:
+        routes: list[web.AbstractRouteDef] = [
             web.get("/", self.page),
             web.get("/healthz", self.healthz),
             web.get("/metrics", self.metrics_text),
@@ -86,7 +86,7 @@ class Site:
             self.metrics.live_clients.dec()
 
 
-def build_app(route_tables: list[list[web.RouteDef]], client_max_size: int) -> web.Application:
+def build_app(route_tables: list[list[web.AbstractRouteDef]], client_max_size: int) -> web.Application:
     app = web.Application(client_max_size=client_max_size)
     for table in route_tables:
         app.add_routes(table)

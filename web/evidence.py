@@ -15,7 +15,7 @@ class EvidenceStore(Protocol):
     def evidence_manifest(self, evidence_id: str) -> dict[str, Any]: ...
     def evidence_file(self, evidence_id: str, name: str) -> Any: ...
     def list_evidence(self, camera: str | None = None) -> list[dict[str, Any]]: ...
-    def cameras(self) -> list[dict[str, Any]]: ...
+    def camera_states(self) -> list[dict[str, Any]]: ...
 
 
 def _not_found(what: str) -> web.HTTPNotFound:
@@ -27,15 +27,15 @@ class EvidenceApi:
     def __init__(self, auth: TokenAuth, store: EvidenceStore) -> None:
         self.auth, self.store = auth, store
 
-    def routes(self) -> list[web.RouteDef]:
+    def routes(self) -> list[web.AbstractRouteDef]:
         return [web.get("/api/v1/cameras", self.cameras),
                 web.get("/api/v1/evidence", self.list),
                 web.get("/api/v1/evidence/{id}", self.manifest),
-                web.get("/api/v1/evidence/{id}/{name}", self.file)]
+                web.get("/api/v1/evidence/{id}/{file}", self.file)]
 
     async def cameras(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
-        return json_response(self.store.cameras())
+        return json_response(self.store.camera_states())
 
     async def list(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
@@ -51,7 +51,7 @@ class EvidenceApi:
     async def file(self, request: web.Request) -> web.StreamResponse:
         self.auth.check(request, SUPERVISOR)
         try:
-            path = self.store.evidence_file(request.match_info["id"], request.match_info["name"])
+            path = self.store.evidence_file(request.match_info["id"], request.match_info["file"])
         except KeyError:
             raise _not_found("evidence file") from None
         return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})

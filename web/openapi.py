@@ -69,8 +69,11 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+def list_of(name: str) -> dict[str, Any]:
+    return {"type": "array", "items": _ref(name)}
+
+
 def openapi_document() -> dict[str, Any]:
-    list_of = lambda name: {"type": "array", "items": _ref(name)}  # noqa: E731
     obj = {"type": "object"}
     paths: dict[str, Any] = {
         "/api/v1/positions": {"post": _op(
@@ -130,6 +133,8 @@ def openapi_document() -> dict[str, Any]:
             {"description": "Switching protocols"})},
         "/api/v1/city": {"get": _op("The city's roads, grids and cameras as GeoJSON",
                                     "supervisor or admin", _json(obj))},
+        "/api/v1/page-config": {"get": _op("Settings the page needs (optional tile URL)",
+                                           "supervisor or admin", _json(obj))},
         "/metrics": {"get": _op("Prometheus metrics", "supervisor or admin",
                                 {"description": "text/plain exposition format"})},
         "/healthz": {"get": _op("Liveness and readiness", "any role", _json(obj))},

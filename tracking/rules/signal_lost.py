@@ -2,14 +2,13 @@
 
 The per-device state is a single reference time, the later of the last fix and the moment the
 device came on duty, so an assigned inspector who never reports is caught `signal_lost_s` after
-the window opens. It is None while off duty and the _OPEN marker while the alert is open: at
-most one float per device.
+the window opens. It is None while off duty and a small _Open record while the alert is open:
+one float per device in the common case.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Final
 
 from config.patrol import AlertConfig
 from tracking.alerts import AlertBook
@@ -20,15 +19,13 @@ log = logging.getLogger(__name__)
 
 
 class _Open:
-    """Marker state while the alert is open: nothing else matters until the next fix."""
+    """State while the alert is open: the reference time the silence is counted from."""
 
-    __slots__ = ()
+    __slots__ = ("since",)
 
-    def __repr__(self) -> str:
-        return "<signal_lost open>"
+    def __init__(self, since: float) -> None:
+        self.since = since
 
-
-_OPEN: Final = _Open()
 
 State = float | _Open | None
 
@@ -45,12 +42,14 @@ class SignalLost:
     def on_fix(self, state: State, device: DeviceInfo, fix: Fix, book: AlertBook) -> State:
         ts = fix.ts
         if not fix.on_duty:
-            if state is _OPEN:
+            if isinstance(state, _Open):
                 self._clear(device, ts, book)
             return None
         if state is None:
             return ts
         if isinstance(state, _Open):
+            if ts <= state.since:
+                return state  # a resent or older fix is no sign of life after the silence
             self._clear(device, ts, book)
             return ts
         if ts - state >= self.limit_s:
@@ -64,7 +63,7 @@ class SignalLost:
     def on_tick(self, state: State, device: DeviceInfo, now: float, on_duty: bool,
                 book: AlertBook) -> State:
         if not on_duty:
-            if state is _OPEN:
+            if isinstance(state, _Open):
                 self._clear(device, now, book)
             return None
         if state is None:
@@ -73,7 +72,7 @@ class SignalLost:
             return state
         if now - state >= self.limit_s:
             self._raise(device, state, book)
-            return _OPEN
+            return _Open(state)
         return state
 
     def _raise(self, device: DeviceInfo, since: float, book: AlertBook) -> None:

@@ -65,6 +65,7 @@ class AnalysisFrame:
     ts: float
     roi: Mask  # 255 inside the camera's region of interest
     scale: float  # analysis width / REFERENCE_WIDTH: pixel settings are multiplied by this
+    factor: float = 1.0  # full-frame pixels per analysis pixel
     motion: Mask | None = None  # set by the motion detector
     light_reset: bool = False  # the motion detector re-learnt after a sudden global change
     objects: list[Box] | None = None  # boxes of a learned detector, when one is plugged in

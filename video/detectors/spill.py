@@ -25,8 +25,11 @@ from video.detectors.base import AnalysisFrame, Box, Detector, Gray, gain
 from video.detectors.motion import KERNEL3, outside_band, roi_sample
 from video.detectors.spill_checks import is_shadow, sample_points
 from video.detectors.vehicles import Track
+from video.detectors.verify import FrameAt, same_road
 
 KERNEL5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+# Particles of one trail lie a few pixels apart: they are grouped into one region.
+KERNEL_GROUP = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
 FORGET_S = 3.0  # a candidate hidden longer than this (e.g. under a car) is dropped
 WARM_ALPHA = 0.15
 
@@ -37,6 +40,7 @@ class Candidate:
     first_ts: float
     last_ts: float
     onset_ts: float  # when the road was last seen clean there
+    first_box: Box | None = None
     seen: int = 1
     done: bool = False
 
@@ -64,10 +68,12 @@ class SpillDetector(Detector[SpillConfig]):
         self.found: list[Spill] = []  # confirmed since the pipeline last drained them
         self.cleared: list[Spill] = []
         self._clean: npt.NDArray[np.float64] | None = None
-        self._recent: collections.deque[Gray] = collections.deque(maxlen=2)
+        self._recent: collections.deque[tuple[Gray, Gray]] = collections.deque(maxlen=2)
         self._sample: npt.NDArray[np.intp] | None = None
         self._start = 0.0
         self._last_ts = 0.0
+        # Set by the owner when full frames are kept: enables the full-resolution check.
+        self.frame_at: FrameAt | None = None
 
     def detect(self, frame: AnalysisFrame) -> list[Box]:
         g = frame.gray
@@ -80,12 +86,16 @@ class SpillDetector(Detector[SpillConfig]):
         self._last_ts = ts
         gs = gain(g, slow, self._sample)
         changed = cv2.bitwise_and(outside_band(g, slow, gs, cfg.threshold), frame.roi)
+        # Changed since the last frames by more than their 3x3 neighbourhood explains (camera
+        # shake moves edges by a pixel; that is not motion).
+        t = np.full(g.shape, cfg.threshold, np.uint8)
+        lo, hi = cv2.subtract(cv2.erode(g, KERNEL3), t), cv2.add(cv2.dilate(g, KERNEL3), t)
         moving = np.zeros_like(g)
-        for old in self._recent:
-            diff = cv2.absdiff(g, old)
-            moving |= cv2.threshold(diff, cfg.threshold, 255, cv2.THRESH_BINARY)[1]
+        for old_lo, old_hi in self._recent:
+            moving = cv2.bitwise_or(moving, cv2.bitwise_or(
+                cv2.compare(g, old_lo, cv2.CMP_LT), cv2.compare(g, old_hi, cv2.CMP_GT)))
         moving = cv2.dilate(moving, KERNEL3)
-        self._recent.append(g)
+        self._recent.append((lo, hi))
         occupied = np.zeros_like(g)
         for track in frame.tracks:
             if not track.ended and track.missed == 0 and track.recent_travel(1.0) > 3 * frame.scale:
@@ -111,10 +121,13 @@ class SpillDetector(Detector[SpillConfig]):
 
     def _update_candidates(self, frame: AnalysisFrame, static: Gray, gs: float) -> list[Box]:
         cfg, ts, s2 = self.config, frame.ts, frame.scale ** 2
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(static, connectivity=8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(
+            cv2.dilate(static, KERNEL_GROUP), connectivity=8)
+        labels[static == 0] = 0  # regions are the static pixels of each group
         out: list[Box] = []
         for i in range(1, n):
-            x, y, w, h, area = (int(v) for v in stats[i])
+            x, y, w, h, _ = (int(v) for v in stats[i])
+            area = int(np.count_nonzero(labels[y:y + h, x:x + w] == i))
             if area < cfg.min_area * s2:
                 continue
             box = Box(x, y, w, h, area)
@@ -125,10 +138,15 @@ class SpillDetector(Detector[SpillConfig]):
                 region = labels[y:y + h, x:x + w] == i
                 assert self._clean is not None
                 onset = float(np.median(self._clean[y:y + h, x:x + w][region]))
-                cand = Candidate(box, ts, ts, onset)
+                cand = Candidate(box, ts, ts, onset, box)
                 self.candidates.append(cand)
                 continue
             cand.box, cand.last_ts, cand.seen = box, ts, cand.seen + 1
+            first = cand.first_box or box
+            if first.intersection(box) < 0.5 * max(first.w * first.h, box.w * box.h):
+                # It drifts: the flat roof of a slow vehicle, not something lying still.
+                cand.first_box, cand.first_ts = box, ts
+                continue
             if cand.done or ts - cand.first_ts < cfg.still_s:
                 continue
             cand.done = True
@@ -136,7 +154,8 @@ class SpillDetector(Detector[SpillConfig]):
             spill = self._judge(frame, cand, region, gs)
             if spill is not None:
                 self.reported.append(spill)
-                self.found.append(spill)
+                if not any(r.vehicle.id == spill.vehicle.id for r in self.reported[:-1]):
+                    self.found.append(spill)  # more pieces of one drop: one alert
                 out.append(Box(x, y, w, h, area, spill.vehicle.id, "spill"))
         self.candidates = [c for c in self.candidates if ts - c.last_ts <= FORGET_S]
         return out
@@ -156,10 +175,10 @@ class SpillDetector(Detector[SpillConfig]):
             return None
         patch = frame.gray[box.y:box.y + box.h, box.x:box.x + box.w]
         bg = self.slow[box.y:box.y + box.h, box.x:box.x + box.w]
-        if is_shadow(patch[region], bg[region] * gs, cfg):
+        if self._shadow(frame, cand, region, patch, bg * gs):
             return None
         points = sample_points(region, box)
-        if any(_arrived_here(t, points, frame.scale) for t in frame.tracks):
+        if any(_arrived_here(t, box, frame.scale, cand.first_ts) for t in frame.tracks):
             return None
         blamed: tuple[float, Track] | None = None
         for track in frame.tracks:
@@ -171,6 +190,18 @@ class SpillDetector(Detector[SpillConfig]):
         if blamed is None:
             return None
         return Spill(frame.ts, box, cand.onset_ts, blamed[1], blamed[0], region.copy(), bg.copy())
+
+    def _shadow(self, frame: AnalysisFrame, cand: Candidate, region: npt.NDArray[np.bool_],
+                patch: Gray, bg: npt.NDArray[np.float32]) -> bool:
+        now = clean = None
+        if self.frame_at is not None:
+            now, clean = self.frame_at(frame.ts), self.frame_at(cand.onset_ts)
+        if now is None or clean is None:
+            return is_shadow(patch[region], bg[region], self.config)
+        b = cand.box
+        f = frame.factor
+        box = [round(b.x * f), round(b.y * f), round(b.w * f), round(b.h * f)]
+        return same_road(now, clean, box, region)
 
     def _check_cleared(self, g: Gray, gs: float, quiet: Gray, dt: float) -> None:
         """A reported spill clears once its spot looks like the old road again for still_s."""
@@ -207,9 +238,38 @@ def _covered_at(track: Track, points: npt.NDArray[np.float64], start: float,
     return None
 
 
-def _arrived_here(track: Track, points: npt.NDArray[np.float64], scale: float) -> bool:
-    """The track came from elsewhere and stopped over the region (parked car, person)."""
-    if track.travel < 10 * scale or track.recent_travel(1.0) > 3 * scale:
+def _arrived_here(track: Track, region: Box, scale: float, since: float) -> bool:
+    """The track came from elsewhere, stopped, and *is* the region (a parked car, a person
+    standing): its boxes since the region turned static lie mostly on the region. A vehicle
+    that dropped something has moved on, and while its blob still joins the fresh material its
+    box is far bigger than the material."""
+    if track.travel < 10 * scale or track.last_ts < since - 1.0:
         return False
-    box = track.box
-    return sum(box.contains(px, py, 2.0) for px, py in points) >= 0.5 * len(points)
+    size = max(max(b.w, b.h) for _, b in track.path)
+    if track.recent_travel(1.5) > 0.5 * size:
+        return False  # still driving
+    tail = [b for ts, b in track.path if ts >= track.last_ts - 1.5]
+    moving = sorted(b.w * b.h for ts, b in track.path if ts < track.last_ts - 1.5)
+    if not moving or max(b.w * b.h for b in tail) < 0.5 * moving[len(moving) // 2]:
+        # What stopped is much smaller than what drove: the track ran on from the vehicle onto
+        # the material it dropped (they are one blob while the material is fresh).
+        return False
+    if _reach(track, region) > 6 * scale + 0.3 * max(region.w, region.h):
+        return False  # it went on past the region: the region is what it left behind
+    return any(region.intersection(b) >= 0.4 * b.w * b.h
+               for ts, b in track.path if ts >= since - 1.0)
+
+
+def _reach(track: Track, region: Box) -> float:
+    """How far beyond the region's far edge the track got, along its direction of travel."""
+    fx, fy = track.path[0][1].center
+    far = max((b.center for _, b in track.path),
+              key=lambda c: (c[0] - fx) ** 2 + (c[1] - fy) ** 2)
+    dx, dy = far[0] - fx, far[1] - fy
+    norm = max(1e-6, (dx * dx + dy * dy) ** 0.5)
+    dx, dy = dx / norm, dy / norm
+
+    def front(b: Box) -> float:
+        return max(x * dx + y * dy for x in (b.x, b.x + b.w) for y in (b.y, b.y + b.h))
+
+    return max(front(b) for _, b in track.path) - front(region)

@@ -9,6 +9,7 @@ from video.config import SpillConfig
 from video.detectors.base import Box
 
 FLAT_STD = 5.0  # grey levels: below this the road has no texture to compare
+SMALL = 10  # pixels (x4 is the least region the test is applied to)
 
 
 def is_shadow(now: npt.NDArray[np.uint8], background: npt.NDArray[np.float32],
@@ -20,8 +21,8 @@ def is_shadow(now: npt.NDArray[np.uint8], background: npt.NDArray[np.float32],
     """
     f = now.astype(np.float64)
     b = background.astype(np.float64)
-    if f.size < 4:
-        return False
+    if f.size < 4 * SMALL:
+        return False  # a stone or two: too few pixels to tell texture from a shadow's edge
     if float(b.std()) > FLAT_STD:
         fc, bc = f - f.mean(), b - b.mean()
         denom = float(np.sqrt((fc * fc).sum() * (bc * bc).sum()))

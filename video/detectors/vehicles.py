@@ -18,6 +18,7 @@ from video.detectors.base import AnalysisFrame, Box, Detector, components
 
 KERNEL_CLOSE = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
 HISTORY_S = 120.0  # ended tracks kept for attribution
+MAX_BOX_RATIO = math.log(5.0)
 
 
 @dataclass(slots=True)
@@ -28,7 +29,7 @@ class Track:
     vy: float = 0.0
     missed: int = 0
     ended: bool = False
-    max_area: int = 0
+    max_area: int = 0  # largest box area
     travel: float = 0.0  # largest distance from the first centre
     vehicle: bool = False  # big enough and travelled far enough (set by the tracker)
 
@@ -59,7 +60,7 @@ class Track:
                 self.vx = (1 - k) * self.vx + k * (cx - px) / dt
                 self.vy = (1 - k) * self.vy + k * (cy - py) / dt
         self.path.append((ts, box))
-        self.max_area = max(self.max_area, box.area or box.w * box.h)
+        self.max_area = max(self.max_area, box.w * box.h)  # box: a uniform body is hollow
         fx, fy = self.path[0][1].center
         cx, cy = box.center
         self.travel = max(self.travel, math.hypot(cx - fx, cy - fy))
@@ -125,10 +126,6 @@ class VehicleTracker(Detector[VehicleConfig]):
         frame.tracks = [*self.ended, *self.active]
         return seen
 
-    def pop_ended(self, since: float) -> list[Track]:
-        """Tracks that ended after `since` (the pipeline reports each vehicle once)."""
-        return [t for t in self.ended if t.last_ts > since]
-
     def _blobs(self, frame: AnalysisFrame) -> list[Box]:
         if frame.objects is not None:
             return frame.objects
@@ -137,7 +134,8 @@ class VehicleTracker(Detector[VehicleConfig]):
         # Closing joins the pieces of one vehicle (a uniform roof differs from the road only
         # at its edges) without joining two vehicles a lane apart.
         closed = cv2.morphologyEx(frame.motion, cv2.MORPH_CLOSE, KERNEL_CLOSE)
-        return components(closed, self.config.min_area * frame.scale ** 2)
+        return merge_near(components(closed, 1), 5 * frame.scale,
+                          self.config.min_area * frame.scale ** 2)
 
     def _associate(self, blobs: list[Box], ts: float) -> list[tuple[int, int]]:
         costs: list[tuple[float, int, int]] = []
@@ -146,12 +144,19 @@ class VehicleTracker(Detector[VehicleConfig]):
             tb = track.box
             size = max(tb.w, tb.h, 4)
             t_area = max(tb.area, 1)
+            speed = math.hypot(track.vx, track.vy)
+            ox, oy = tb.center
             for bi, blob in enumerate(blobs):
                 cx, cy = blob.center
                 dist = math.hypot(cx - px, cy - py) / size
                 if dist > self.config.gate:
                     continue
+                if speed > 5.0 and ((cx - ox) * track.vx + (cy - oy) * track.vy) / speed < -size:
+                    continue  # vehicles do not reverse between frames: that is something else
                 size_term = abs(math.log(max(blob.area, 1) / t_area))
+                box_term = abs(math.log(max(blob.w * blob.h, 1) / max(tb.w * tb.h, 1)))
+                if box_term > MAX_BOX_RATIO:
+                    continue  # a truck's track must not jump onto the lump it left behind
                 costs.append((dist + 0.5 * size_term, ti, bi))
         costs.sort()
         pairs = []
@@ -164,3 +169,26 @@ class VehicleTracker(Detector[VehicleConfig]):
             used_b.add(bi)
             pairs.append((ti, bi))
         return pairs
+
+
+def merge_near(boxes: list[Box], gap: float, min_area: float) -> list[Box]:
+    """Join boxes less than `gap` apart: the pieces of a vehicle whose body matches the road
+    in grey (only its windows, edges and shadow differ) become one box again."""
+    merged = True
+    items = list(boxes)
+    while merged:
+        merged = False
+        out: list[Box] = []
+        for b in items:
+            for i, o in enumerate(out):
+                grown = Box(int(o.x - gap), int(o.y - gap), int(o.w + 2 * gap), int(o.h + 2 * gap))
+                if grown.intersection(b):
+                    x0, y0 = min(o.x, b.x), min(o.y, b.y)
+                    x1, y1 = max(o.x + o.w, b.x + b.w), max(o.y + o.h, b.y + b.h)
+                    out[i] = Box(x0, y0, x1 - x0, y1 - y0, o.area + b.area)
+                    merged = True
+                    break
+            else:
+                out.append(b)
+        items = out
+    return [b for b in items if b.area >= min_area]

@@ -7,15 +7,14 @@ import random
 
 import pytest
 
-from config.patrol import AlertConfig
-from tests.tracking.rules.tracks import BEAT, DAY_S, OPEN_0730, Runner, fix, follow, stand
+from tests.tracking.rules.tracks import BEAT, DAY_S, OPEN_0730, Runner, alerts, fix, follow, stand
 from tracking.rules.idle import Idle
 
 T = OPEN_0730
 
 
 def runner(**cfg: float) -> Runner:
-    return Runner(Idle(AlertConfig(**cfg)))
+    return Runner(Idle(alerts(**cfg)))
 
 
 def test_raised_once_when_the_stay_reaches_fifteen_minutes() -> None:

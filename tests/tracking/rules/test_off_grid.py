@@ -7,8 +7,7 @@ import random
 
 import pytest
 
-from config.patrol import AlertConfig
-from tests.tracking.rules.tracks import INSPECTOR, OPEN_0730, VEHICLE, Runner, fix
+from tests.tracking.rules.tracks import INSPECTOR, OPEN_0730, VEHICLE, Runner, alerts, fix
 from tracking.rules.base import DeviceInfo, Fix
 from tracking.rules.off_grid import OffGrid
 
@@ -17,7 +16,7 @@ TWO_GRIDS = DeviceInfo(id="p-07", kind="inspector", grids=(0, 2), grid_id="g-1")
 
 
 def runner(device: DeviceInfo = INSPECTOR, **cfg: float) -> Runner:
-    return Runner(OffGrid(AlertConfig(**cfg)), device)
+    return Runner(OffGrid(alerts(**cfg)), device)
 
 
 def path(t0: float, seconds: float, grid: int, every: float = 1.0) -> list[Fix]:

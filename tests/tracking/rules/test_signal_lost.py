@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from config.patrol import AlertConfig
-from tests.tracking.rules.tracks import OPEN_0730, VEHICLE, Runner, fix, stand
+from tests.tracking.rules.tracks import OPEN_0730, VEHICLE, Runner, alerts, fix, stand
 from tracking.rules.signal_lost import SignalLost
 
 T = OPEN_0730
 
 
 def runner(**cfg: float) -> Runner:
-    return Runner(SignalLost(AlertConfig(**cfg)))
+    return Runner(SignalLost(alerts(**cfg)))
 
 
 def test_raised_once_five_minutes_after_the_last_fix() -> None:
@@ -113,9 +112,21 @@ def test_a_late_older_fix_does_not_move_the_reference_back() -> None:
 
 
 def test_thresholds_come_from_the_config_and_vehicles_are_watched_too() -> None:
-    r = Runner(SignalLost(AlertConfig(signal_lost_s=90.0)), VEHICLE)
+    r = Runner(SignalLost(alerts(signal_lost_s=90.0)), VEHICLE)
     r.fix(fix(T))
     r.ticks(T, T + 200)
     assert [a.ts for a in r.raised] == [T + 90]
     assert "1.5 分钟" in r.raised[0].message and "truck-07" in r.raised[0].message
     assert r.book.events[0].grid is None
+
+
+def test_a_resent_old_fix_is_no_sign_of_life_but_a_late_one_from_the_gap_is() -> None:
+    r = runner()
+    r.fix(fix(T))
+    r.ticks(T, T + 310)
+    r.fix(fix(T))  # the same fix again (a device resending its buffer)
+    assert r.cleared == [] and len(r.book.open) == 1
+    r.fix(fix(T + 120))  # a late fix shows it was heard after all
+    assert [a.cleared_ts for a in r.cleared] == [T + 300]  # never before the alert itself
+    r.ticks(T + 311, T + 500)
+    assert [a.ts for a in r.raised] == [T + 300, T + 420]

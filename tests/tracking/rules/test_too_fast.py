@@ -6,13 +6,13 @@ import random
 
 import pytest
 
-from config.patrol import AlertConfig
 from tests.tracking.rules.tracks import (
     BEAT,
     DAY_S,
     OPEN_0730,
     VEHICLE,
     Runner,
+    alerts,
     fix,
     follow,
     stand,
@@ -25,7 +25,7 @@ STREET = [(0.0, 0.0), (3000.0, 0.0), (3000.0, 2000.0)]
 
 
 def runner(**cfg: float) -> Runner:
-    return Runner(TooFast(AlertConfig(**cfg)))
+    return Runner(TooFast(alerts(**cfg)))
 
 
 def ride(kmh: float, seconds: float, *, t0: float = T + 60.0, sigma: float = 0.0,
@@ -40,7 +40,7 @@ def test_raised_once_a_minute_into_a_36_kmh_ride() -> None:
     r.feed(ride(36.0, 300.0))
     assert len(r.raised) == 1
     alert = r.raised[0]
-    assert T + 60.0 + 60.0 <= alert.ts <= T + 60.0 + 80.0
+    assert T + 60.0 + 60.0 <= alert.ts <= T + 60.0 + 90.0
     assert alert.type == "too_fast" and alert.severity == "warning"
     assert alert.details["speed_kmh"] == pytest.approx(36.0, abs=0.5)
     assert alert.details["duration_s"] >= 60.0
@@ -67,17 +67,19 @@ def test_cleared_a_minute_after_slowing_down() -> None:
     stop = T + 240.0
     r.feed(stand(stop, 600.0, 2400.0, 0.0))
     assert len(r.raised) == 1 and len(r.cleared) == 1
-    assert stop + 60.0 <= (r.cleared[0].cleared_ts or 0.0) <= stop + 80.0
+    assert stop + 60.0 <= (r.cleared[0].cleared_ts or 0.0) <= stop + 90.0
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(7))
 def test_a_scooter_at_30_kmh_with_8m_noise_is_caught_within_a_minute_and_a_half(
         seed: int) -> None:
     r = runner()
-    r.feed(stand(T, 120.0, sigma=8.0, rng=random.Random(100 + seed)))
-    r.feed(ride(30.0, 600.0, t0=T + 120.0, sigma=8.0, seed=seed))
+    off = T + 120.0 + 3.0 * seed  # departures at every phase of the measurement blocks
+    r.feed(stand(T, off - T, sigma=8.0, rng=random.Random(100 + seed)))
+    r.feed(ride(30.0, 600.0, t0=off, sigma=8.0, seed=seed))
     assert len(r.raised) == 1
-    assert T + 120.0 + 60.0 <= r.raised[0].ts <= T + 120.0 + 90.0
+    assert off + 60.0 <= r.raised[0].ts <= off + 90.0
+    assert r.raised[0].details["speed_kmh"] == pytest.approx(30.0, abs=2.0)
     assert r.cleared == []
 
 
@@ -92,10 +94,16 @@ def test_a_walker_with_8m_noise_is_never_too_fast_over_a_whole_day(
 def test_gps_jumps_alone_do_not_raise_it() -> None:
     r = runner()
     fixes = follow(BEAT, 1.4, T, 3600.0, sigma=5.0, rng=random.Random(9))
-    for i in range(100, 3600, 97):  # a 400 m jump for one fix every 97 s
+    for i in range(100, 1800, 97):  # a 400 m jump for one fix every 97 s
         fixes[i] = fix(fixes[i].ts, fixes[i].x + 400.0, fixes[i].y)
-    for i in (2000, 2020, 2040):  # and a run of jumps landing on the span boundaries
+    for i in (2000, 2040, 2080, 2120):  # and jumps to and fro on every other span boundary
         fixes[i] = fix(fixes[i].ts, fixes[i].x - 300.0, fixes[i].y)
+    r.feed(fixes)
+    assert r.raised == []
+    r = runner()  # a 15 s multipath episode 300 m away spoils two measurements, not three
+    fixes = follow(BEAT, 1.4, T, 600.0, sigma=5.0, rng=random.Random(10))
+    for i in range(200, 215):
+        fixes[i] = fix(fixes[i].ts, fixes[i].x + 300.0, fixes[i].y)
     r.feed(fixes)
     assert r.raised == []
 
@@ -104,11 +112,11 @@ def test_sparse_fixes_still_measure_the_ride() -> None:
     r = runner()
     r.feed(ride(40.0, 600.0, t0=T, every=30.0))
     assert len(r.raised) == 1
-    assert r.raised[0].ts == T + 90.0  # three 30 s spans
+    assert r.raised[0].ts == T + 120.0  # three 30 s measurements, known at the fourth fix
 
 
 def test_vehicles_are_not_checked() -> None:
-    r = Runner(TooFast(AlertConfig()), VEHICLE)
+    r = Runner(TooFast(alerts()), VEHICLE)
     r.feed(ride(60.0, 600.0))
     assert r.raised == [] and r.state is None
 

@@ -7,6 +7,7 @@ import random
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from config.patrol import AlertConfig
 from model.alert import Alert
 from model.events import AlertEvent, ClearedEvent
 from tracking.alerts import AlertBook
@@ -20,6 +21,11 @@ VEHICLE = DeviceInfo(id="truck-07", kind="vehicle", grids=(), grid_id=None)
 
 OPEN_0730 = 1_700_000_000.0  # a window opening, any epoch second will do
 DAY_S = 11 * 3600.0  # 07:30-18:30
+
+
+def alerts(**overrides: float) -> AlertConfig:
+    """The alert settings with some thresholds changed (validated, as a config file would be)."""
+    return AlertConfig.model_validate(overrides)
 
 
 def fix(ts: float, x: float = 0.0, y: float = 0.0, *, grid: int = 0, on_duty: bool = True,

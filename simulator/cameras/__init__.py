@@ -1,0 +1,1 @@
+"""Simulated cameras: synthetic road scenes with ground truth, and a pusher that streams them."""

@@ -1,0 +1,195 @@
+"""Pass counting on hand-made along-road offsets (CONTRACT section 2)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Iterable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from config.patrol import PatrolConfig
+from geofence.model import CitySettings
+from tests.tracking.helpers import at
+from tracking.passes import PassCounter, PassRecord, PassState
+from tracking.patrolday import PatrolCalendar
+
+CAL = PatrolCalendar(CitySettings())
+L = 400.0
+
+
+def counter(length: float = L, **kw: float) -> PassCounter:
+    return PassCounter([length, 300.0], PatrolConfig(**kw), too_fast_kmh=25.0)
+
+
+def run(points: Iterable[tuple[float, float | None]], c: PassCounter | None = None,
+        road: int = 0, state: PassState | None = None) -> list[PassRecord]:
+    """(ts, offset) in time order; offset None = a fix on no road."""
+    c = c or counter()
+    s = state or PassState()
+    out = []
+    for ts, off in points:
+        if off is None:
+            c.leave(s)
+            continue
+        rec = c.step(s, "insp", ts, CAL.day_of(ts), road, off)
+        if rec is not None:
+            out.append(rec)
+    return out
+
+
+def line(t0: float, a: float, b: float, speed: float = 1.4, every: float = 5.0
+         ) -> list[tuple[float, float | None]]:
+    """Walking from offset a to b at `speed`, a fix every `every` seconds (both ends included)."""
+    n = max(1, round(abs(b - a) / (speed * every)))
+    return [(t0 + k * abs(b - a) / speed / n, a + (b - a) * k / n) for k in range(n + 1)]
+
+
+T = at("09:00")
+
+
+def test_straight_walk_is_one_pass() -> None:
+    recs = run(line(T, 0.0, L))
+    assert len(recs) == 1
+    assert not recs[0].suspect
+    assert recs[0].covered_m == pytest.approx(0.8 * L, abs=8.0)
+    assert 1.2 < recs[0].speed < 1.6
+
+
+@pytest.mark.parametrize(("share", "n"), [(0.79, 0), (0.81, 1)])
+def test_coverage_threshold(share: float, n: int) -> None:
+    assert len(run(line(T, 0.0, share * L))) == n
+
+
+def test_jitter_standing_still_adds_nothing() -> None:
+    rng = random.Random(1)
+    pts: list[tuple[float, float | None]] = [
+        (T + 5 * k, 200.0 + rng.gauss(0.0, 8.0)) for k in range(2000)]
+    assert run(pts) == []
+
+
+def test_back_and_forth_over_a_short_piece_adds_nothing() -> None:
+    pts: list[tuple[float, float | None]] = []
+    t = T
+    for _ in range(30):
+        leg = line(t, 100.0, 160.0) + line(t + 45, 160.0, 100.0)[1:]
+        pts += leg
+        t = leg[-1][0] + 5
+    assert run(pts) == []
+
+
+def test_u_turn_walked_back_fully_is_two_passes() -> None:
+    there = line(T, 0.0, L)
+    back = line(there[-1][0] + 5, L, 0.0)
+    recs = run(there + back)
+    assert len(recs) == 2
+    # The second pass completes once the way back has covered 80 % again.
+    assert recs[1].ts > there[-1][0]
+
+
+def test_u_turn_halfway_back_is_one_pass() -> None:
+    there = line(T, 0.0, L)
+    back = line(there[-1][0] + 5, L, 0.45 * L)
+    assert len(run(there + back)) == 1
+
+
+@pytest.mark.parametrize(("gap", "n"), [(90.0, 0), (50.0, 1)])
+def test_gap_in_the_middle(gap: float, n: int) -> None:
+    first = line(T, 0.0, 200.0)
+    second = line(first[-1][0] + gap, 230.0, L)
+    assert len(run(first + second)) == n
+
+
+def test_break_off_road_ends_the_traversal() -> None:
+    # The README example: 0 -> 300 m, 70 s off the road, then 300 -> 400 m: no pass.
+    first = line(T, 0.0, 300.0)
+    t = first[-1][0]
+    off: list[tuple[float, float | None]] = [(t + 5 * k, None) for k in range(1, 14)]
+    rest = line(t + 70, 300.0, L)
+    assert run(first + off + rest) == []
+    # 40 s off the road only pauses it; the piece skipped meanwhile is not credited.
+    off = [(t + 5 * k, None) for k in range(1, 8)]
+    assert len(run(first + off + line(t + 40, 330.0, L))) == 1
+
+
+def test_window_opening_mid_road_counts_from_the_opening() -> None:
+    # 07:25:00 at 0 m, walking 1.4 m/s: at 07:30 the walker is at 420 m on a 1 km road.
+    c = counter(1000.0)
+    pts = line(at("07:25"), 0.0, 1000.0)
+    assert run(pts, c) == []  # only 580 m fall inside the window
+    c2 = counter(700.0)
+    recs = run(line(at("07:27"), 0.0, 700.0), c2)  # 252 m before 07:30, 448 m after
+    assert recs == []
+    recs = run(line(at("07:29"), 0.0, 700.0), counter(700.0))  # 84 m before, 616 m after
+    assert len(recs) == 1
+    assert recs[0].start_ts == at("07:30")
+
+
+def test_window_closing_mid_road_is_not_counted() -> None:
+    pts = line(at("18:28"), 0.0, L)  # 168 m before 18:30, the rest after
+    assert run(pts) == []
+    assert len(run(line(at("18:24"), 0.0, L))) == 1  # done by 18:27:49
+
+
+def test_nothing_counts_outside_the_window() -> None:
+    assert run(line(at("06:00"), 0.0, L)) == []
+    assert run(line(at("20:00"), 0.0, L)) == []
+
+
+def test_day_boundary_starts_afresh() -> None:
+    c = counter(L)
+    s = PassState()
+    pts = line(at("18:20"), 0.0, 300.0)
+    assert run(pts, c, state=s) == []
+    # The next morning, carrying on from 300 m: yesterday's coverage is gone.
+    nxt = line(at("09:00", "2026-03-03"), 300.0, L)
+    assert run(nxt, c, state=s) == []
+    recs = run(line(at("10:00", "2026-03-03"), 0.0, L), c, state=s)
+    assert len(recs) == 1
+
+
+def test_scooter_speed_is_a_suspect_pass() -> None:
+    recs = run(line(T, 0.0, L, speed=8.0, every=2.0))
+    assert len(recs) == 1
+    assert recs[0].suspect
+    assert recs[0].speed > 25 / 3.6
+
+
+def test_waiting_then_walking_is_not_suspect() -> None:
+    pts = [(T + 5 * k, 0.0) for k in range(60)] + line(T + 300, 0.0, L)
+    recs = run(pts)
+    assert len(recs) == 1 and not recs[0].suspect
+
+
+def test_gps_spike_adds_nothing() -> None:
+    pts = line(T, 0.0, 250.0)
+    t = pts[-1][0]
+    # One fix 150 m further along 5 s later, then back to the walk: the spike is ignored...
+    spiked = [*pts, (t + 5, 395.0), *line(t + 10, 257.0, 270.0)]
+    assert run(spiked) == []
+    # ...while the walk itself is credited across it.
+    assert len(run([*spiked, *line(t + 30, 270.0, 330.0)])) == 1
+
+
+def test_road_change_and_return_within_break_resumes() -> None:
+    c = counter(L)
+    s = PassState()
+    assert run(line(T, 0.0, 200.0), c, road=0, state=s) == []
+    t = T + 200 / 1.4
+    assert run(line(t + 5, 0.0, 20.0), c, road=1, state=s) == []  # 15 s on a side road
+    assert len(run(line(t + 25, 200.0, L), c, road=0, state=s)) == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0.0, L), min_size=2, max_size=60))
+def test_coverage_never_exceeds_what_was_walked(offsets: list[float]) -> None:
+    """Whatever the order of the offsets, a pass needs 80 % of the road between its fixes."""
+    pts: list[tuple[float, float | None]] = [(T + 60.0 * k, o) for k, o in enumerate(offsets)]
+    recs = run(pts)
+    span = max(offsets) - min(offsets)
+    if span < 0.8 * L - 1e-6:
+        assert recs == []
+    walked = sum(abs(b - a) for a, b in itertools.pairwise(offsets))
+    assert len(recs) * 0.8 * L <= walked + 1e-6

@@ -1,0 +1,171 @@
+"""The Tracker: positions in, live events out, and the queries the web API answers.
+
+Every entry point runs the same ordered pipeline (PIPELINE below, the one place it is listed):
+
+    Admit        known devices only, retransmissions dropped, late fixes kept for display
+    Release      per-device reorder window: fixes let out in time order
+    Match        one vectorised CityIndex.match + grid_of for all released fixes of the batch
+    CountPasses  road choice (continuity), passes, inspectors' daily figures, tracks
+    DeviceRules  signal_lost, idle, off_grid, too_fast (tracking/rules/registry.py)
+    RoadProgress coverage_behind, road_unvisited, road_missed; RoadEvents
+
+Unknown devices: pass a list as `rejected` to ingest() and it receives (index, reason) pairs,
+e.g. (3, "unknown device"), which the gateway turns into {"index": 3, "error": "unknown device"}.
+With a DataClock the tracker advances the clock itself with every fix it admits.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from tracking.inspectors import grid_rows, inspector_row
+from tracking.reorder import held_count
+from tracking.stages import Admit, Batch, CountPasses, DeviceRules, Match, Release, RoadProgress
+from tracking.state import Context
+from tracking.tracks import TrackLog
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from config.patrol import AlertConfig, PatrolConfig
+    from geofence.index import CityIndex
+    from model.alert import Alert
+    from model.clock import Clock
+    from model.events import Event
+    from model.position import Position
+    from tracking.devices import DeviceRegistry
+    from tracking.rules.base import DeviceRule
+
+log = logging.getLogger(__name__)
+
+PIPELINE: tuple[Callable[[Context], Callable[[Batch], None]], ...] = (
+    Admit, Release, Match, CountPasses, DeviceRules, RoadProgress,
+)
+
+
+class Tracker:
+    def __init__(self, index: CityIndex, patrol: PatrolConfig, alerts: AlertConfig,
+                 devices: DeviceRegistry, clock: Clock, *,
+                 rules: Sequence[DeviceRule] | None = None, keep_days: int = 7) -> None:
+        """rules: the device rules, by default tracking.rules.registry.device_rules(alerts);
+        keep_days: local days of tracks, figures and passes kept in memory."""
+        if rules is None:
+            from tracking.rules.registry import device_rules
+            rules = device_rules(alerts)
+        self.ctx = Context(index, patrol, alerts, devices, clock, rules)
+        self.registry = devices  # who may report: registry.lookup(id) is None for strangers
+        self.stages = [make(self.ctx) for make in PIPELINE]
+        self.keep_days = keep_days
+        self._kept_from = ""
+
+    def _run(self, batch: Batch) -> list[Event]:
+        for stage in self.stages:
+            stage(batch)
+        batch.events.extend(self.ctx.book.drain())
+        return batch.events
+
+    def ingest(self, positions: Sequence[Position],
+               rejected: list[tuple[int, str]] | None = None) -> list[Event]:
+        """Validated WGS-84 positions in; live events out (a PositionEvent per accepted fix)."""
+        return self._run(Batch(self.ctx.clock.now(), positions, rejected))
+
+    def tick(self, now: float | None = None) -> list[Event]:
+        """Time-based rules and release of held fixes older than now - reorder window."""
+        now = self.ctx.clock.now() if now is None else now
+        events = self._run(Batch(now, cutoff=now - self.ctx.patrol.reorder_window_s,
+                                 tick=True))
+        self._forget(now)
+        return events
+
+    def flush(self) -> list[Event]:
+        """Release every held fix (the end of a replay) and run the rules at the clock's now."""
+        return self._run(Batch(self.ctx.clock.now(), cutoff=float("inf")))
+
+    # Queries -------------------------------------------------------------------------------
+
+    def compliance(self, date: str, now: float | None = None) -> list[dict[str, Any]]:
+        return self.ctx.ledger.rows(date, self.ctx.clock.now() if now is None else now)
+
+    def road_passes(self, road: str, date: str) -> list[dict[str, Any]]:
+        return self.ctx.ledger.road_passes(self.ctx.index.road_ids[road], date)
+
+    def alerts(self, since: float = 0.0) -> list[Alert]:
+        """Alerts raised at or after `since` (or cleared since then), oldest first."""
+        out = [a for a in self.ctx.book.history
+               if a.ts >= since or (a.cleared_ts is not None and a.cleared_ts >= since)]
+        out.sort(key=lambda a: a.ts)
+        return out
+
+    def devices(self) -> list[dict[str, Any]]:
+        ctx = self.ctx
+        out = []
+        for slot in ctx.slots.values():
+            if slot.last is None:
+                continue
+            road = slot.ps.road
+            row = slot.last.to_json()
+            row.update(kind=slot.info.kind, state=ctx.state_of(slot, ctx.calendar.on_duty(
+                ctx.clock.now())), grid=ctx.grid_name(slot),
+                road=ctx.road_ids[road] if road >= 0 else None, held=held_count(slot))
+            out.append(row)
+        return out
+
+    def track(self, device: str, date: str) -> dict[str, Any]:
+        """GeoJSON Feature of the device's day (held fixes included); KeyError if unknown."""
+        ctx = self.ctx
+        slot = ctx.slots.get(device)
+        if slot is None and device not in ctx.registry:
+            raise KeyError(device)
+        ctx.calendar.day(date)  # ValueError on a bad date
+        log_ = ctx.tracks.get(date, {}).get(device)
+        merged = TrackLog()
+        if log_ is not None:
+            merged.data.extend(log_.data)
+        if slot is not None:
+            for pos in slot.held or ():
+                if ctx.calendar.date_of(pos.ts) == date:
+                    merged.append(pos.ts, pos.lon, pos.lat)
+        return merged.feature(device, date)
+
+    def daily_report(self, date: str, now: float | None = None) -> dict[str, Any]:
+        ctx = self.ctx
+        now = ctx.clock.now() if now is None else now
+        day = ctx.calendar.day(date)
+        roads = ctx.ledger.rows(date, now)
+        alerts: dict[str, int] = {}
+        for a in ctx.book.history:
+            dev = a.subject.get("device")
+            if dev is not None and day.start <= a.ts < day.end:
+                alerts[dev] = alerts.get(dev, 0) + 1
+        inspectors = []
+        for info in ctx.registry:
+            if info.kind != "inspector":
+                continue
+            names = [ctx.grid_ids[g] for g in info.grids]
+            inspectors.append(inspector_row(info.id, names, ctx.stats.get(date, {}).get(info.id),
+                                            ctx.roads, alerts.get(info.id, 0)))
+        grids = grid_rows(((g.id, g.name) for g in ctx.index.grids), roads)
+        return {"date": date, "inspectors": inspectors, "grids": grids, "roads": roads}
+
+    def stats(self) -> dict[str, int]:
+        """Counters for /metrics."""
+        ctx = self.ctx
+        return {"devices": len(ctx.slots), "late_fixes": ctx.late,
+                "duplicate_fixes": ctx.duplicates, "open_alerts": len(ctx.book.open),
+                "held_fixes": sum(held_count(s) for s in ctx.slots.values())}
+
+    def _forget(self, now: float) -> None:
+        """Drop days older than keep_days (tracks, figures, passes), once a day."""
+        ctx = self.ctx
+        first = ctx.calendar.day_of(now - self.keep_days * 86400.0).date
+        if first == self._kept_from:
+            return
+        self._kept_from = first
+        for store in (ctx.tracks, ctx.stats):
+            for date in [d for d in store if d < first]:
+                del store[date]
+        ctx.ledger.forget_before(first)
+        ctx.book.history[:] = [a for a in ctx.book.history
+                               if a.ts >= now - self.keep_days * 86400.0 or a.cleared_ts is None]
+

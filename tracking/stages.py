@@ -1,0 +1,298 @@
+"""The processing stages, each one small step over a Batch (Traccar ProcessingHandler style).
+
+The order lives in one place, tracking/engine.py PIPELINE. ingest, tick and flush all run the
+same list: a tick simply has no incoming positions and releases by the clock instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from model.clock import DataClock
+from model.events import Event, PositionEvent, RoadEvent
+from tracking.reorder import DUPLICATE, HELD, admit, release, release_due
+from tracking.roadchoice import Candidates
+from tracking.rules.base import Fix
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from model.position import Position
+    from tracking.passes import PassRecord
+    from tracking.patrolday import Day
+    from tracking.state import Context, DeviceSlot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Batch:
+    now: float
+    positions: Sequence[Position] = ()
+    rejected: list[tuple[int, str]] | None = None  # (index in positions, reason)
+    cutoff: float | None = None  # release held fixes up to here; None: by each device's newest
+    tick: bool = False
+    events: list[Event] = field(default_factory=list)
+    touched: list[DeviceSlot] = field(default_factory=list)
+    # Released fixes, grouped by device and in time order within each group.
+    released: list[tuple[DeviceSlot, list[Position]]] = field(default_factory=list)
+    cands: Candidates | None = None
+    grids: list[int] = field(default_factory=list)
+    roads: list[int] = field(default_factory=list)  # chosen road per released fix, -1 none
+    days: list[Day] = field(default_factory=list)
+    passes: list[PassRecord] = field(default_factory=list)
+
+
+class Stage(Protocol):
+    def __call__(self, batch: Batch) -> None: ...
+
+
+class Admit:
+    """Known devices only; drop retransmissions; keep late fixes for display; hold the rest."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def __call__(self, batch: Batch) -> None:
+        ctx = self.ctx
+        clock = ctx.clock
+        data_clock = clock if isinstance(clock, DataClock) else None
+        limit = math.inf if data_clock else clock.now() + ctx.patrol.max_future_s
+        calendar = ctx.calendar
+        slots = ctx.slots
+        road_ids = ctx.road_ids
+        events = batch.events
+        touched: dict[str, DeviceSlot] = {}
+        # Devices with an open device alert: the others' map state is just on/off duty.
+        alerted = {key[2] for key in ctx.book.open if key[1] == "device"}
+        day = calendar.day_of(batch.now)
+        for i, pos in enumerate(batch.positions):
+            dev = pos.device
+            slot = slots.get(dev)
+            if slot is None:
+                info = ctx.registry.lookup(dev)
+                if info is None:
+                    if batch.rejected is not None:
+                        batch.rejected.append((i, "unknown device"))
+                    continue
+                slot = ctx.slot(info)
+            ts = pos.ts
+            if ts > limit:
+                if batch.rejected is not None:
+                    batch.rejected.append((i, "timestamp too far in the future"))
+                continue
+            status = admit(slot, pos)
+            if status == DUPLICATE:
+                ctx.duplicates += 1
+                continue
+            if not day.start <= ts < day.end:
+                day = calendar.day_of(ts)
+            if status == HELD:
+                touched[dev] = slot
+            else:
+                track = ctx.track_of(slot, day.date)
+                if track.has(ts):
+                    ctx.duplicates += 1
+                    continue
+                ctx.late += 1
+                track.insert(ts, pos.lon, pos.lat)
+            if data_clock is not None:
+                data_clock.observe(ts)
+            last = slot.last
+            if last is None or ts >= last.ts:
+                slot.last = pos
+            road = slot.ps.road
+            on_duty = day.open <= ts < day.close
+            events.append(PositionEvent(
+                pos, ctx.grid_name(slot), road_ids[road] if road >= 0 else None,
+                ctx.state_of(slot, on_duty) if dev in alerted else
+                ("active" if on_duty else "off_duty")))
+        batch.touched.extend(touched.values())
+        if data_clock is not None:
+            batch.now = data_clock.now()
+
+
+class Release:
+    """Put each device's fixes back in time order and let out those the window has passed."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def __call__(self, batch: Batch) -> None:
+        window = self.ctx.patrol.reorder_window_s
+        out = batch.released
+        if batch.cutoff is None:
+            for slot in batch.touched:
+                fixes = release_due(slot, window)
+                if fixes:
+                    out.append((slot, fixes))
+            return
+        for slot in self.ctx.slots.values():
+            if slot.held is not None:
+                fixes = release(slot, batch.cutoff)
+                if fixes:
+                    out.append((slot, fixes))
+
+
+class Match:
+    """One vectorised road match and one grid lookup for every fix released by this batch."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def __call__(self, batch: Batch) -> None:
+        if not batch.released:
+            return
+        fixes = [p for _, group in batch.released for p in group]
+        n = len(fixes)
+        lon = np.fromiter((p.lon for p in fixes), np.float64, n)
+        lat = np.fromiter((p.lat for p in fixes), np.float64, n)
+        hint = np.repeat(np.fromiter((s.grid for s, _ in batch.released), np.int64,
+                                     len(batch.released)),
+                         [len(group) for _, group in batch.released])
+        headings = any(p.heading is not None for p in fixes)
+        batch.cands = Candidates.of(self.ctx.index.match(lon, lat), bearing=headings)
+        batch.grids = self.ctx.grids.lookup(lon, lat, hint).tolist()
+
+
+class CountPasses:
+    """Road choice for every device, pass counting and daily figures for inspectors, tracks."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def __call__(self, batch: Batch) -> None:
+        cands = batch.cands
+        if cands is None:
+            return
+        ctx = self.ctx
+        chooser, counter, meter, calendar = ctx.chooser, ctx.counter, ctx.meter, ctx.calendar
+        choose, step, leave, update = chooser.choose, counter.step, counter.leave, meter.update
+        bad_acc = ctx.patrol.max_accuracy_m
+        c_road, c_dist, c_off, c_bear = cands.road, cands.dist, cands.offset, cands.bearing
+        xs, ys, grids = cands.x, cands.y, batch.grids
+        roads_out, days_out, passes = batch.roads, batch.days, batch.passes
+        no_bearings: list[float] = []
+        i = 0
+        for slot, group in batch.released:
+            ps = slot.ps
+            device = slot.info.id
+            counts = slot.info.kind == "inspector"
+            day = calendar.day_of(group[0].ts)
+            track = ctx.track_of(slot, day.date).data
+            stats = ctx.stats_of(slot, day.date) if counts else None
+            for pos in group:
+                ts = pos.ts
+                if not day.start <= ts < day.end:
+                    day = calendar.day_of(ts)
+                    track = ctx.track_of(slot, day.date).data
+                    stats = ctx.stats_of(slot, day.date) if counts else None
+                days_out.append(day)
+                # Released fixes come after every stored one (late ones are older still).
+                track.extend((ts, pos.lon, pos.lat))
+                if pos.acc is not None and pos.acc > bad_acc:
+                    roads_out.append(-1)  # too vague to count for anything
+                    i += 1
+                    continue
+                cand = c_road[i]
+                j = choose(ps, ts, cand, c_dist[i], c_off[i],
+                           no_bearings if c_bear is None else c_bear[i], pos.heading, pos.speed)
+                road = cand[j] if j >= 0 else -1
+                roads_out.append(road)
+                if stats is not None:
+                    if day.open <= ts < day.close:
+                        update(stats, ts, xs[i], ys[i], road)
+                    if j < 0:
+                        leave(ps)
+                    else:
+                        rec = step(ps, device, ts, day, road, c_off[i][j])
+                        if rec is not None:
+                            passes.append(rec)
+                i += 1
+            slot.grid = grids[i - 1]
+        for rec in passes:
+            date = ctx.ledger.add(rec)
+            ds = ctx.stats_of(ctx.slots[rec.device], date)
+            if rec.suspect:
+                ds.suspect += 1
+            else:
+                ds.passes += 1
+
+
+class DeviceRules:
+    """The per-device alert rules (tracking/rules/registry.py): every fix, and every tick."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def __call__(self, batch: Batch) -> None:
+        ctx = self.ctx
+        rules, book = ctx.rules, ctx.book
+        if rules and batch.cands is not None:
+            xs, ys, grids, roads, days = (batch.cands.x, batch.cands.y, batch.grids,
+                                          batch.roads, batch.days)
+            i = 0
+            for slot, group in batch.released:
+                info, states = slot.info, slot.rules
+                for pos in group:
+                    day = days[i]
+                    fix = Fix(pos.ts, pos.lat, pos.lon, xs[i], ys[i], pos.speed, grids[i],
+                              roads[i], day.open <= pos.ts < day.close)
+                    for k, rule in enumerate(rules):
+                        states[k] = rule.on_fix(states[k], info, fix, book)
+                    i += 1
+        if batch.tick and rules:
+            now = batch.now
+            on_duty = ctx.calendar.on_duty(now)
+            for slot in ctx.slots.values():
+                states = slot.rules
+                for k, rule in enumerate(rules):
+                    states[k] = rule.on_tick(states[k], slot.info, now, on_duty, book)
+
+
+class RoadProgress:
+    """Road alert rules, then a RoadEvent for every road whose passes or status moved."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.shown: list[tuple[str, int, str] | None] = [None] * len(ctx.roads)
+
+    def __call__(self, batch: Batch) -> None:
+        ctx = self.ctx
+        now = batch.now
+        rules = ctx.road_rules
+        rules.on_passes((r.road, r.ts) for r in batch.passes if not r.suspect)
+        by_road: dict[tuple[int, str], str] = {}
+        for rec in batch.passes:
+            by_road[(rec.road, ctx.calendar.date_of(rec.ts))] = rec.device
+        rules.evaluate(now, None if batch.tick else sorted({road for road, _ in by_road}))
+        today = ctx.calendar.date_of(now)
+        for (road, date), device in by_road.items():
+            self._emit(batch, road, date, device)
+        if batch.tick:
+            for road in range(len(ctx.roads)):
+                self._emit(batch, road, today, None, only_if_changed=True)
+
+    def _emit(self, batch: Batch, i: int, date: str, device: str | None,
+              only_if_changed: bool = False) -> None:
+        ctx = self.ctx
+        passes = ctx.ledger.count(i, date)
+        status = ctx.ledger.status(i, date, batch.now)
+        shown = (date, passes, status)
+        if only_if_changed:
+            before = self.shown[i]
+            if before == shown:
+                return
+            if before is None and passes == 0 and status == "pending":
+                self.shown[i] = shown  # the day's starting point is no news
+                return
+        if self.shown[i] is None or date >= self.shown[i][0]:  # type: ignore[index]
+            self.shown[i] = shown
+        road = ctx.roads[i]
+        batch.events.append(RoadEvent(road.id, date, passes, road.required, status,
+                                      ctx.ledger.last_pass(i, date), road.grid, device))

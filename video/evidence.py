@@ -1,0 +1,188 @@
+"""Evidence folders (CONTRACT section 5): written once, checked for tampering, aged out.
+
+Layout: <root>/<id>/manifest.json, frames/NNNNNN.jpg (the camera's own bytes, not re-encoded),
+clip.mp4, vehicle.jpg (crop), overview.jpg (the frame with the boxes drawn). A folder is built
+under a hidden temporary name and renamed into place, so a reader never sees half of one and an
+existing id is never written over. Ids are checked against ID_RE before any path is built, and
+file names must be listed in the manifest, so nothing from a request reaches the filesystem
+unchecked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from video.evidence_media import write_clip, write_crops
+
+log = logging.getLogger(__name__)
+
+ID_RE = re.compile(r"^ev-[A-Za-z0-9_-]{1,48}-\d{8}T\d{6}Z-[0-9a-f]{8}$")
+NAME_RE = re.compile(r"^(frames/\d{6}\.jpg|clip\.mp4|vehicle\.jpg|overview\.jpg)$")
+MANIFEST = "manifest.json"
+
+
+@dataclass(slots=True)
+class EvidenceRequest:
+    camera: str
+    kind: str  # spill | motion
+    ts: float
+    frames: list[tuple[float, bytes]]
+    details: dict[str, Any] = field(default_factory=dict)
+    vehicle_box: list[int] | None = None  # full-frame pixels, for the crop
+    vehicle_ts: float | None = None
+    material_box: list[int] | None = None
+
+
+def new_id(camera: str, ts: float, salt: str = "") -> str:
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", camera)[:48] or "camera"
+    stamp = dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    digest = hashlib.sha256(f"{camera}|{ts:.6f}|{salt}".encode()).hexdigest()[:8]
+    return f"ev-{safe}-{stamp}-{digest}"
+
+
+def folder(root: Path, evidence_id: str) -> Path:
+    """The folder of a valid id; KeyError for anything else (never a path outside root)."""
+    if not isinstance(evidence_id, str) or not ID_RE.match(evidence_id):
+        raise KeyError(evidence_id)
+    return root / evidence_id
+
+
+def write(root: Path, evidence_id: str, req: EvidenceRequest, codec: str = "mp4v") -> Path:
+    """Write one evidence folder; FileExistsError if the id is taken (never overwritten)."""
+    final = folder(root, evidence_id)
+    if final.exists():
+        raise FileExistsError(f"evidence {evidence_id} exists")
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".tmp-{evidence_id}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "frames").mkdir(parents=True)
+    try:
+        frames: list[dict[str, Any]] = []
+        for i, (ts, data) in enumerate(req.frames):
+            name = f"frames/{i:06d}.jpg"
+            (tmp / name).write_bytes(data)
+            frames.append({"file": name, "ts": ts})
+        clip = write_clip(tmp / "clip.mp4", req.frames, codec)
+        crops = write_crops(tmp, req.frames, req.vehicle_box, req.vehicle_ts, req.material_box)
+        names: list[str] = [str(f["file"]) for f in frames] + (["clip.mp4"] if clip else []) + crops
+        manifest = {
+            "id": evidence_id, "camera": req.camera, "kind": req.kind, "ts": req.ts,
+            "start_ts": req.frames[0][0] if req.frames else req.ts,
+            "end_ts": req.frames[-1][0] if req.frames else req.ts,
+            "vehicle_box": req.vehicle_box, "material_box": req.material_box,
+            "details": req.details, "frames": frames,
+            "clip": {"file": "clip.mp4", "codec": codec} if clip else None,
+            "files": {name: _sha256(tmp / name) for name in names},
+        }
+        (tmp / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+        os.rename(tmp, final)  # fails if the id appeared meanwhile: never overwrite
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("evidence %s written: %d frames", evidence_id, len(frames))
+    return final
+
+
+def read(root: Path, evidence_id: str) -> dict[str, Any]:
+    """The manifest plus "tampered"; KeyError if there is no such evidence (yet)."""
+    path = folder(root, evidence_id) / MANIFEST
+    try:
+        manifest: dict[str, Any] = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise KeyError(evidence_id) from None
+    except orjson.JSONDecodeError:
+        return {"id": evidence_id, "tampered": True, "error": "manifest is not valid JSON"}
+    manifest["tampered"] = not _intact(path.parent, manifest)
+    return manifest
+
+
+def file_path(root: Path, evidence_id: str, name: str) -> Path:
+    """Path of a file the manifest lists; KeyError for anything else."""
+    base = folder(root, evidence_id)
+    if not NAME_RE.match(name):
+        raise KeyError(name)
+    try:
+        files = orjson.loads((base / MANIFEST).read_bytes()).get("files", {})
+    except (FileNotFoundError, orjson.JSONDecodeError):
+        raise KeyError(evidence_id) from None
+    path = (base / name).resolve()
+    if name not in files or not path.is_file() or not path.is_relative_to(base.resolve()):
+        raise KeyError(name)
+    return path
+
+
+def listing(root: Path, camera: str | None = None) -> list[dict[str, Any]]:
+    """Summaries of all evidence, newest first (no hashing: see read() for the check)."""
+    out = []
+    for entry in _entries(root):
+        try:
+            m = orjson.loads((entry / MANIFEST).read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            continue
+        if camera is not None and m.get("camera") != camera:
+            continue
+        out.append({"id": entry.name, "camera": m.get("camera"), "kind": m.get("kind"),
+                    "ts": m.get("ts"), "frames": len(m.get("frames", []))})
+    out.sort(key=lambda m: m["ts"] or 0.0, reverse=True)
+    return out
+
+
+def retain(root: Path, now: float, max_age_s: float, max_bytes: int) -> list[str]:
+    """Delete evidence older than max_age_s, then the oldest until under max_bytes."""
+    items = []
+    for entry in _entries(root):
+        try:
+            ts = float(orjson.loads((entry / MANIFEST).read_bytes())["ts"])
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            ts = entry.stat().st_mtime
+        size = sum(p.stat().st_size for p in entry.rglob("*") if p.is_file())
+        items.append((ts, size, entry))
+    items.sort()
+    total = sum(size for _, size, _ in items)
+    removed = []
+    for ts, size, entry in items:
+        if now - ts <= max_age_s and total <= max_bytes:
+            break
+        shutil.rmtree(entry, ignore_errors=True)
+        total -= size
+        removed.append(entry.name)
+    if removed:
+        log.info("retention removed %d evidence folders", len(removed))
+    return removed
+
+
+def _entries(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return [p for p in root.iterdir() if p.is_dir() and ID_RE.match(p.name)]
+
+
+def _intact(base: Path, manifest: dict[str, Any]) -> bool:
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        return False
+    for name, digest in files.items():
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            return False
+        path = base / name
+        if not path.is_file() or _sha256(path) != digest:
+            return False
+    return True
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -1,0 +1,130 @@
+"""Analysis worker processes: several cameras each, fed over a queue, results over another.
+
+The event loop only puts JPEG bytes on a bounded queue (pickling bytes is one memcpy; nothing
+is decoded in the server process) and never waits: when a worker falls behind, new frames for
+it are dropped and counted. Pulled cameras run their capture threads inside the worker that
+analyses them, so their decoded frames never cross a process boundary. Evidence folders are
+written by a thread of the worker, so a spill's files never delay the next frame's analysis.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from video import evidence
+from video.config import VideoConfig
+from video.runner import CameraOutput, CameraRunner
+from video.sources import PullSource
+
+log = logging.getLogger(__name__)
+CameraSpec = dict[str, Any]  # {"id", "source", "roi"}: picklable form of geofence Camera
+
+
+def worker_main(index: int, config_json: str, evidence_dir: str, cameras: list[CameraSpec],
+                inbox: Any, outbox: Any) -> None:
+    """Entry point of a worker process (multiprocessing target)."""
+    logging.basicConfig(level=logging.INFO, format=f"worker{index} %(levelname)s %(message)s")
+    Worker(VideoConfig.model_validate_json(config_json), Path(evidence_dir), cameras,
+           inbox, outbox).run()
+
+
+class Worker:
+    def __init__(self, config: VideoConfig, evidence_dir: Path, cameras: list[CameraSpec],
+                 inbox: Any, outbox: Any) -> None:
+        self.config = config
+        self.evidence_dir = evidence_dir
+        self.inbox = inbox
+        self.outbox = outbox
+        self.runners = {c["id"]: CameraRunner(c["id"], c.get("roi"), config) for c in cameras}
+        # Pulled frames and pushed frames meet in one local queue, analysed in arrival order.
+        self.local: queue.Queue[tuple[str, float, Any]] = queue.Queue(maxsize=config.queue_frames)
+        self.writes: queue.Queue[tuple[str, evidence.EvidenceRequest] | None] = queue.Queue()
+        self.sources = [PullSource(c["id"], c["source"], config, self._pulled, self._status)
+                        for c in cameras if c.get("source") not in (None, "", "push")]
+        self.dropped = 0
+
+    def run(self) -> None:
+        writer = threading.Thread(target=self._write_loop, name="evidence", daemon=True)
+        writer.start()
+        reader = threading.Thread(target=self._read_inbox, name="inbox", daemon=True)
+        reader.start()
+        for source in self.sources:
+            source.start()
+        while True:
+            item = self.local.get()
+            if item[0] == "":
+                break
+            camera, ts, frame = item
+            self._analyse(camera, ts, frame)
+        for source in self.sources:
+            source.stop()
+        self.writes.put(None)
+        writer.join()
+
+    def _read_inbox(self) -> None:
+        while True:
+            msg = self.inbox.get()
+            if msg[0] == "stop":
+                self.local.put(("", 0.0, None))
+                return
+            _, camera, ts, jpeg = msg
+            self._offer(camera, ts, jpeg)
+
+    def _pulled(self, camera: str, ts: float, frame: Any) -> None:
+        self._offer(camera, ts, frame)
+
+    def _offer(self, camera: str, ts: float, frame: Any) -> None:
+        try:
+            self.local.put_nowait((camera, ts, frame))
+        except queue.Full:
+            self.dropped += 1
+            if self.dropped % 100 == 1:
+                log.warning("analysis behind: %d frames dropped so far", self.dropped)
+
+    def _status(self, camera: str, state: str, reason: str) -> None:
+        self.outbox.put(("status", camera, state, reason))
+
+    def _analyse(self, camera: str, ts: float, frame: Any) -> None:
+        runner = self.runners.get(camera)
+        if runner is None:
+            return
+        try:
+            outputs = (runner.feed_jpeg(ts, frame) if isinstance(frame, bytes)
+                       else runner.feed_bgr(ts, frame))
+        except ValueError as exc:
+            self.outbox.put(("bad_frame", camera, str(exc)))
+            return
+        except Exception:
+            # A bug on one odd frame must not take the other cameras of this worker down.
+            log.exception("camera %s: analysis failed; its state is reset", camera)
+            old = self.runners[camera]
+            self.runners[camera] = CameraRunner(camera, old.pipeline.roi, self.config)
+            return
+        self._send(outputs)
+        for item in runner.ready_evidence(ts):
+            self.writes.put(item)
+
+    def _send(self, outputs: list[CameraOutput]) -> None:
+        for out in outputs:
+            self.outbox.put(("event", out.camera, out.kind, out.ts,
+                             orjson.dumps(out.details).decode()))
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self.writes.get()
+            if item is None:
+                return
+            evidence_id, request = item
+            try:
+                evidence.write(self.evidence_dir, evidence_id, request,
+                               self.config.evidence.clip_codec)
+                self.outbox.put(("evidence", evidence_id, True, ""))
+            except Exception as exc:
+                log.exception("evidence %s failed", evidence_id)
+                self.outbox.put(("evidence", evidence_id, False, str(exc)))

@@ -1,0 +1,114 @@
+// The supervisor's live page: login, then the city map, live feed, drill-downs and reports.
+// Nothing is fetched before a token is given; a refused token clears the page.
+
+import { AuthError, clearToken, getJSON, setToken, takeTokenFromAddress, token } from './api.js';
+import { alertFromEvent, AlertFeed } from './alerts.js';
+import { CameraView } from './camera.js';
+import { inspectorView, roadView } from './detail.js';
+import { setTimeZone, toast } from './dom.js';
+import { applyLabels, language, onLanguage, setLanguage, t } from './i18n.js';
+import { LiveSocket } from './live.js';
+import { CityMap } from './map.js';
+import { Replay } from './replay.js';
+import { Reports } from './reports.js';
+import { Search } from './search.js';
+import { dayStart, Page } from './page.js';
+
+const ERROR_KEY = 'gridwatch.loginError';
+
+function showLogin(message) {
+  document.body.classList.add('locked');
+  document.getElementById('login').hidden = false;
+  document.getElementById('login-error').textContent = message || '';
+  document.getElementById('login-token').focus();
+}
+
+// A refused token: forget it and reload, so no data stays on screen behind the login box.
+function logout(message) {
+  clearToken();
+  if (message) sessionStorage.setItem(ERROR_KEY, message);
+  window.location.replace('/');
+}
+
+async function start() {
+  let city;
+  try {
+    city = await getJSON('/api/v1/city');
+  } catch (err) {
+    clearToken();
+    if (err instanceof AuthError) showLogin(t(err.status === 403 ? 'login.forbidden' : 'login.invalid'));
+    else showLogin(t('login.error'));
+    return;
+  }
+  document.body.classList.remove('locked');
+  document.getElementById('login').hidden = true;
+  const pageConfig = await getJSON('/api/v1/page-config').catch(() => ({}));
+  setTimeZone(city.settings?.timezone || 'Asia/Shanghai');
+  const page = new Page(city);
+  const map = new CityMap(document.getElementById('map'), {
+    tileUrl: typeof pageConfig.tile_url === 'string' ? pageConfig.tile_url : null,
+    onRoad: (id, o) => page.openRoad(id, o), onDevice: (id, o) => page.openDevice(id, o),
+    onCamera: (id, o) => page.openCamera(id, o),
+  });
+  page.map = map;
+  map.load(city);
+  page.feed = new AlertFeed({ gridOf: (s) => page.gridOfSubject(s), subjectLabel: (s) => page.subjectLabel(s),
+    onPick: (a) => page.pickAlert(a), onChange: () => page.kpisSoon() });
+  page.feed.setGrids(page.gridList());
+  page.reports = new Reports({ roadsOfGrid: page.roadsOfGrid, livePasses: page.livePasses,
+    settings: page.settings, alertsOf: (g, d) => page.alertsOf(g, d) });
+  page.player = new Replay(map);
+  page.cameraView = new CameraView();
+  page.render = { roadView, inspectorView };
+  map.placeCameras(city.cameras || []);
+  getJSON('/api/v1/cameras').then((cams) => map.placeCameras(Array.isArray(cams) ? cams : []))
+    .catch(() => {});
+  new Search(() => page.candidates(), (item) => page.open(item));
+  onLanguage(() => page.relabel());
+
+  const live = new LiveSocket({
+    onEvents: (events) => page.apply(events),
+    onState: (state, detail) => page.connection(state, detail),
+    onOpen: () => page.sync().catch((err) => page.failed(err)),
+    onRefused: () => getJSON('/api/v1/page-config').catch((err) => page.failed(err)),
+  });
+  page.failed = (err) => {
+    if (err instanceof AuthError) { live.stop(); logout(t('login.invalid')); } else toast(String(err.message || err));
+  };
+  live.start();
+  setInterval(() => page.tick(), 1000);
+  setInterval(() => page.refresh().catch((err) => page.failed(err)), 60000);
+  window.gridwatch = { page, map, markers: map.inspectors, feed: page.feed, reports: page.reports,
+    replay: page.player, live, dayStart };
+}
+
+function boot() {
+  applyLabels(document);
+  const langBtn = document.getElementById('lang');
+  const showLang = () => { langBtn.textContent = language() === 'en' ? '中文' : 'EN'; };
+  showLang();
+  langBtn.addEventListener('click', () => { setLanguage(language() === 'en' ? 'zh-CN' : 'en'); showLang(); });
+  document.getElementById('logout').addEventListener('click', () => logout(''));
+  document.getElementById('login-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const value = document.getElementById('login-token').value.trim();
+    if (!value) return;
+    setToken(value);
+    document.getElementById('login-token').value = '';
+    start();
+  });
+  for (const tab of document.querySelectorAll('.tab')) {
+    tab.addEventListener('click', () => window.gridwatch?.page?.showTab(tab.dataset.tab));
+  }
+  takeTokenFromAddress();
+  const error = sessionStorage.getItem(ERROR_KEY);
+  sessionStorage.removeItem(ERROR_KEY);
+  if (token()) {
+    document.getElementById('login').hidden = true;
+    start();
+  } else {
+    showLogin(error || '');
+  }
+}
+
+boot();
