@@ -88,7 +88,7 @@ class Server:
                             cfg.patrol.max_future_s)
         api = Api(auth, tracker, city.settings.timezone, clock.now)
         site = Site(auth, hub, metrics, city_geojson(city), self.health, cfg.gateway.max_body_bytes,
-                    {"tile_url": cfg.web.tile_url})
+                    {"tile_url": cfg.web.tile_url}, tracker.stats)
         cameras = CameraIngest(auth, video, frozenset(c.id for c in city.cameras),
                                cfg.video.max_frame_bytes)
         evidence = EvidenceApi(auth, video)

@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from simulator.cameras.scene import Scene  # noqa: E402
-from simulator.cameras.score import Score, score  # noqa: E402
-from video.analyze import run  # noqa: E402
-from video.config import VideoConfig  # noqa: E402
-from video.runner import CameraRunner  # noqa: E402
+from simulator.cameras.scene import Scene
+from simulator.cameras.score import Score, score
+from video.analyze import run
+from video.config import VideoConfig
+from video.runner import CameraRunner
 
 
 def one(args: tuple[int, int]) -> tuple[int, Score, list[str], int]:

@@ -12,6 +12,7 @@ import orjson
 from aiohttp import WSCloseCode, web
 
 from config.server import GatewaySection
+from gateway.fastpath import fast_decode, from_wire
 from gateway.positions import Rejected, parse_batch, unpack_body
 from gateway.ratelimit import BucketTable, TokenBucket
 from gateway.sink import PositionSink
@@ -43,15 +44,21 @@ class JsonIngest:
                 web.get("/ws/device", self.ws_device)]
 
     def _process(self, data: str | bytes, transport: str) -> tuple[list[Position], dict[str, Any]]:
-        try:
-            body = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise Rejected(f"malformed JSON: {exc}") from None
-        items = unpack_body(body)
-        if len(items) > self.cfg.max_positions_per_message:
-            raise Rejected(f"more than {self.cfg.max_positions_per_message} positions in one "
-                           "message")
-        good, rejected = parse_batch(items, self.wall(), self.max_future_s, self.sink.known)
+        limit = self.cfg.max_positions_per_message
+        wire = fast_decode(data)
+        if wire is not None:
+            if len(wire) > limit:
+                raise Rejected(f"more than {limit} positions in one message")
+            good, rejected = from_wire(wire, self.wall(), self.max_future_s, self.sink.known)
+        else:
+            try:
+                body = orjson.loads(data)
+            except orjson.JSONDecodeError as exc:
+                raise Rejected(f"malformed JSON: {exc}") from None
+            items = unpack_body(body)
+            if len(items) > limit:
+                raise Rejected(f"more than {limit} positions in one message")
+            good, rejected = parse_batch(items, self.wall(), self.max_future_s, self.sink.known)
         if good:
             good = self.convert(good)
             self.metrics.positions_received.labels(transport).inc(len(good))

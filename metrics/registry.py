@@ -36,5 +36,8 @@ class Metrics:
             registry=r)
         self.device_sockets = Gauge(
             "gridwatch_device_websockets", "Connected /ws/device clients", registry=r)
+        self.tracker = Gauge(
+            "gridwatch_tracker", "Tracker state (devices, held_fixes, late_fixes, "
+            "duplicate_fixes, open_alerts)", ["what"], registry=r)
         self.alerts_raised = Counter(
             "gridwatch_alerts_raised", "Alerts raised", ["type"], registry=r)

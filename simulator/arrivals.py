@@ -54,7 +54,7 @@ def arrivals(positions: Sequence[Position], *, seed: int = 0,
         devices = np.array([p.device for p in positions], dtype=object)
         for spec in offline:
             device, start = spec[0], float(spec[1])
-            seconds = float(spec[2]) if len(spec) > 2 else OFFLINE_S  # type: ignore[misc]
+            seconds = float(spec[2]) if len(spec) > 2 else OFFLINE_S
             hit = (devices == device) & (ts >= start) & (ts < start + seconds)
             back = start + seconds + rng.uniform(latency_s[0], latency_s[1])
             # Sent as one burst, oldest first, a millisecond apart.

@@ -1,13 +1,17 @@
 """How a simulated inspector behaves, and the alert each misbehaviour should raise.
 
-| behaviour | what the inspector does | alert expected (ts = when it should be raised) |
-| --- | --- | --- |
-| good | walks the tour all day | none |
-| skips | leaves 3 roads of its share out of its tour | coverage_behind, road_unvisited, road_missed on those roads |
-| idle | stands 21-24 min in mid-morning | idle, 15 min after it stops |
-| leaves | walks 15+ min along a neighbouring grid's roads, early afternoon | off_grid, 10 min after it leaves |
-| scooter | rides a scooter 6.5-8 min at 28-33 km/h along its tour, mid-afternoon | too_fast, 1 min into the ride |
-| dark | switches the phone off for 10-11.5 min (standing), early morning | signal_lost, 5 min after the last fix |
+- good: walks its tour all day; raises nothing.
+- skips: leaves 3 roads of its share (that nobody else walks) out of its tour
+  -> coverage_behind, road_unvisited and road_missed on those roads.
+- idle: stands 21-24 min in mid-morning -> idle, 15 min after it stopped.
+- leaves: walks 15+ min along a neighbouring grid's roads in the early afternoon
+  -> off_grid, 10 min after it left.
+- scooter: rides a scooter 6.5-8 min at 28-33 km/h along its tour in mid-afternoon
+  -> too_fast, 1 min into the ride; passes ridden do not count.
+- dark: switches the phone off for 10-11.5 min (standing) in the early morning
+  -> signal_lost, 5 min after the last fix.
+
+Device alerts carry "start" (when the misbehaviour began) and "ts" (when the rule should fire).
 
 Road alerts are not listed here: they follow from the passes actually walked (see truth.py).
 """
@@ -90,7 +94,7 @@ def _leaves(p: DayPlanner, grid: str) -> None:
         if not options:
             break
         # Head away from home, so the fixes are plainly outside the grid.
-        ei, to = max(options, key=lambda o: (shape.distance(Point(g.node_xy[o[1]])), -o[0]))
+        ei, _ = max(options, key=lambda o: (shape.distance(Point(g.node_xy[o[1]])), -o[0]))
         used.add(ei)
         p.move((ei, g.edges[ei].u == p.node))
     p.walk_path(g.path(p.node, gate, foreign))

@@ -37,15 +37,6 @@ DECIMALS = 7
 FloatArray = npt.NDArray[np.float64]
 
 
-def _balance_error(pieces: list[Piece]) -> float:
-    totals = defaultdict(float)
-    for p in pieces:
-        totals[p.grid] += p.line.length
-    lo, hi = GRID_ROAD_M
-    err = sum(max(lo - totals[g], 0.0) + max(totals[g] - hi, 0.0) for g in range(GRIDS))
-    return err
-
-
 def _grid_lengths(pieces: list[Piece]) -> FloatArray:
     totals = np.zeros(GRIDS)
     for p in pieces:
@@ -86,9 +77,10 @@ def plan_town(seed: int, attempts: int = 6, rounds: int = 6
             totals = _grid_lengths(pieces)
             share = totals / np.clip(totals.mean(), GRID_ROAD_M[0] + 500, GRID_ROAD_M[1] - 500)
             weights = weights - 0.5 * planner.scale * (share - 1.0)
-        if best[0] == 0.0:
+        if best is not None and best[0] == 0.0:
             break
-    assert best is not None
+    if best is None:
+        raise ValueError("attempts and rounds must be at least 1")
     if best[0] > 0.0:
         log.warning("seed %s: no grid layout met the road-length range (error %.0f m)",
                     seed, best[0])

@@ -1,8 +1,9 @@
 """Responsibility grids (责任网格) for a generated town: irregular cells that tile the town.
 
 Cells are power-diagram regions around k-means centres of the street network, weighted so each
-holds about the same length of road; their straight edges are then bent by a smooth displacement field, which keeps
-the cells a tiling (the field moves less than it stretches) but makes them look drawn by hand.
+holds about the same length of road; their straight edges are then bent by a smooth
+displacement field, which keeps the cells a tiling (the field moves less than it stretches)
+but makes them look drawn by hand.
 """
 
 from __future__ import annotations

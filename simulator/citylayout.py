@@ -9,6 +9,7 @@ into road pieces at junctions and grid boundaries.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -87,7 +88,7 @@ def generate_layout(rng: np.random.Generator, radius: float = 2400.0,
             np.array([[-ext, c], [ext, c]]))
     # Secondary streets halfway between arterials, each running only a few blocks.
     for across, positions in (("x", mains_x), ("y", mains_y)):
-        for a, b in zip(positions, positions[1:], strict=False):
+        for a, b in itertools.pairwise(positions):
             if rng.random() < 0.25:
                 continue
             mid = (a + b) / 2.0

@@ -15,19 +15,28 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
-CHUNK = 64  # phi**-CHUNK must stay small enough for float64 in the closed-form recursion
+CHUNK = 64  # longest chunk of the closed-form recursion
+BOUND = 2.75  # errors stay below this many sigma (22 m at 8 m): GPS filters drop wild fixes
+KNEE = 1.5  # errors shorter than this many sigma are left alone
+GAIN = 1.043  # a Gaussian widened by this keeps std sigma once squeezed (measured numerically)
 
 
 def recurse(u: FloatArray, phi: float, y0: float = 0.0) -> FloatArray:
-    """y[t] = phi * y[t-1] + u[t], y[-1] = y0, vectorised chunk by chunk."""
-    out = np.empty_like(u)
-    k = np.arange(CHUNK, dtype=np.float64)
-    up, down = phi ** (k + 1), phi ** -k
+    """y[t] = phi * y[t-1] + u[t], y[-1] = y0, for 0 <= phi <= 1, vectorised chunk by chunk."""
+    if not 0.0 <= phi <= 1.0:
+        raise ValueError(f"phi must be in [0, 1], got {phi}")
+    if phi == 0.0:
+        return np.array(u, dtype=np.float64)
+    # Within a chunk y = phi^k (phi*prev + cumsum(u * phi^-k)); keep phi^-k below ~1e12.
+    size = CHUNK if phi == 1.0 else int(min(CHUNK, max(1.0, 27.0 / -math.log(phi))))
+    out = np.empty(len(u), dtype=np.float64)
+    k = np.arange(size, dtype=np.float64)
+    up, down = phi ** k, phi ** -k
     prev = y0
-    for start in range(0, len(u), CHUNK):
-        seg = u[start:start + CHUNK]
+    for start in range(0, len(u), size):
+        seg = u[start:start + size]
         m = len(seg)
-        y = up[:m] / phi * (phi * prev + np.cumsum(seg * down[:m]))
+        y = up[:m] * (phi * prev + np.cumsum(seg * down[:m]))
         out[start:start + m] = y
         prev = float(y[-1])
     return out
@@ -46,8 +55,19 @@ def drift(n: int, sigma: float, rng: np.random.Generator, tau_s: float = 60.0,
 
 def fix_errors(n: int, sigma: float, rng: np.random.Generator, white_share: float = 0.08
                ) -> tuple[FloatArray, FloatArray]:
-    """East and north errors in metres for n consecutive fixes."""
-    slow = sigma * math.sqrt(1 - white_share ** 2)
-    fast = sigma * white_share
-    return (drift(n, slow, rng) + rng.normal(0.0, fast, n),
-            drift(n, slow, rng) + rng.normal(0.0, fast, n))
+    """East and north errors in metres for n consecutive fixes.
+
+    Errors longer than KNEE sigma are squeezed (tanh) to stay below BOUND sigma, as a phone's
+    own filter drops wild fixes; GAIN makes up for the spread the squeeze takes away.
+    """
+    slow = sigma * math.sqrt(1 - white_share ** 2) * GAIN
+    fast = sigma * white_share * GAIN
+    ex = drift(n, slow, rng) + rng.normal(0.0, fast, n)
+    ey = drift(n, slow, rng) + rng.normal(0.0, fast, n)
+    if sigma == 0.0:
+        return ex, ey
+    r = np.hypot(ex, ey)
+    knee, cap = KNEE * sigma, BOUND * sigma
+    squeezed = np.where(r <= knee, r, knee + (cap - knee) * np.tanh((r - knee) / (cap - knee)))
+    scale = np.where(r > 0, squeezed / np.where(r > 0, r, 1.0), 1.0)
+    return ex * scale, ey * scale

@@ -9,6 +9,7 @@ the ground-truth pass counter needs.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -66,9 +67,10 @@ class RoadGraph:
             cuts = _cuts(geom, near)
             start = 0.0
             for part in shapely.get_parts(geom):
-                offs = sorted({round(part.project(p), 3) for p in cuts if part.distance(p) < SNAP_M})
+                offs = sorted({round(part.project(p), 3) for p in cuts
+                               if part.distance(p) < SNAP_M})
                 marks = [0.0, *[o for o in offs if SNAP_M < o < part.length - SNAP_M], part.length]
-                for a, b in zip(marks, marks[1:], strict=False):
+                for a, b in itertools.pairwise(marks):
                     piece = substring(part, a, b)
                     raw.append((ri, shapely.get_coordinates(piece), start + a, start + b))
                 start += part.length

@@ -75,12 +75,13 @@ def encode_messages(ids: list[str], lon: np.ndarray, lat: np.ndarray, t0: float,
     seconds, devices = lon.shape
     per_conn: list[list[tuple[bytes, str, float]]] = [[] for _ in range(connections)]
     owners = np.array_split(np.arange(devices), connections)
+    lats, lons = np.round(lat, 7).tolist(), np.round(lon, 7).tolist()
     for c, owned in enumerate(owners):
         queue: list[dict[str, Any]] = []
         for t in range(seconds):
-            for d in owned:
-                queue.append({"device": ids[d], "ts": t0 + t, "lat": round(lat[t, d], 7),
-                              "lon": round(lon[t, d], 7)})
+            for d in owned.tolist():
+                queue.append({"device": ids[d], "ts": t0 + t, "lat": lats[t][d],
+                              "lon": lons[t][d]})
                 if len(queue) == batch:
                     per_conn[c].append((orjson.dumps(queue), queue[0]["device"], queue[0]["ts"]))
                     queue = []

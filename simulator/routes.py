@@ -61,7 +61,7 @@ class DayPlanner:
         return float(np.clip(self.speed * self.rng.uniform(0.93, 1.07), MIN_SPEED, MAX_SPEED))
 
     def here(self) -> FloatArray:
-        return self.graph.node_xy[self.node][None, :].copy()
+        return np.array(self.graph.node_xy[self.node][None, :], dtype=np.float64)
 
     def stand(self, seconds: float, kind: LegKind = "stand") -> None:
         self.legs.append(Leg(kind, self.t, self.t + seconds, self.here(), node=self.node))

@@ -49,7 +49,8 @@ def count_passes(graph: RoadGraph, plans: list[DevicePlan], window: tuple[float,
         state: dict[int, _Traversal] = {}
         for leg in plan.legs:
             if leg.kind == "dark":
-                state.clear()  # nothing was seen: every traversal in progress ends
+                if leg.t1 - leg.t0 > break_s:
+                    state.clear()  # nothing seen for that long: every traversal has ended
                 continue
             if leg.kind == "stand":
                 if leg.node is not None:
@@ -66,16 +67,14 @@ def count_passes(graph: RoadGraph, plans: list[DevicePlan], window: tuple[float,
             if t1 <= t0:
                 continue
 
-            def offset(t: float, f0: float = leg.f0, f1: float = leg.f1,
-                       a: float = leg.t0, b: float = leg.t1) -> float:
-                f = f0 + (f1 - f0) * (t - a) / (b - a)
-                return e.off_u + f * (e.off_v - e.off_u)
-
+            # Linear referencing: the leg moves along the road linearly in time.
+            o_start = e.off_u + leg.f0 * (e.off_v - e.off_u)
+            rate = (leg.f1 - leg.f0) * (e.off_v - e.off_u) / (leg.t1 - leg.t0)
             trav = state.setdefault(e.road, _Traversal())
             if t0 - trav.last > break_s:
                 trav.spans = []
             need = coverage * graph.road_length[e.road]
-            a, b = offset(t0), offset(t1)
+            a, b = o_start + rate * (t0 - leg.t0), o_start + rate * (t1 - leg.t0)
             while True:
                 if _union_length([*trav.spans, _span(a, b)]) < need:
                     trav.spans.append(_span(a, b))

@@ -25,6 +25,7 @@ class Queries(Protocol):
     def alerts(self, since: float = 0.0) -> list[Alert]: ...
     def devices(self) -> list[dict[str, Any]]: ...
     def track(self, device: str, date: str) -> dict[str, Any]: ...
+    def road_passes(self, road: str, date: str) -> list[dict[str, Any]]: ...
     def daily_report(self, date: str) -> dict[str, Any]: ...
 
 
@@ -40,6 +41,11 @@ def too_large(what: str, limit: int, actual: int) -> web.HTTPRequestEntityTooLar
     return web.HTTPRequestEntityTooLarge(
         max_size=limit, actual_size=actual, content_type="application/json",
         text=dumps({"error": f"{what} larger than {limit} bytes"}))
+
+
+def not_found(what: str) -> web.HTTPNotFound:
+    return web.HTTPNotFound(text=dumps({"error": f"no such {what}"}),
+                            content_type="application/json")
 
 
 def bad_request(message: str) -> web.HTTPBadRequest:
@@ -59,6 +65,7 @@ class Api:
             web.get("/api/v1/alerts", self.alerts),
             web.get("/api/v1/devices", self.devices),
             web.get("/api/v1/tracks/{device}", self.track),
+            web.get("/api/v1/roads/{road}/passes", self.road_passes),
             web.get("/api/v1/reports/daily", self.daily_report),
         ]
 
@@ -98,7 +105,18 @@ class Api:
         device = request.match_info["device"]
         if not DEVICE_RE.match(device):
             raise bad_request("bad device id")
-        return json_response(self.queries.track(device, self._date(request)))
+        try:
+            return json_response(self.queries.track(device, self._date(request)))
+        except KeyError:
+            raise not_found("device") from None
+
+    async def road_passes(self, request: web.Request) -> web.Response:
+        self.auth.check(request, SUPERVISOR)
+        try:
+            return json_response(self.queries.road_passes(request.match_info["road"],
+                                                          self._date(request)))
+        except KeyError:
+            raise not_found("road") from None
 
     async def daily_report(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)

@@ -24,10 +24,12 @@ class Site:
 
     def __init__(self, auth: TokenAuth, hub: LiveHub, metrics: Metrics,
                  city_doc: dict[str, Any], health: Callable[[], dict[str, Any]],
-                 max_msg: int, page_config: dict[str, Any]) -> None:
+                 max_msg: int, page_config: dict[str, Any],
+                 gauges: Callable[[], dict[str, int]] = dict) -> None:
         self.auth, self.hub, self.metrics = auth, hub, metrics
         self.city_doc, self.health, self.max_msg = city_doc, health, max_msg
         self.page_config = page_config
+        self.gauges = gauges  # figures read at scrape time
         self.openapi = openapi_document()
 
     def routes(self) -> list[web.AbstractRouteDef]:
@@ -62,6 +64,8 @@ class Site:
 
     async def metrics_text(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
+        for what, value in self.gauges().items():
+            self.metrics.tracker.labels(what).set(value)
         body = generate_latest(self.metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

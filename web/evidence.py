@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from web.api import dumps, json_response
+from web.api import json_response, not_found
 from web.auth import SUPERVISOR, TokenAuth
 
 
@@ -16,11 +16,6 @@ class EvidenceStore(Protocol):
     def evidence_file(self, evidence_id: str, name: str) -> Any: ...
     def list_evidence(self, camera: str | None = None) -> list[dict[str, Any]]: ...
     def camera_states(self) -> list[dict[str, Any]]: ...
-
-
-def _not_found(what: str) -> web.HTTPNotFound:
-    return web.HTTPNotFound(text=dumps({"error": f"no such {what}"}),
-                            content_type="application/json")
 
 
 class EvidenceApi:
@@ -46,12 +41,12 @@ class EvidenceApi:
         try:
             return json_response(self.store.evidence_manifest(request.match_info["id"]))
         except KeyError:
-            raise _not_found("evidence") from None
+            raise not_found("evidence") from None
 
     async def file(self, request: web.Request) -> web.StreamResponse:
         self.auth.check(request, SUPERVISOR)
         try:
             path = self.store.evidence_file(request.match_info["id"], request.match_info["file"])
         except KeyError:
-            raise _not_found("evidence file") from None
+            raise not_found("evidence file") from None
         return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})

@@ -125,8 +125,12 @@ class LiveHub:
                 if msg.type != web.WSMsgType.TEXT:
                     continue
                 try:
-                    client.sub = parse_subscription(orjson.loads(msg.data))
-                except (ValueError, orjson.JSONDecodeError) as exc:
+                    try:
+                        message = orjson.loads(msg.data)
+                    except orjson.JSONDecodeError:
+                        raise ValueError("not JSON: expected {\"subscribe\": {...}}") from None
+                    client.sub = parse_subscription(message)
+                except ValueError as exc:
                     client.queue.put_nowait(orjson.dumps({"type": "error",
                                                           "error": str(exc)}).decode())
                     continue

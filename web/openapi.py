@@ -101,6 +101,11 @@ def openapi_document() -> dict[str, Any]:
             "GeoJSON of a device's track for a day", "supervisor or admin",
             _json(obj), [{"name": "device", "in": "path", "required": True,
                           "schema": {"type": "string"}}, _DATE], extra={"404": _ERR})},
+        "/api/v1/roads/{road}/passes": {"get": _op(
+            "A road's passes over a day (time, inspector, suspect flag)", "supervisor or admin",
+            _json({"type": "array", "items": obj}),
+            [{"name": "road", "in": "path", "required": True, "schema": {"type": "string"}},
+             _DATE], extra={"404": _ERR})},
         "/api/v1/reports/daily": {"get": _op(
             "Per inspector, per grid and per road figures for a day", "supervisor or admin",
             _json(obj), [_DATE])},

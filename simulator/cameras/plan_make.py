@@ -126,11 +126,15 @@ def _distractors(rng: np.random.Generator, plan: Plan, w: int, h: int, lane_ys: 
     if rng.random() < 0.3:
         x = w * rng.uniform(0.1, 0.9)
         if not any(b[0] - 40 < x < b[0] + b[2] + 40 for b in spill_boxes):
+            # A person walks from the verge to the kerb and stands there (traffic keeps to
+            # the lanes, so nobody drives through them).
             edge = plan.road_y0 if rng.random() < 0.5 else plan.road_y1
-            into = (plan.road_y1 - plan.road_y0) * rng.uniform(0.05, 0.2)
+            lane_h = (plan.road_y1 - plan.road_y0) / plan.lanes
+            into = lane_h * rng.uniform(-0.3, 0.05)
             y1 = edge + into if edge == plan.road_y0 else edge - into
             size = int(w * rng.uniform(0.014, 0.02))
-            plan.people.append(SimPerson(x, edge - (y1 - edge), y1, float(rng.uniform(2, 8)),
+            start = y1 - (1 if edge == plan.road_y0 else -1) * lane_h * rng.uniform(0.5, 1.0)
+            plan.people.append(SimPerson(x, start, y1, float(rng.uniform(2, 8)),
                                          w * rng.uniform(0.03, 0.06), size,
                                          PALETTE[int(rng.integers(0, len(PALETTE)))]))
             plan.distractors.append("person")

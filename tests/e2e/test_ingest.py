@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -98,10 +99,6 @@ async def test_tokens_and_roles(srv: RunningServer) -> None:
 
 async def test_every_endpoint_checks_its_token(srv: RunningServer) -> None:
     """Each route in the app refuses a request without a token (the page shell excepted)."""
-    paths = {"/api/v1/tracks/{device}": "/api/v1/tracks/p1",
-             "/api/v1/evidence/{id}": "/api/v1/evidence/x",
-             "/api/v1/evidence/{id}/{file}": "/api/v1/evidence/x/y",
-             "/api/v1/cameras/{id}/frames": "/api/v1/cameras/c1/frames"}
     checked = 0
     async with aiohttp.ClientSession(srv.base) as http:
         for resource in srv.server.app.router.resources():
@@ -109,7 +106,7 @@ async def test_every_endpoint_checks_its_token(srv: RunningServer) -> None:
             path = info.get("path") or info.get("formatter")
             if path in (None, "/") or str(path).startswith("/static"):
                 continue
-            url = paths.get(str(path), str(path))
+            url = re.sub(r"\{[^}]+\}", "x1", str(path))
             for route in resource:
                 if route.method == "HEAD":
                     continue

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
+from tests.geofence.citykit import default_grids, ll, road, write_city
 from tests.serverkit import DEVICE, SUPERVISOR, RunningServer
 
 CHROMIUM = Path(os.environ.get("GRIDWATCH_CHROMIUM", "/usr/bin/chromium"))
@@ -27,14 +28,21 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # 09:00 in Shanghai on a Monday: inside the default patrol window.
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC).timestamp()
 DAY = "2026-03-02"
+# Data time (a replayed day) and no reorder hold-back: what is posted is tracked at once.
+DATA_CLOCK: dict[str, Any] = {"server": {"clock": "data"}, "patrol": {"reorder_window_s": 0}}
+
+
+def chromium_path() -> str:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh (it installs Debian's chromium)")
+    return str(CHROMIUM)
 
 
 @contextlib.asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/setup.sh (it installs Debian's chromium)")
+    executable = chromium_path()
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+        browser = await pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS,
                                            headless=True)
         try:
             yield browser
@@ -96,15 +104,28 @@ async def marker(page: Page, device: str) -> dict[str, Any] | None:
     return result
 
 
-async def until(page: Page, js: str, arg: Any = None, timeout: float = 10.0) -> Any:
+async def until(page: Page, js: str, arg: Any = None, within: float = 10.0) -> Any:
     """Poll a JS function until it returns something truthy. (Playwright's wait_for_function
     builds its predicate with eval, which the page's Content-Security-Policy rightly forbids.)"""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while True:
         value = await page.evaluate(js, arg)
         if value:
             return value
         if loop.time() > deadline:
-            raise AssertionError(f"still false after {timeout} s: {js}")
+            raise AssertionError(f"still false after {within} s: {js}")
         await asyncio.sleep(0.02)
+
+
+def small_city(tmp_path: Path) -> Path:
+    """One grid, r1 needs a single pass (so one walk turns it green), r2 the class default."""
+    return write_city(tmp_path / "city", roads=[
+        road("r1", (0, 0), (300, 0), grid="g1", required_passes=1),
+        road("r2", (0, 100), (0, 400), cls="secondary", grid="g1"),
+    ], grids=default_grids())
+
+
+def walk_r1(device: str, start: float) -> list[dict[str, Any]]:
+    """Along r1 at 1.5 m/s, one fix a second, end to end."""
+    return [fix(device, start + k, ll(1.5 * k, 2.0)) for k in range(201)]

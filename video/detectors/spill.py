@@ -6,9 +6,9 @@ differs from it, has stopped changing, and stays so for `still_s` is a candidate
 only when:
 - it is not a shadow or a light: those keep the road's texture (high correlation with the
   background) or, on a texture-less road, scale it by one uniform ratio;
-- no tracked object arrived there and stopped (a parked vehicle, a person standing);
-- a vehicle's box covered the spot after the road was last seen clean there: the first such
-  vehicle is the one that dropped it (a later car driving over the material is not blamed).
+- a vehicle's box covered the spot after the road was last seen clean there, and then moved
+  off it: the first such vehicle is the one that dropped it (a later car driving over the
+  material is not blamed; a parked car or a person standing never moves off what they are).
 """
 
 from __future__ import annotations
@@ -178,13 +178,12 @@ class SpillDetector(Detector[SpillConfig]):
         if self._shadow(frame, cand, region, patch, bg * gs):
             return None
         points = sample_points(region, box)
-        if any(_arrived_here(t, box, frame.scale, cand.first_ts) for t in frame.tracks):
-            return None
         blamed: tuple[float, Track] | None = None
         for track in frame.tracks:
             if not track.vehicle:
                 continue
-            at = _covered_at(track, points, cand.onset_ts - 2.0, cand.onset_ts + cfg.attribution_s)
+            at = _covered_at(track, points, box, frame, cand.onset_ts - 0.5,
+                             cand.onset_ts + cfg.attribution_s)
             if at is not None and (blamed is None or at < blamed[0]):
                 blamed = (at, track)
         if blamed is None:
@@ -224,40 +223,30 @@ class SpillDetector(Detector[SpillConfig]):
         self.reported = keep
 
 
-def _covered_at(track: Track, points: npt.NDArray[np.float64], start: float,
-                end: float) -> float | None:
-    """First time in [start, end] the track's box covered most of the region's points."""
+def _covered_at(track: Track, points: npt.NDArray[np.float64], region: Box,
+                frame: AnalysisFrame, start: float, end: float) -> float | None:
+    """When the track's boxes in [start, end] had, between them, passed over most of the
+    region, provided the track then went on past it. A parked car or a person standing covers
+    the region too but never gets beyond it: what they are is the region itself."""
+    hit = np.zeros(len(points), dtype=bool)
+    covered = None
     for ts, box in track.path:
-        if ts < start:
+        if ts < start or ts > end:
             continue
-        if ts > end:
+        hit |= [box.contains(px, py, 2.0) for px, py in points]
+        if hit.mean() >= 0.5:
+            covered = ts
             break
-        inside = sum(box.contains(px, py, 2.0) for px, py in points)
-        if inside >= 0.5 * len(points):
-            return ts
-    return None
-
-
-def _arrived_here(track: Track, region: Box, scale: float, since: float) -> bool:
-    """The track came from elsewhere, stopped, and *is* the region (a parked car, a person
-    standing): its boxes since the region turned static lie mostly on the region. A vehicle
-    that dropped something has moved on, and while its blob still joins the fresh material its
-    box is far bigger than the material."""
-    if track.travel < 10 * scale or track.last_ts < since - 1.0:
-        return False
-    size = max(max(b.w, b.h) for _, b in track.path)
-    if track.recent_travel(1.5) > 0.5 * size:
-        return False  # still driving
-    tail = [b for ts, b in track.path if ts >= track.last_ts - 1.5]
-    moving = sorted(b.w * b.h for ts, b in track.path if ts < track.last_ts - 1.5)
-    if not moving or max(b.w * b.h for b in tail) < 0.5 * moving[len(moving) // 2]:
-        # What stopped is much smaller than what drove: the track ran on from the vehicle onto
-        # the material it dropped (they are one blob while the material is fresh).
-        return False
-    if _reach(track, region) > 6 * scale + 0.3 * max(region.w, region.h):
-        return False  # it went on past the region: the region is what it left behind
-    return any(region.intersection(b) >= 0.4 * b.w * b.h
-               for ts, b in track.path if ts >= since - 1.0)
+    if covered is None:
+        return None
+    length = sorted(max(b.w, b.h) for _, b in track.path)[len(track.path) // 2]
+    if _reach(track, region) > max(6 * frame.scale, 0.5 * length):
+        return covered
+    # Material near the image border: the vehicle left the picture right past it.
+    h, w = frame.gray.shape[:2]
+    b = track.box
+    gone = b.x <= 1 or b.y <= 1 or b.x + b.w >= w - 1 or b.y + b.h >= h - 1
+    return covered if gone and track.travel > length else None
 
 
 def _reach(track: Track, region: Box) -> float:
@@ -270,6 +259,6 @@ def _reach(track: Track, region: Box) -> float:
     dx, dy = dx / norm, dy / norm
 
     def front(b: Box) -> float:
-        return max(x * dx + y * dy for x in (b.x, b.x + b.w) for y in (b.y, b.y + b.h))
+        return float(max(x * dx + y * dy for x in (b.x, b.x + b.w) for y in (b.y, b.y + b.h)))
 
     return max(front(b) for _, b in track.path) - front(region)

@@ -2,7 +2,7 @@
 // per display (kept in localStorage: the server has no shared acknowledgement), and a click
 // flies the map to the alert's road, inspector or camera.
 
-import { clear, el, hms } from './dom.js';
+import { clear, el, hms, isoDate } from './dom.js';
 import { label, t } from './i18n.js';
 
 const KEEP = 2000; // alerts kept in memory
@@ -27,8 +27,8 @@ function loadAcked() {
 }
 
 export class AlertFeed {
-  constructor({ gridOf, subjectLabel, onPick, onChange }) {
-    Object.assign(this, { gridOf, subjectLabel, onPick, onChange });
+  constructor({ gridOf, subjectLabel, onPick, onChange, today }) {
+    Object.assign(this, { gridOf, subjectLabel, onPick, onChange, today });
     this.byId = new Map();
     this.order = []; // newest first
     this.acked = loadAcked();
@@ -117,15 +117,21 @@ export class AlertFeed {
     el('div', { class: 'a-head' },
       el('span', { class: 'a-sev', text: label('sev', a.severity) }),
       el('span', { class: 'a-type', text: label('type', a.type) }),
-      el('time', { text: hms(a.ts) })),
+      el('time', { text: this.when(a.ts) })),
     el('div', { class: 'a-subject', text: this.subjectLabel(a.subject) }),
     el('div', { class: 'a-msg', text: a.message }),
     el('div', { class: 'a-foot' },
-      a.cleared_ts ? el('span', { class: 'tag', text: `${t('alerts.cleared')} ${hms(a.cleared_ts)}` }) : null,
+      a.cleared_ts ? el('span', { class: 'tag', text: `${t('alerts.cleared')} ${this.when(a.cleared_ts)}` }) : null,
       acked ? el('span', { class: 'tag', text: t('alerts.acked') })
         : el('button', { type: 'button', class: 'btn small ack', text: t('alerts.ack'),
           onclick: (e) => { e.stopPropagation(); this.ack([a.id]); } })));
     return li;
+  }
+
+  // Time of day for today's alerts; the date too for older ones.
+  when(ts) {
+    const day = isoDate(ts);
+    return day === this.today() ? hms(ts) : `${day} ${hms(ts)}`;
   }
 
   ack(ids) {

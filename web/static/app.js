@@ -53,10 +53,11 @@ async function start() {
   page.map = map;
   map.load(city);
   page.feed = new AlertFeed({ gridOf: (s) => page.gridOfSubject(s), subjectLabel: (s) => page.subjectLabel(s),
-    onPick: (a) => page.pickAlert(a), onChange: () => page.kpisSoon() });
+    onPick: (a) => page.pickAlert(a), onChange: () => page.kpisSoon(), today: () => page.today });
   page.feed.setGrids(page.gridList());
   page.reports = new Reports({ roadsOfGrid: page.roadsOfGrid, livePasses: page.livePasses,
-    settings: page.settings, alertsOf: (g, d) => page.alertsOf(g, d) });
+    settings: page.settings, alertsOf: (g, d) => page.alertsOf(g, d),
+    roadRequired: (id) => map.roads.get(String(id))?.required ?? Infinity });
   page.player = new Replay(map);
   page.cameraView = new CameraView();
   page.render = { roadView, inspectorView };

@@ -86,9 +86,15 @@ export class CameraView {
       const frames = Array.isArray(m.frames) ? m.frames : [];
       if (frames.length) this.frameStrip(v, id, frames);
       if (m.clip && m.clip.file in files) {
+        const url = await this.blob(id, m.clip.file);
+        // OpenCV's fast mp4v codec does not play in browsers: say so, offer the file, and
+        // leave the frame player above as the playback.
         const video = el('video', { controls: true, muted: true, loop: true, playsinline: true, class: 'clip' });
-        v.append(el('h3', { text: t('detail.clip') }), video);
-        video.src = await this.blob(id, m.clip.file);
+        const note = el('p', { class: 'note', hidden: true, text: t('detail.clip_unplayable') });
+        video.addEventListener('error', () => { video.hidden = true; note.hidden = false; });
+        v.append(el('h3', { text: t('detail.clip') }), video, note,
+          el('a', { class: 'btn small', href: url, download: `${id}.mp4`, text: t('detail.download_clip') }));
+        video.src = url;
       }
     } catch (err) {
       toast(String(err.message || err));
@@ -100,6 +106,7 @@ export class CameraView {
     const stamp = el('span', { class: 'muted' });
     const slider = el('input', { type: 'range', min: '0', max: String(frames.length - 1), value: '0',
       class: 'frame-slider' });
+    const play = el('button', { type: 'button', class: 'btn small', text: '▶' });
     const cache = new Map();
     const showFrame = async (k) => {
       const f = frames[k];
@@ -108,8 +115,23 @@ export class CameraView {
       const url = await cache.get(k);
       if (Number(slider.value) === k) img.src = url;
     };
-    slider.addEventListener('input', () => showFrame(Number(slider.value)));
-    v.append(el('h3', { text: t('detail.frames') }), img, el('div', { class: 'row' }, slider, stamp));
+    // Frames played at the pace they were recorded (capped at 1 s a frame).
+    let timer = null;
+    const stop = () => { clearTimeout(timer); timer = null; play.textContent = '▶'; };
+    const step = () => {
+      const k = Number(slider.value);
+      if (k >= frames.length - 1) { stop(); return; }
+      const wait = Math.min(1000, Math.max(20, 1000 * (frames[k + 1].ts - frames[k].ts)));
+      timer = setTimeout(() => { slider.value = String(k + 1); showFrame(k + 1).then(step); }, wait);
+    };
+    play.addEventListener('click', () => {
+      if (timer) { stop(); return; }
+      if (Number(slider.value) >= frames.length - 1) slider.value = '0';
+      play.textContent = '❚❚';
+      showFrame(Number(slider.value)).then(step);
+    });
+    slider.addEventListener('input', () => { stop(); showFrame(Number(slider.value)); });
+    v.append(el('h3', { text: t('detail.frames') }), img, el('div', { class: 'row' }, play, slider, stamp));
     showFrame(0);
   }
 }

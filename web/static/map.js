@@ -102,10 +102,26 @@ export class CityMap {
     c.timer = setTimeout(() => c.marker.setStyle({ fillColor: '#2563eb', radius: 8 }), 4000);
   }
 
+  // The point halfway along a road's drawn length (its first part, for a multi-part road).
   roadMiddle(id) {
-    const lines = [];
-    this.roads.get(id).layer.eachLayer((l) => lines.push(...[l.getLatLngs()].flat(2)));
-    return lines[Math.floor(lines.length / 2)] || null;
+    const parts = [];
+    this.roads.get(id).layer.eachLayer((l) => {
+      const ll = l.getLatLngs();
+      parts.push(...(Array.isArray(ll[0]) ? ll : [ll]));
+    });
+    const line = parts[0] || [];
+    if (line.length < 2) return line[0] || null;
+    const steps = line.slice(1).map((p, i) => line[i].distanceTo(p));
+    let left = steps.reduce((a, b) => a + b, 0) / 2;
+    for (let i = 0; i < steps.length; i++) {
+      if (left <= steps[i] && steps[i] > 0) {
+        const k = left / steps[i];
+        return this.L.latLng(line[i].lat + (line[i + 1].lat - line[i].lat) * k,
+          line[i].lng + (line[i + 1].lng - line[i].lng) * k);
+      }
+      left -= steps[i];
+    }
+    return line[line.length - 1];
   }
 
   roadTip(road) {
@@ -118,10 +134,17 @@ export class CityMap {
   setRoad(id, { status, passes, required }) {
     const road = this.roads.get(String(id));
     if (!road) return;
+    const before = road.seen ? road.passes : Infinity; // no swelling on the first load
+    road.seen = true;
     road.status = status in ROAD_COLORS ? status : 'pending';
     road.passes = Number(passes) || 0;
     if (Number.isFinite(required)) road.required = required;
-    road.layer.setStyle({ color: ROAD_COLORS[road.status] });
+    const more = road.passes > before;
+    road.layer.setStyle({ color: ROAD_COLORS[road.status], weight: more ? road.weight * 2.2 : road.weight });
+    if (more) { // a pass just completed: the road swells for a moment so the wall shows where
+      clearTimeout(road.flash);
+      road.flash = setTimeout(() => road.layer.setStyle({ weight: road.weight }), 3000);
+    }
   }
 
   roadColor(id) {

@@ -5,7 +5,8 @@
 const TRAIL = 8; // fixes kept per device for the short trail
 const MIN_STEP = 1e-7; // world units (about 4 m): smaller moves do not extend the trail
 const ANIMATE_LIMIT = 2500; // above this many visible devices markers jump instead of gliding
-const LABEL_LIMIT = 150; // names are written beside markers when no more are visible
+const LABEL_LIMIT = 150;
+const BURST_MS = 250; // fixes of one device closer together than this are not animated // names are written beside markers when no more are visible
 export const STATES = ['active', 'idle', 'off_grid', 'too_fast', 'signal_lost', 'off_duty', 'other'];
 export const STATE_COLORS = {
   active: '#22d3ee', idle: '#facc15', off_grid: '#e879f9', too_fast: '#fb7185',
@@ -62,6 +63,7 @@ export class InspectorLayer {
       this.index.set(device, i);
       this.ids[i] = device; this.grid[i] = null; this.road[i] = null;
       this.ts[i] = -Infinity;
+      this.t0[i] = -Infinity;
       this.isNew = true;
     }
     return i;
@@ -75,7 +77,9 @@ export class InspectorLayer {
     const ts = Number(ev.ts);
     if (ts < this.ts[i]) return; // an older fix released late: the map shows the newest one
     const x = worldX(ev.lon); const y = worldY(ev.lat);
-    if (this.isNew || this.visible > ANIMATE_LIMIT) {
+    // Glide between 1 Hz fixes; snap for a burst (a device's buffered backlog arriving at once)
+    // and when too many are on screen for per-frame animation.
+    if (this.isNew || this.visible > ANIMATE_LIMIT || now - this.t0[i] < BURST_MS) {
       this.fx[i] = x; this.fy[i] = y; this.dur[i] = 0;
     } else {
       const k = this.progress(i, now);

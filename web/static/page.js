@@ -86,7 +86,10 @@ export class Page {
   async sync() {
     const health = await getJSON('/healthz');
     const clock = Number(health.clock);
-    if (!this.today || (clock > 0 && isoDate(clock) > this.today)) this.today = isoDate(clock > 0 ? clock : Date.now() / 1000);
+    // The server's clock says which day "today" is (with --clock data, the data's day).
+    this.clockKnown = clock > 0;
+    if (clock > 0) this.today = isoDate(clock);
+    else if (!this.today) this.today = isoDate(Date.now() / 1000);
     const [rows, devices, alerts] = await Promise.all([
       getJSON(`/api/v1/roads/compliance${query({ date: this.today })}`),
       getJSON('/api/v1/devices'),
@@ -101,6 +104,8 @@ export class Page {
   }
 
   async refresh() {
+    const clock = Number((await getJSON('/healthz')).clock);
+    if (clock > 0 && isoDate(clock) !== this.today) { await this.sync(); return; }
     const rows = await getJSON(`/api/v1/roads/compliance${query({ date: this.today })}`);
     for (const r of rows) this.applyRoad(r);
     if (document.getElementById('panel-reports').classList.contains('active')) {
@@ -124,7 +129,11 @@ export class Page {
           if (this.detail?.kind === 'device' && this.detail.id === ev.device) this.detailSoon();
           break;
         case 'road':
-          if (this.today && ev.date > this.today) { this.today = ev.date; this.sync().catch((e) => this.failed(e)); }
+          if (this.today && (ev.date > this.today || (!this.clockKnown && ev.date !== this.today))) {
+            this.today = ev.date; // a new day (or the first data of a server with a data clock)
+            this.clockKnown = true;
+            this.sync().catch((e) => this.failed(e));
+          }
           if (ev.date !== this.today) break;
           if (ev.device && ev.last_pass_ts) this.livePasses.push({ road: ev.road, ts: ev.last_pass_ts, device: ev.device });
           this.applyRoad(ev);

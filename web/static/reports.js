@@ -4,10 +4,11 @@ import { getJSON, HttpError, query } from './api.js';
 import { clear, duration, el, hourOf, isoDate } from './dom.js';
 import { t } from './i18n.js';
 
+// CSV columns: every figure, raw numbers, one unit each.
 const GRID_COLS = [
   ['col.grid', (r) => r.grid], ['col.name', (r) => r.name],
   ['col.roads', (r) => r.roads], ['col.passes', (r) => r.passes],
-  ['col.required', (r) => r.required], ['col.done', (r) => r.done],
+  ['col.required', (r) => r.required], ['col.done_n', (r) => r.done],
   ['col.coverage', (r) => r.coverage_pct], ['col.ok', (r) => r.ok],
   ['col.behind', (r) => r.behind], ['col.missed', (r) => r.missed],
   ['col.pending', (r) => r.pending], ['col.alerts', (r) => r.alerts],
@@ -21,6 +22,30 @@ const INSPECTOR_COLS = [
   ['col.alerts', (r) => r.alerts],
 ];
 
+function pct(value) {
+  const cls = value >= 100 ? 'good' : value >= 60 ? 'fair' : 'poor';
+  return el('span', { class: cls, text: `${value}` });
+}
+
+// On screen: fewer, wider columns that read at a distance.
+const GRID_VIEW = [
+  ['col.grid', (r, name) => name(r)],
+  ['col.done', (r) => `${r.done} / ${r.required}`, 'num'],
+  ['col.passes', (r) => r.passes, 'num'],
+  ['col.coverage', (r) => pct(r.coverage_pct), 'num'],
+  ['col.statuses', (r) => el('span', { class: 'mix' },
+    ...['ok', 'behind', 'missed', 'pending'].map((k) => el('b', { class: `status-${k}`, text: r[k] })))],
+  ['col.alerts', (r) => r.alerts, 'num'],
+];
+const INSPECTOR_VIEW = [
+  ['col.inspector', (r) => r.device],
+  ['col.passes', (r) => (r.suspect_passes ? `${r.passes} (+${r.suspect_passes}?)` : r.passes), 'num'],
+  ['col.distance', (r) => (r.distance_m / 1000).toFixed(2), 'num'],
+  ['col.duty', (r) => duration(r.on_duty_s), 'num'],
+  ['col.road_coverage', (r) => pct(r.road_coverage_pct), 'num'],
+  ['col.alerts', (r) => r.alerts, 'num'],
+];
+
 // A cell for a spreadsheet: quoted, and text that a spreadsheet would run as a formula
 // (=, +, -, @ first) is prefixed with an apostrophe. Numbers pass as they are.
 export function csvCell(value) {
@@ -32,7 +57,8 @@ export function csvCell(value) {
 }
 
 export class Reports {
-  // ctx: {roadsOfGrid: Map(grid -> Set(road)), alertsOf(grid, date), livePasses, settings}
+  // ctx: {roadsOfGrid: Map(grid -> Set(road)), roadRequired(road), alertsOf(grid, date),
+  //       livePasses, settings}
   constructor(ctx) {
     this.ctx = ctx;
     this.data = null;
@@ -79,24 +105,17 @@ export class Reports {
 
   render() {
     if (!this.data) return;
-    this.table(document.getElementById('t-grids'), GRID_COLS, this.gridRows(), (r) => r.coverage_pct);
-    const rows = this.inspectorRows().map((r) => ({ ...r, duty_text: duration(r.on_duty_s) }));
-    this.table(document.getElementById('t-inspectors'), INSPECTOR_COLS, rows, null);
+    const name = (r) => r.name || r.grid || '–';
+    this.table(document.getElementById('t-grids'), GRID_VIEW, this.gridRows(), name);
+    this.table(document.getElementById('t-inspectors'), INSPECTOR_VIEW, this.inspectorRows(), name);
     this.chart();
   }
 
-  table(node, cols, rows, coverage) {
-    const head = el('tr', {}, ...cols.map(([key]) => el('th', { text: t(key) })));
-    const body = rows.map((r) => el('tr', {}, ...cols.map(([key, get]) => {
-      let value = get(r);
-      if (key === 'col.duty_h') value = r.duty_text;
-      const td = el('td', { text: value ?? '–' });
-      if (typeof get(r) === 'number' || key === 'col.distance' || key === 'col.duty_h') td.className = 'num';
-      if (key === 'col.coverage' && coverage) {
-        const pct = coverage(r);
-        td.classList.add(pct >= 100 ? 'good' : pct >= 60 ? 'fair' : 'poor');
-      }
-      return td;
+  table(node, cols, rows, name) {
+    const head = el('tr', {}, ...cols.map(([key, , cls]) => el('th', { class: cls, text: t(key) })));
+    const body = rows.map((r) => el('tr', {}, ...cols.map(([, get, cls]) => {
+      const value = get(r, name);
+      return el('td', { class: cls }, value instanceof Node ? value : String(value ?? '–'));
     })));
     clear(node).append(el('thead', {}, head), el('tbody', {}, ...body));
   }
@@ -149,6 +168,17 @@ export class Reports {
     const maxBar = Math.max(1, ...counts.values());
     const bw = iw / hours.length;
     ctx.font = '11px system-ui, sans-serif'; ctx.fillStyle = '#94a3b8'; ctx.textAlign = 'center';
+    // The line counts a pass only while its road still needs one, like coverage_pct does.
+    const counted = new Map(hours.map((h) => [h, 0]));
+    const perRoad = new Map();
+    for (const p of (this.passes || []).slice().sort((a, b) => a.ts - b.ts)) {
+      const h = hourOf(p.ts);
+      const need = this.ctx.roadRequired(p.road);
+      const done = perRoad.get(p.road) || 0;
+      if (p.suspect || !counted.has(h) || done >= need) continue;
+      perRoad.set(p.road, done + 1);
+      counted.set(h, counted.get(h) + 1);
+    }
     let cum = 0; const line = [];
     hours.forEach((hour, k) => {
       const n = counts.get(hour);
@@ -157,7 +187,7 @@ export class Reports {
       ctx.fillRect(pad.l + k * bw + 2, pad.t + ih - bh, bw - 4, bh);
       ctx.fillStyle = '#94a3b8';
       ctx.fillText(String(hour), pad.l + k * bw + bw / 2, h - 6);
-      cum += n;
+      cum += counted.get(hour);
       line.push([pad.l + (k + 1) * bw, cum]);
     });
     ctx.textAlign = 'right';

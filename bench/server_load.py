@@ -1,0 +1,128 @@
+"""Server throughput and latency over real sockets (issue: the server).
+
+Starts `python server.py` on the demo city in its own process (one core), drives it from this
+process with the simulator's load generator, and prints:
+  - positions/s with 100 positions per WebSocket message, flat out;
+  - positions/s with one position per message, flat out;
+  - position-sent -> live-event-seen latency percentiles at half the batched peak rate;
+  - how many concurrent device WebSockets were held (default 10,000).
+Usage: python bench/server_load.py [--devices 1000] [--seconds 120] [--sockets 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from geofence.city import load_city  # noqa: E402
+from simulator.loadtest import encode_messages, hold_sockets, throughput, walkers  # noqa: E402
+
+DEVICE, SUPERVISOR = "bench-device-token", "bench-supervisor-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(tmp: Path, port: int) -> subprocess.Popen[bytes]:
+    config = tmp / "bench.toml"
+    config.write_text(f"""
+[server]
+port = {port}
+data_dir = "{tmp / 'data'}"
+[auth]
+tokens = {{ "{DEVICE}" = "device", "{SUPERVISOR}" = "supervisor" }}
+[devices]
+auto_register = true
+[gateway]
+rate_messages_per_s = 10000000
+rate_burst = 10000000
+[live]
+client_queue = 1000000
+[osmand]
+port = 0
+[jt808]
+port = 0
+""", encoding="utf-8")
+    return subprocess.Popen([sys.executable, str(ROOT / "server.py"), "--config", str(config),
+                             "--log-level", "WARNING"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL)
+
+
+async def wait_ready(base: str) -> None:
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {SUPERVISOR}"}) as http:
+        for _ in range(200):
+            try:
+                async with http.get(base + "/healthz") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+async def run(args: argparse.Namespace) -> None:
+    city = load_city(ROOT / "cities" / "demo")
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        proc = start_server(Path(tmp), port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            await wait_ready(base)
+            t0 = time.time() - 2 * 86_400
+            ids, lon, lat = walkers(city, args.devices, args.seconds, t0)
+            batched = encode_messages(ids, lon, lat, t0, 100, args.connections)
+            peak = await throughput(base, DEVICE, SUPERVISOR, batched)
+            print(f"batched (100 per message, {args.connections} sockets): "
+                  f"{peak.rate:,.0f} positions/s  {peak.summary()}", flush=True)
+            t1 = t0 + args.seconds + 10
+            single_ids, slon, slat = walkers(city, args.devices, args.single_seconds, t1, seed=2)
+            singles = encode_messages(single_ids, slon, slat, t1, 1, args.connections)
+            one = await throughput(base, DEVICE, SUPERVISOR, singles, window=32)
+            print(f"single (1 per message, {args.connections} sockets): "
+                  f"{one.rate:,.0f} positions/s  {one.summary()}", flush=True)
+            t2 = t1 + args.single_seconds + 10
+            ids, lon, lat = walkers(city, args.devices, args.seconds, t2, seed=3)
+            paced = encode_messages(ids, lon, lat, t2, 100, args.connections)
+            half = await throughput(base, DEVICE, SUPERVISOR, paced, rate=peak.rate / 2)
+            print(f"latency at half the batched peak ({peak.rate / 2:,.0f} positions/s): "
+                  f"p50 {half.percentile(50):.1f} ms, p95 {half.percentile(95):.1f} ms, "
+                  f"p99 {half.percentile(99):.1f} ms  {half.summary()}", flush=True)
+            if args.sockets:
+                held = await hold_sockets(base, DEVICE, args.sockets, args.hold, t2 + 3600)
+                print(f"device WebSockets held: {held}", flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(30)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--devices", type=int, default=1000)
+    p.add_argument("--seconds", type=int, default=120, help="simulated seconds per device")
+    p.add_argument("--single-seconds", type=int, default=30)
+    p.add_argument("--connections", type=int, default=20)
+    p.add_argument("--sockets", type=int, default=10_000)
+    p.add_argument("--hold", type=float, default=10.0)
+    args = p.parse_args()
+    print(f"cpu cores: {os.cpu_count()}; server in its own process", flush=True)
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
