@@ -30,6 +30,7 @@ from geofence.index import CityIndex
 from geofence.model import City
 from metrics.registry import Metrics
 from model.clock import Clock, DataClock, WallClock
+from store.journal import PositionJournal
 from tracking.devices import DeviceRegistry
 from tracking.engine import Tracker
 from video.service import VideoService
@@ -66,14 +67,17 @@ class Server:
         clock: Clock = DataClock() if cfg.server.clock == "data" else WallClock()
         index = CityIndex(city, cfg.patrol.match_tolerance)
         devices = DeviceRegistry.from_config(index, cfg.devices, cfg.jt808.terminals.values())
-        tracker = Tracker(index, cfg.patrol, cfg.alerts, devices, clock)
+        tracker = Tracker(index, cfg.patrol, cfg.alerts, devices, clock,
+                          keep_days=cfg.server.keep_days)
         metrics = Metrics()
         fanout = EventFanout()
         hub = LiveHub(cfg.live.client_queue, on_drop=metrics.live_dropped.inc)
         fanout.subscribe(hub.publish)
         fanout.subscribe(lambda events: _count_alerts(metrics, events))
+        journal = PositionJournal(Path(cfg.server.data_dir) / "journal", cfg.server.keep_days) \
+            if cfg.server.journal else None
         pipeline = Pipeline(tracker, fanout, metrics, clock, cfg.gateway.queue_max_positions,
-                            cfg.live.tick_s)
+                            cfg.live.tick_s, journal)
         auth = TokenAuth(self.tokens)
         convert = position_converter(city.settings.input_crs)
         video = VideoService(city.cameras, cfg.video, Path(cfg.server.data_dir) / "evidence",
@@ -102,6 +106,9 @@ class Server:
 
     async def start(self) -> None:
         self.build()
+        replayed = self.parts["pipeline"].restore()
+        if replayed:
+            log.info("resumed from the journal: %d positions replayed", replayed)
         await self.parts["pipeline"].start()
         await self.parts["video"].start()
         # lingering_time: how long a refused request's unread body is drained before the

@@ -17,17 +17,21 @@ from metrics.registry import Metrics
 from model.clock import Clock
 from model.events import Event
 from model.position import Position
+from store.journal import PositionJournal
 from tracking.engine import Tracker
 
 log = logging.getLogger(__name__)
 
 CHUNK = 2_000
+REPLAY_TICK_S = 10.0
 
 
 class Pipeline:
     def __init__(self, tracker: Tracker, fanout: EventFanout, metrics: Metrics, clock: Clock,
-                 max_queued: int, tick_s: float = 1.0) -> None:
+                 max_queued: int, tick_s: float = 1.0,
+                 journal: PositionJournal | None = None) -> None:
         self.tracker, self.fanout, self.metrics, self.clock = tracker, fanout, metrics, clock
+        self.journal = journal
         self.max_queued, self.tick_s = max_queued, tick_s
         self._queue: deque[tuple[float, list[Position]]] = deque()
         self._queued = 0
@@ -50,11 +54,30 @@ class Pipeline:
         while self._queued >= self.max_queued:  # back-pressure: the gateway waits, drops nothing
             self._space.clear()
             await self._space.wait()
+        if self.journal is not None:  # written before the device hears "accepted"
+            self.journal.append(positions)
         self._queue.append((time.perf_counter(), positions))
         self._queued += len(positions)
         self.metrics.queue_depth.set(self._queued)
         self._idle.clear()
         self._wake.set()
+
+    def restore(self) -> int:
+        """Replay the journal into the tracker (before any input is taken); positions replayed.
+
+        Ticks run every REPLAY_TICK_S of data time, as the live clock would have run them."""
+        if self.journal is None:
+            return 0
+        count, next_tick = 0, float("-inf")
+        for batch in self.journal.replay():
+            self.tracker.ingest(batch)
+            count += len(batch)
+            newest = max(p.ts for p in batch)
+            if newest >= next_tick:
+                self.tracker.tick(newest)
+                next_tick = newest + REPLAY_TICK_S
+        self.tracker.tick(self.clock.now())
+        return count
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._run(), name="pipeline"),
@@ -74,7 +97,10 @@ class Pipeline:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._emit(self.tracker.flush())
+        if self.journal is not None:
+            self.journal.close()  # held fixes stay held: the journal replays them next start
+        else:
+            self._emit(self.tracker.flush())
 
     def _take(self) -> tuple[list[float], list[Position]]:
         stamps: list[float] = []
@@ -97,6 +123,8 @@ class Pipeline:
                 for stamp in stamps:
                     self.metrics.ingest_latency.observe(done - stamp)
                 self.metrics.queue_depth.set(self._queued)
+                if self.journal is not None:
+                    self.journal.flush()
                 self._space.set()
                 await asyncio.sleep(0)  # let ingest and live clients breathe between chunks
             self._idle.set()
@@ -112,6 +140,8 @@ class Pipeline:
             await asyncio.sleep(self.tick_s)
             try:
                 self._emit(self.tracker.tick(self.clock.now()))
+                if self.journal is not None:
+                    self.journal.flush(durable=True)
             except Exception:
                 log.exception("tick failed")
 

@@ -21,6 +21,8 @@ class ServerSection(Strict):
     data_dir: str = Field("var", description="Where the position journal and evidence live.")
     journal: bool = Field(True, description="Journal accepted positions so a restart resumes "
                           "the day's figures (memory backend).")
+    keep_days: int = Field(7, ge=1, le=366, description="Days of positions, tracks, passes and "
+                           "alerts kept (journal files included).")
 
 
 class AuthSection(Strict):

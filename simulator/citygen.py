@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 GRIDS = 8
 MIN_PIECE_M = 150.0
+MIN_STUB_M = 300.0  # a dead end is walked in and back: short ones are borderline passes
 MAX_PIECE_M = 1500.0
 GRID_ROAD_M = (6000.0, 9000.0)  # two inspectors can give every road its passes in a day
 SHADOW_M = 35.0  # walking a road must not seem to cover much of another one
@@ -68,7 +69,8 @@ def plan_town(seed: int, attempts: int = 6, rounds: int = 6
         weights = planner.balance()
         for _ in range(rounds):
             cells = planner.cells(weights)
-            pieces = tidy(cut_into_grids(noded, cells), MIN_PIECE_M, SHADOW_M, SHADOW_SHARE)
+            pieces = tidy(cut_into_grids(noded, cells), MIN_PIECE_M, MIN_STUB_M, SHADOW_M,
+                          SHADOW_SHARE)
             err = _balance_error(pieces)
             if best is None or err < best[0]:
                 best = (err, cells, pieces)

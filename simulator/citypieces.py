@@ -138,10 +138,26 @@ def shadowed(pieces: list[Piece], near_m: float, max_share: float) -> int | None
     return worst
 
 
-def tidy(pieces: list[Piece], min_len: float, near_m: float, max_share: float) -> list[Piece]:
+def _dead_ends(pieces: list[Piece]) -> set[tuple[int, Key]]:
+    degree: dict[tuple[int, Key], int] = defaultdict(int)
+    for p in pieces:
+        degree[(p.grid, p.a)] += 1
+        degree[(p.grid, p.b)] += 1
+    return {node for node, d in degree.items() if d == 1}
+
+
+def tidy(pieces: list[Piece], min_len: float, min_stub: float, near_m: float,
+         max_share: float) -> list[Piece]:
+    """Drop what cannot be patrolled cleanly until nothing changes.
+
+    A dead end shorter than min_stub goes too: walked in and back, the far end of a short stub
+    is where a fix's error along the road decides whether 80 % was covered.
+    """
     while True:
         pieces = largest_components(merge_chains(pieces))
-        short = [i for i, p in enumerate(pieces) if p.line.length < min_len]
+        ends = _dead_ends(pieces)
+        short = [i for i, p in enumerate(pieces) if p.line.length < min_len or (
+            p.line.length < min_stub and ((p.grid, p.a) in ends or (p.grid, p.b) in ends))]
         if short:
             drop = min(short, key=lambda i: pieces[i].line.length)
         else:

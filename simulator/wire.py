@@ -57,7 +57,8 @@ class LiveListener:
 
     async def _run(self) -> None:
         async with await connect(self.base, "/ws/live", self.token) as ws:
-            await ws.send(orjson.dumps({"subscribe": {"types": self.types, "batch": True}}).decode())
+            subscribe = {"subscribe": {"types": self.types, "batch": True}}
+            await ws.send(orjson.dumps(subscribe).decode())
             async for raw in ws:
                 arrival = time.perf_counter()
                 data = orjson.loads(raw)

@@ -90,7 +90,8 @@ class Site:
             self.metrics.live_clients.dec()
 
 
-def build_app(route_tables: list[list[web.AbstractRouteDef]], client_max_size: int) -> web.Application:
+def build_app(route_tables: list[list[web.AbstractRouteDef]],
+              client_max_size: int) -> web.Application:
     app = web.Application(client_max_size=client_max_size)
     for table in route_tables:
         app.add_routes(table)

@@ -44,7 +44,7 @@ timezone = "+08:00"
 
 
 def test_unknown_keys_are_refused_by_name(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="unknown key 'patrol.pass_coverag'"):
+    with pytest.raises(ConfigError, match=r"unknown key 'patrol\.pass_coverag'"):
         load_config(write(tmp_path, "[patrol]\npass_coverag = 0.9\n"), env={})
 
 

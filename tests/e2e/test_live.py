@@ -32,8 +32,8 @@ async def post(srv: RunningServer, body: Any) -> dict[str, Any]:
         return answer
 
 
-async def receive_json(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5.0) -> Any:
-    msg = await ws.receive(timeout=timeout)
+async def receive_json(ws: aiohttp.ClientWebSocketResponse, wait_s: float = 5.0) -> Any:
+    msg = await ws.receive(timeout=wait_s)
     assert msg.type == aiohttp.WSMsgType.TEXT, msg
     return orjson.loads(msg.data)
 
@@ -93,36 +93,36 @@ async def test_live_needs_a_supervisor_token(srv: RunningServer) -> None:
 
 
 async def test_a_stuck_client_is_dropped_and_ingest_never_waits(tmp_path: Path) -> None:
-    async with running_server(tmp_path, live={"client_queue": 50}) as srv:
-        async with aiohttp.ClientSession() as http, \
-                http.ws_connect(srv.ws_url("/ws/live", SUPERVISOR), autoclose=False) as stuck, \
-                http.ws_connect(srv.ws_url("/ws/live", SUPERVISOR)) as healthy:
-            await healthy.send_str('{"subscribe": {"types": ["position"], "batch": true}}')
-            assert (await receive_json(healthy))["type"] == "subscribed"
-            seen: list[float] = []
+    async with running_server(tmp_path, live={"client_queue": 50}) as srv, \
+            aiohttp.ClientSession() as http, \
+            http.ws_connect(srv.ws_url("/ws/live", SUPERVISOR), autoclose=False) as stuck, \
+            http.ws_connect(srv.ws_url("/ws/live", SUPERVISOR)) as healthy:
+        await healthy.send_str('{"subscribe": {"types": ["position"], "batch": true}}')
+        assert (await receive_json(healthy))["type"] == "subscribed"
+        seen: list[float] = []
 
-            async def read_healthy() -> None:
-                while len(seen) < 40_000:
-                    seen.extend(e["ts"] for e in await receive_json(healthy, 30))
+        async def read_healthy() -> None:
+            while len(seen) < 40_000:
+                seen.extend(e["ts"] for e in await receive_json(healthy, 30))
 
-            reader = asyncio.create_task(read_healthy())
-            # The stuck client reads nothing while 40,000 events are published.
-            started = time.perf_counter()
-            for batch in range(20):
-                body = [grid_fix(srv, n % 2, NOW + batch * 2_000 + n) for n in range(2_000)]
-                answer = await post(srv, body)
-                assert answer == {"accepted": 2_000, "rejected": []}
-            await srv.settle()
-            assert time.perf_counter() - started < 60
-            await asyncio.wait_for(reader, 30)
-            assert seen == [NOW + n for n in range(40_000)]
-            assert srv.server.parts["hub"].dropped_total == 1
-            # The stuck one, once it reads, finds the reason and the close code.
-            last: Any = None
-            while True:
-                msg = await stuck.receive(timeout=10)
-                if msg.type != aiohttp.WSMsgType.TEXT:
-                    break
-                last = orjson.loads(msg.data)
-            assert last is not None and last["type"] == "error" and "too slow" in last["error"]
-            assert stuck.close_code == 4008
+        reader = asyncio.create_task(read_healthy())
+        # The stuck client reads nothing while 40,000 events are published.
+        started = time.perf_counter()
+        for batch in range(20):
+            body = [grid_fix(srv, n % 2, NOW + batch * 2_000 + n) for n in range(2_000)]
+            answer = await post(srv, body)
+            assert answer == {"accepted": 2_000, "rejected": []}
+        await srv.settle()
+        assert time.perf_counter() - started < 60
+        await asyncio.wait_for(reader, 30)
+        assert seen == [NOW + n for n in range(40_000)]
+        assert srv.server.parts["hub"].dropped_total == 1
+        # The stuck one, once it reads, finds the reason and the close code.
+        last: Any = None
+        while True:
+            msg = await stuck.receive(timeout=10)
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                break
+            last = orjson.loads(msg.data)
+        assert last is not None and last["type"] == "error" and "too slow" in last["error"]
+        assert stuck.close_code == 4008

@@ -24,7 +24,8 @@ values = st.one_of(st.none(), st.booleans(), st.integers(-200, 2_000_000_000),
 items = st.fixed_dictionaries(
     {"device": st.one_of(st.sampled_from(["p-1", "x-2", " ", ""]), values),
      "ts": st.one_of(st.floats(NOW - 1e5, NOW + 1e4), values),
-     "lat": st.one_of(st.floats(-100, 100), values), "lon": st.one_of(st.floats(-200, 200), values)},
+     "lat": st.one_of(st.floats(-100, 100), values),
+     "lon": st.one_of(st.floats(-200, 200), values)},
     optional={"acc": values, "speed": values, "heading": values, "extra": values})
 
 

@@ -14,7 +14,9 @@ def write_clip(path: Path, seed: int) -> None:
     sc = Scene.make(seed, 640, 360)
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), sc.fps, (640, 360))
     for _, jpeg in sc.frames():
-        writer.write(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR))
+        img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+        assert img is not None
+        writer.write(img)
     writer.release()
 
 

@@ -2,9 +2,12 @@
 // DOM nodes. Updates only write into typed arrays; drawing happens at most once per animation
 // frame, and only when something changed or the map moved.
 
+import { DenseRaster } from './dense.js';
+
 const TRAIL = 8; // fixes kept per device for the short trail
 const MIN_STEP = 1e-7; // world units (about 4 m): smaller moves do not extend the trail
-const ANIMATE_LIMIT = 2500; // above this many visible devices markers jump instead of gliding
+const ANIMATE_LIMIT = 800; // above this many visible devices markers jump instead of gliding
+const VECTOR_LIMIT = 800; // up to this many visible: anti-aliased paths; above: the pixel raster
 const LABEL_LIMIT = 150;
 const BURST_MS = 250; // fixes of one device closer together than this are not animated // names are written beside markers when no more are visible
 export const STATES = ['active', 'idle', 'off_grid', 'too_fast', 'signal_lost', 'off_duty', 'other'];
@@ -37,7 +40,8 @@ export class InspectorLayer {
     this.frame = 0;
     this.visible = 0;
     this.onFrame = null; // called after each draw with its duration in ms (bench)
-    this.listeners = [];
+    this.raster = new DenseRaster(STATES, STATE_COLORS);
+    this.trailLength = TRAIL;
     map.on('move zoomend resize viewreset', () => this.requestDraw());
   }
 
@@ -158,22 +162,15 @@ export class InspectorLayer {
       if (on) visible++;
     }
     this.visible = visible;
-    const big = visible <= 3000;
+    const big = visible <= VECTOR_LIMIT;
     const r = big ? 5.5 : 3;
-    this.drawTrails(scale, origin, big);
-    for (let s = 0; s < STATES.length; s++) {
-      ctx.beginPath();
-      let any = false;
-      for (let i = 0; i < this.n; i++) {
-        if (!shown[i] || this.state[i] !== s) continue;
-        any = true;
-        if (this.kind[i] === 1) ctx.rect(px[i] - r, py[i] - r, 2 * r, 2 * r);
-        else { ctx.moveTo(px[i] + r, py[i]); ctx.arc(px[i], py[i], r, 0, 2 * Math.PI); }
-      }
-      if (!any) continue;
-      ctx.fillStyle = STATE_COLORS[STATES[s]];
-      ctx.fill();
-      if (big) { ctx.lineWidth = 1.5; ctx.strokeStyle = '#020617'; ctx.stroke(); }
+    if (big) {
+      this.drawTrails(scale, origin);
+      this.drawMarkers(r);
+    } else {
+      // Thousands on screen: set pixels in one bitmap instead of rasterising thousands of
+      // anti-aliased paths (software canvases spend ~100 ms a frame on 10,000 arcs).
+      this.raster.draw(ctx, this, size.x, size.y, dpr, scale, origin);
     }
     if (this.selected >= 0 && shown[this.selected]) {
       const i = this.selected;
@@ -186,9 +183,27 @@ export class InspectorLayer {
     if (this.onFrame) this.onFrame(performance.now() - started);
   }
 
-  drawTrails(scale, origin, big) {
+  drawMarkers(r) {
+    const { ctx, shown, px, py } = this;
+    for (let s = 0; s < STATES.length; s++) {
+      ctx.beginPath();
+      let any = false;
+      for (let i = 0; i < this.n; i++) {
+        if (!shown[i] || this.state[i] !== s) continue;
+        any = true;
+        if (this.kind[i] === 1) ctx.rect(px[i] - r, py[i] - r, 2 * r, 2 * r);
+        else { ctx.moveTo(px[i] + r, py[i]); ctx.arc(px[i], py[i], r, 0, 2 * Math.PI); }
+      }
+      if (!any) continue;
+      ctx.fillStyle = STATE_COLORS[STATES[s]];
+      ctx.fill();
+      ctx.lineWidth = 1.5; ctx.strokeStyle = '#020617'; ctx.stroke();
+    }
+  }
+
+  drawTrails(scale, origin) {
     const { ctx, shown } = this;
-    ctx.lineWidth = big ? 2 : 1;
+    ctx.lineWidth = 2;
     ctx.globalAlpha = 0.45;
     for (let s = 0; s < STATES.length; s++) {
       ctx.beginPath();

@@ -1,0 +1,96 @@
+"""A write-ahead journal of accepted positions: a restarted server replays it and resumes the
+day's figures exactly (tracking is deterministic in the positions' own times).
+
+One file per UTC day of arrival, one JSON line per accepted batch:
+    {"t": <arrival epoch s>, "p": [[device, ts, lat, lon, acc, speed, heading, attrs], ...]}
+A line torn by a crash is skipped on replay (it was never acknowledged to its device: the
+line is written before the answer goes out). Files older than the retention are deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from model.position import Position
+
+log = logging.getLogger(__name__)
+
+NAME = re.compile(r"^positions-(\d{4}-\d{2}-\d{2})\.jsonl$")
+
+
+def _row(p: Position) -> list[Any]:
+    return [p.device, p.ts, p.lat, p.lon, p.acc, p.speed, p.heading, p.attrs or None]
+
+
+def _position(row: list[Any]) -> Position:
+    device, ts, lat, lon, acc, speed, heading, attrs = row
+    return Position(device, ts, lat, lon, acc, speed, heading, attrs or {})
+
+
+class PositionJournal:
+    def __init__(self, folder: Path, keep_days: int = 7,
+                 wall: Callable[[], float] = time.time) -> None:
+        self.folder, self.keep_days, self.wall = folder, keep_days, wall
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._file: IO[bytes] | None = None
+        self._day = ""
+        self.written = 0
+
+    def _path(self, day: str) -> Path:
+        return self.folder / f"positions-{day}.jsonl"
+
+    def append(self, positions: list[Position]) -> None:
+        now = self.wall()
+        day = datetime.fromtimestamp(now, UTC).date().isoformat()
+        if day != self._day:
+            self.close()
+            self._day = day
+            self._file = self._path(day).open("ab")
+            self.prune(now)
+        assert self._file is not None
+        self._file.write(orjson.dumps({"t": now, "p": [_row(p) for p in positions]}) + b"\n")
+        self.written += len(positions)
+
+    def flush(self, durable: bool = False) -> None:
+        if self._file is not None:
+            self._file.flush()
+            if durable:
+                os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if self._file is not None:
+            self.flush(durable=True)
+            self._file.close()
+            self._file = None
+
+    def files(self) -> list[Path]:
+        return sorted(p for p in self.folder.iterdir() if NAME.match(p.name))
+
+    def prune(self, now: float) -> None:
+        cutoff = datetime.fromtimestamp(now - self.keep_days * 86_400, UTC).date().isoformat()
+        for path in self.files():
+            match = NAME.match(path.name)
+            if match and match.group(1) < cutoff:
+                log.info("journal: deleting %s (older than %d days)", path.name, self.keep_days)
+                path.unlink()
+
+    def replay(self) -> Iterator[list[Position]]:
+        """Every journalled batch in arrival order; torn or corrupt lines are skipped."""
+        for path in self.files():
+            with path.open("rb") as handle:
+                for number, line in enumerate(handle, 1):
+                    try:
+                        record = orjson.loads(line)
+                        yield [_position(row) for row in record["p"]]
+                    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                        log.warning("journal: skipping unreadable line %d of %s", number,
+                                    path.name)
