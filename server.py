@@ -9,7 +9,8 @@ import logging
 import secrets
 import signal
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from geofence.index import CityIndex
 from geofence.model import City
 from metrics.registry import Metrics
 from model.clock import Clock, DataClock, WallClock
+from model.events import AlertEvent, CameraEvent, ClearedEvent, Event
 from store.journal import PositionJournal
 from tracking.devices import DeviceRegistry
 from tracking.engine import Tracker
@@ -81,7 +83,7 @@ class Server:
         auth = TokenAuth(self.tokens)
         convert = position_converter(city.settings.input_crs)
         video = VideoService(city.cameras, cfg.video, Path(cfg.server.data_dir) / "evidence",
-                             fanout.publish_one, clock)
+                             camera_events_to(fanout, city), clock)
         self.parts = {
             "clock": clock, "index": index, "tracker": tracker, "metrics": metrics,
             "fanout": fanout, "hub": hub, "pipeline": pipeline, "auth": auth, "video": video,
@@ -95,7 +97,7 @@ class Server:
                     {"tile_url": cfg.web.tile_url}, tracker.stats)
         cameras = CameraIngest(auth, video, frozenset(c.id for c in city.cameras),
                                cfg.video.max_frame_bytes)
-        evidence = EvidenceApi(auth, video)
+        evidence = EvidenceApi(auth, video, camera_list(city))
         self.app = build_app([ingest.routes(), api.routes(), site.routes(), cameras.routes(),
                               evidence.routes()], cfg.gateway.max_body_bytes)
 
@@ -132,6 +134,30 @@ class Server:
             await self.runner.cleanup()
         await self.parts["pipeline"].stop()
         await self.parts["video"].stop()
+
+
+def camera_list(city: City) -> list[dict[str, Any]]:
+    grids = {r.id: r.grid for r in city.roads}
+    return [{"id": c.id, "name": c.name, "road": c.road, "grid": grids.get(c.road or ""),
+             "mode": "push" if c.source in ("", "push") else "pull",
+             "location": list(c.location) if c.location else None} for c in city.cameras]
+
+
+def camera_events_to(fanout: EventFanout, city: City) -> Callable[[Event], None]:
+    """Camera events carry the grid of the camera's road, so grid subscriptions see them."""
+    road_grid = {r.id: r.grid for r in city.roads}
+    grid_of = {c.id: road_grid.get(c.road or "") for c in city.cameras}
+
+    def emit(event: Event) -> None:
+        if isinstance(event, CameraEvent):
+            event = replace(event, grid=grid_of.get(event.camera))
+        elif isinstance(event, AlertEvent | ClearedEvent) and event.grid is None:
+            camera = event.alert.subject.get("camera")
+            if camera is not None:
+                event = replace(event, grid=grid_of.get(camera))
+        fanout.publish_one(event)
+
+    return emit
 
 
 def _count_alerts(metrics: Metrics, events: Any) -> None:

@@ -60,8 +60,12 @@ class CameraIngest:
         if not body:
             raise bad_request("empty body: expected one JPEG frame")
         try:
-            self.sink.push_frame(camera, bytes(body), ts)
+            taken = self.sink.push_frame(camera, bytes(body), ts)
         except ValueError as exc:
             raise bad_request(str(exc)) from None
+        if taken is False:  # analysis is behind: the camera should send its next frame later
+            raise web.HTTPServiceUnavailable(
+                text=dumps({"error": "analysis busy: frame dropped"}),
+                content_type="application/json", headers={"Retry-After": "1"})
         return web.Response(text=dumps({"accepted": True, "camera": camera, "ts": ts}),
                             content_type="application/json")

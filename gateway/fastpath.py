@@ -58,10 +58,8 @@ def from_wire(items: list[WirePosition], now: float, max_future_s: float,
     rejected: list[dict[str, Any]] = []
     latest = now + max_future_s
     for index, item in enumerate(items):
-        ts = item.ts
         try:
-            if type(ts) is str:
-                ts = parse_ts(ts)
+            ts = parse_ts(item.ts) if isinstance(item.ts, str) else item.ts
             if not (MIN_TS <= ts <= latest):  # False for NaN
                 raise Rejected("ts is before 2000-01-01" if ts < MIN_TS else
                                f"ts is {ts - now:.0f} s in the future")

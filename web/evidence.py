@@ -15,22 +15,22 @@ class EvidenceStore(Protocol):
     def evidence_manifest(self, evidence_id: str) -> dict[str, Any]: ...
     def evidence_file(self, evidence_id: str, name: str) -> Any: ...
     def list_evidence(self, camera: str | None = None) -> list[dict[str, Any]]: ...
-    def camera_states(self) -> list[dict[str, Any]]: ...
 
 
 class EvidenceApi:
-    def __init__(self, auth: TokenAuth, store: EvidenceStore) -> None:
-        self.auth, self.store = auth, store
+    def __init__(self, auth: TokenAuth, store: EvidenceStore,
+                 cameras: list[dict[str, Any]]) -> None:
+        self.auth, self.store, self.camera_list = auth, store, cameras
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return [web.get("/api/v1/cameras", self.cameras),
                 web.get("/api/v1/evidence", self.list),
                 web.get("/api/v1/evidence/{id}", self.manifest),
-                web.get("/api/v1/evidence/{id}/{file}", self.file)]
+                web.get("/api/v1/evidence/{id}/{file:.+}", self.file)]
 
     async def cameras(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
-        return json_response(self.store.camera_states())
+        return json_response(self.camera_list)
 
     async def list(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)

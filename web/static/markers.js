@@ -9,7 +9,9 @@ const MIN_STEP = 1e-7; // world units (about 4 m): smaller moves do not extend t
 const ANIMATE_LIMIT = 800; // above this many visible devices markers jump instead of gliding
 const VECTOR_LIMIT = 800; // up to this many visible: anti-aliased paths; above: the pixel raster
 const LABEL_LIMIT = 150;
-const BURST_MS = 250; // fixes of one device closer together than this are not animated // names are written beside markers when no more are visible
+const BURST_MS = 250; // fixes of one device closer together than this are not animated
+const SLOW_FRAME_MS = 28; // gliding stops for GLIDE_PAUSE_MS when frames average more than this
+const GLIDE_PAUSE_MS = 30000; // names are written beside markers when no more are visible
 export const STATES = ['active', 'idle', 'off_grid', 'too_fast', 'signal_lost', 'off_duty', 'other'];
 export const STATE_COLORS = {
   active: '#22d3ee', idle: '#facc15', off_grid: '#e879f9', too_fast: '#fb7185',
@@ -37,6 +39,8 @@ export class InspectorLayer {
     this.n = 0; this.cap = 0;
     this.grow(1024);
     this.selected = -1;
+    this.glideOffUntil = 0; // gliding is paused until then (the machine could not keep up)
+    this.frameAvg = 16.7; this.lastDraw = 0; this.moving = false;
     this.frame = 0;
     this.visible = 0;
     this.onFrame = null; // called after each draw with its duration in ms (bench)
@@ -83,7 +87,7 @@ export class InspectorLayer {
     const x = worldX(ev.lon); const y = worldY(ev.lat);
     // Glide between 1 Hz fixes; snap for a burst (a device's buffered backlog arriving at once)
     // and when too many are on screen for per-frame animation.
-    if (this.isNew || this.visible > ANIMATE_LIMIT || now - this.t0[i] < BURST_MS) {
+    if (this.isNew || !this.glides(now) || now - this.t0[i] < BURST_MS) {
       this.fx[i] = x; this.fy[i] = y; this.dur[i] = 0;
     } else {
       const k = this.progress(i, now);
@@ -117,6 +121,22 @@ export class InspectorLayer {
     if (n < TRAIL) this.trN[i] = n + 1;
   }
 
+  glides(now) { return this.visible <= ANIMATE_LIMIT && now >= this.glideOffUntil; }
+
+  // Gliding redraws every frame. Where that is too slow (software rendering, a busy wall PC)
+  // the frames show it: then markers jump once a second instead, and gliding is retried later.
+  watchFrames(now) {
+    const dt = now - this.lastDraw;
+    this.lastDraw = now;
+    if (!this.moving || dt > 1000) return;
+    this.frameAvg = 0.9 * this.frameAvg + 0.1 * dt;
+    if (this.frameAvg > SLOW_FRAME_MS) {
+      this.glideOffUntil = now + GLIDE_PAUSE_MS;
+      this.frameAvg = 16.7;
+      for (let i = 0; i < this.n; i++) this.dur[i] = 0;
+    }
+  }
+
   progress(i, now) {
     const d = this.dur[i];
     return d <= 0 ? 1 : Math.min(1, (now - this.t0[i]) / d);
@@ -131,6 +151,7 @@ export class InspectorLayer {
   draw() {
     this.pending = false;
     const started = performance.now();
+    this.watchFrames(started);
     const { map, canvas, ctx } = this;
     const size = map.getSize();
     const dpr = window.devicePixelRatio || 1;
@@ -145,7 +166,7 @@ export class InspectorLayer {
     const scale = 256 * 2 ** zoom;
     const origin = map.project(map.containerPointToLatLng([0, 0]), zoom);
     const w = size.x; const h = size.y;
-    const animate = this.visible <= ANIMATE_LIMIT;
+    const animate = this.glides(started);
     let moving = false; let visible = 0;
     const { px, py, shown } = this;
     for (let i = 0; i < this.n; i++) {
@@ -179,6 +200,7 @@ export class InspectorLayer {
     }
     if (visible <= LABEL_LIMIT && zoom >= 14) this.drawLabels(r);
     this.frame++;
+    this.moving = moving;
     if (moving) this.requestDraw();
     if (this.onFrame) this.onFrame(performance.now() - started);
   }
