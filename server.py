@@ -92,7 +92,7 @@ class Server:
         }
         ingest = JsonIngest(cfg.gateway, auth, pipeline, metrics, convert,
                             cfg.patrol.max_future_s)
-        api = Api(auth, tracker, city.settings.timezone, clock.now)
+        api = Api(auth, tracker, city.settings.timezone, clock.now, [r.id for r in city.roads])
         site = Site(auth, hub, metrics, city_geojson(city), self.health, cfg.gateway.max_body_bytes,
                     {"tile_url": cfg.web.tile_url}, tracker.stats)
         cameras = CameraIngest(auth, video, frozenset(c.id for c in city.cameras),

@@ -5,9 +5,9 @@
 Starts the real server in-process (demo city, auto-registered devices), opens the page in
 headless Chromium (/usr/bin/chromium), and posts one position per device every second while the
 page measures requestAnimationFrame deltas: first with the whole city in view (all markers
-drawn, no gliding), then zoomed in three levels (a few hundred markers, gliding every frame). Prints frame
-time p50 / p95 / p99 / max in ms per phase (target: p95 <= 50 ms) and the page's own draw time;
-leaves a screenshot in test-artifacts/bench-page-frames.png.
+drawn, no gliding), then zoomed in three levels (a few hundred markers, which glide while the
+machine keeps up). Prints frame time p50 / p95 / p99 / max in ms per phase (target: p95 <= 50 ms)
+and the page's own draw time; leaves a screenshot in test-artifacts/bench-page-frames.png.
 """
 
 from __future__ import annotations

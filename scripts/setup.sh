@@ -8,6 +8,8 @@ need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 if [ "${GRIDWATCH_SKIP_BROWSER:-0}" != "1" ]; then
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+  # Chinese labels in the page's screenshots (the tests do not depend on it)
+  [ -d /usr/share/fonts/truetype/wqy ] || need_apt+=(fonts-wqy-microhei)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing system packages: ${need_apt[*]}"

@@ -128,8 +128,9 @@ def choose_skips(graph: RoadGraph, share: set[int], grid_edges: set[int], others
     order = [candidates[i] for i in rng.permutation(len(candidates))]
     # One main road first when there is one: its alerts come soonest.
     order.sort(key=lambda ei: graph.city.roads[graph.edges[ei].road].cls != "main")
+    count = min(count, len(share) - 1)  # the inspector still walks something of its own
     for ei in order:
-        if len(skipped) == count:
+        if len(skipped) >= count:
             break
         if len(graph.components(grid_edges - skipped - {ei})) == 1:
             skipped.add(ei)

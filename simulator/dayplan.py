@@ -78,6 +78,9 @@ def plan_city(graph: RoadGraph, behaviours: dict[str, str], window: tuple[float,
                 tours[device] = covering_tour(graph, (share or area) - skipped[device],
                                               allowed[device])
         for device in inspectors:
+            if not tours[device]:
+                log.warning("%s: no road to walk in grid %s", device, grid.id)
+                continue
             rng = device_rng(seed, device)
             speed = rng.uniform(1.1, 1.3)
             round_m = tour_length(graph, tours[device])

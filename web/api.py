@@ -54,8 +54,9 @@ def bad_request(message: str) -> web.HTTPBadRequest:
 
 class Api:
     def __init__(self, auth: TokenAuth, queries: Queries, timezone: str,
-                 now: Any) -> None:
+                 now: Any, road_ids: list[str]) -> None:
         self.auth, self.queries = auth, queries
+        self.road_ids = road_ids  # city order
         self.zone = ZoneInfo(timezone)
         self.now = now  # the server's clock (wall or data)
 
@@ -66,6 +67,7 @@ class Api:
             web.get("/api/v1/devices", self.devices),
             web.get("/api/v1/tracks/{device}", self.track),
             web.get("/api/v1/roads/{road}/passes", self.road_passes),
+            web.get("/api/v1/passes", self.passes),
             web.get("/api/v1/reports/daily", self.daily_report),
         ]
 
@@ -117,6 +119,15 @@ class Api:
                                                           self._date(request)))
         except KeyError:
             raise not_found("road") from None
+
+    async def passes(self, request: web.Request) -> web.Response:
+        """Every pass of the day, oldest first, for the page's passes-through-the-day chart."""
+        self.auth.check(request, SUPERVISOR)
+        date = self._date(request)
+        out = [{"road": road, **p} for road in self.road_ids
+               for p in self.queries.road_passes(road, date)]
+        out.sort(key=lambda p: float(p["ts"]))
+        return json_response(out)
 
     async def daily_report(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)

@@ -20,7 +20,9 @@ def city_geojson(city: City) -> dict[str, Any]:
             "kind": "road", "id": road.id, "name": road.name, "class": road.cls,
             "grid": road.grid, "required": road.required, "length_m": round(road.length_m, 1)}})
     return {"type": "FeatureCollection", "name": city.name, "features": features,
-            "cameras": [{"id": c.id, "name": c.name, "road": c.road} for c in city.cameras],
+            "cameras": [{"id": c.id, "name": c.name, "road": c.road,
+                         "lon": c.location[0] if c.location else None,
+                         "lat": c.location[1] if c.location else None} for c in city.cameras],
             "settings": {"timezone": city.settings.timezone,
                          "window_start_min": city.settings.window_start_min,
                          "window_end_min": city.settings.window_end_min}}

@@ -106,6 +106,9 @@ def openapi_document() -> dict[str, Any]:
             _json({"type": "array", "items": obj}),
             [{"name": "road", "in": "path", "required": True, "schema": {"type": "string"}},
              _DATE], extra={"404": _ERR})},
+        "/api/v1/passes": {"get": _op(
+            "Every pass of a day (road, time, inspector, suspect flag), oldest first",
+            "supervisor or admin", _json({"type": "array", "items": obj}), [_DATE])},
         "/api/v1/reports/daily": {"get": _op(
             "Per inspector, per grid and per road figures for a day", "supervisor or admin",
             _json(obj), [_DATE])},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -34,7 +36,7 @@ def test_plain_arrival_is_late_but_in_order_per_device() -> None:
     assert all(0.2 <= a.at - a.position.ts <= 1.5 for a in got)
     per_device = [a.position.ts for a in got if a.position.device == "a"]
     # A latency spread of 1.3 s can swap neighbours a second apart, never more.
-    assert all(later > earlier - 1.31 for earlier, later in zip(per_device, per_device[1:]))
+    assert all(later > earlier - 1.31 for earlier, later in itertools.pairwise(per_device))
 
 
 def test_jitter_reorders_within_its_window_only() -> None:
@@ -42,7 +44,7 @@ def test_jitter_reorders_within_its_window_only() -> None:
     got = [a.position for a in arrivals(fixes, seed=2, jitter_s=8.0)]
     assert sorted(got, key=lambda p: (p.ts, p.device)) == fixes
     ts = [p.ts for p in got if p.device == "a"]
-    assert any(b < a for a, b in zip(ts, ts[1:]))  # really out of order
+    assert any(b < a for a, b in itertools.pairwise(ts))  # really out of order
     newest = float("-inf")
     for t in ts:
         assert t > newest - 8.0 - 1.3 - 1e-9  # never older than the window allows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
@@ -161,3 +162,24 @@ def test_bad_arguments_are_refused(city: City, kwargs: dict[str, object], messag
     args: dict[str, object] = {"date": DATE, "seed": 1, **kwargs}
     with pytest.raises(ValueError, match=message):
         simulate_day(city, **args)  # type: ignore[arg-type]
+
+
+def test_any_number_of_inspectors_per_grid(city: City) -> None:
+    grids = list(city.grids)
+    grids[0] = dataclasses.replace(grids[0], inspectors=("x1", "x2", "x3"))
+    grids[1] = dataclasses.replace(grids[1], inspectors=("y1",))
+    grids[2] = dataclasses.replace(grids[2], inspectors=())
+    roads = list(city.roads)
+    orphan = roads[0].id
+    roads[0] = dataclasses.replace(roads[0], grid=None)
+    odd = dataclasses.replace(city, grids=tuple(grids), roads=tuple(roads))
+    day = simulate_day(odd, DATE, seed=4, behaviours={"x2": "skips", "y1": "good"})
+    assert {"x1", "x2", "x3", "y1"} <= set(day.behaviours)
+    assert not any(d in day.behaviours for d in city.grids[2].inspectors)
+    missed = {a["road"] for a in day.truth_alerts if a["type"] == "road_missed"}
+    unpatrolled = {r.id for r in odd.roads if r.grid == grids[2].id} | {orphan}
+    assert all(day.truth_passes[r] == 0 for r in unpatrolled)
+    assert unpatrolled | set(day.skipped["x2"]) <= missed
+    for road in odd.roads:  # three inspectors easily cover grid 1
+        if road.grid == grids[0].id and road.id not in day.skipped["x2"]:
+            assert day.truth_passes[road.id] >= road.required

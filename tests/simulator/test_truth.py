@@ -60,7 +60,8 @@ def _a_steps(graph: RoadGraph, back: bool = False) -> list[tuple[int, bool]]:
     """A from west to east (or back): two edges, as C's crossing cuts it at 250 m."""
     ends = [int(np.argmin(np.hypot(*(graph.node_xy - (x, 0.0)).T))) for x in (0.0, 500.0)]
     a_edges = {e.index for e in graph.edges if graph.city.roads[e.road].id == "A"}
-    return graph.path(*(ends[::-1] if back else ends), a_edges)
+    start, goal = (ends[1], ends[0]) if back else (ends[0], ends[1])
+    return graph.path(start, goal, a_edges)
 
 
 def _walk_a(graph: RoadGraph, p: DayPlanner, back: bool = False) -> None:

@@ -46,7 +46,8 @@ export async function roadView(box, road, ctx) {
     el('h3', { text: t('detail.passes_day') }), strip, list);
   let passes;
   try {
-    passes = await getJSON(`/api/v1/passes${query({ date: ctx.date(), road: p.id })}`);
+    const path = `/api/v1/roads/${encodeURIComponent(p.id)}/passes`;
+    passes = await getJSON(path + query({ date: ctx.date() }));
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
     passes = ctx.livePasses.filter((x) => x.road === p.id);

@@ -2,7 +2,11 @@
 // DOM nodes. Updates only write into typed arrays; drawing happens at most once per animation
 // frame, and only when something changed or the map moved.
 
+export { STATE_COLORS, STATES } from './states.js';
+
 import { DenseRaster } from './dense.js';
+import { STATE_COLORS, STATES } from './states.js';
+import { drawLabels, drawMarkers, drawTrails } from './vector.js';
 
 const TRAIL = 8; // fixes kept per device for the short trail
 const MIN_STEP = 1e-7; // world units (about 4 m): smaller moves do not extend the trail
@@ -12,11 +16,6 @@ const LABEL_LIMIT = 150;
 const BURST_MS = 250; // fixes of one device closer together than this are not animated
 const SLOW_FRAME_MS = 28; // gliding stops for GLIDE_PAUSE_MS when frames average more than this
 const GLIDE_PAUSE_MS = 30000; // names are written beside markers when no more are visible
-export const STATES = ['active', 'idle', 'off_grid', 'too_fast', 'signal_lost', 'off_duty', 'other'];
-export const STATE_COLORS = {
-  active: '#22d3ee', idle: '#facc15', off_grid: '#e879f9', too_fast: '#fb7185',
-  signal_lost: '#f43f5e', off_duty: '#64748b', other: '#cbd5e1',
-};
 const STATE_INDEX = new Map(STATES.map((s, i) => [s, i]));
 const ONLINE = new Set([0, 1, 2, 3]);
 
@@ -186,8 +185,8 @@ export class InspectorLayer {
     const big = visible <= VECTOR_LIMIT;
     const r = big ? 5.5 : 3;
     if (big) {
-      this.drawTrails(scale, origin);
-      this.drawMarkers(r);
+      drawTrails(this, scale, origin);
+      drawMarkers(this, r);
     } else {
       // Thousands on screen: set pixels in one bitmap instead of rasterising thousands of
       // anti-aliased paths (software canvases spend ~100 ms a frame on 10,000 arcs).
@@ -198,69 +197,11 @@ export class InspectorLayer {
       ctx.beginPath(); ctx.arc(px[i], py[i], r + 6, 0, 2 * Math.PI);
       ctx.lineWidth = 3; ctx.strokeStyle = '#ffffff'; ctx.stroke();
     }
-    if (visible <= LABEL_LIMIT && zoom >= 14) this.drawLabels(r);
+    if (visible <= LABEL_LIMIT && zoom >= 14) drawLabels(this, r);
     this.frame++;
     this.moving = moving;
     if (moving) this.requestDraw();
     if (this.onFrame) this.onFrame(performance.now() - started);
-  }
-
-  drawMarkers(r) {
-    const { ctx, shown, px, py } = this;
-    for (let s = 0; s < STATES.length; s++) {
-      ctx.beginPath();
-      let any = false;
-      for (let i = 0; i < this.n; i++) {
-        if (!shown[i] || this.state[i] !== s) continue;
-        any = true;
-        if (this.kind[i] === 1) ctx.rect(px[i] - r, py[i] - r, 2 * r, 2 * r);
-        else { ctx.moveTo(px[i] + r, py[i]); ctx.arc(px[i], py[i], r, 0, 2 * Math.PI); }
-      }
-      if (!any) continue;
-      ctx.fillStyle = STATE_COLORS[STATES[s]];
-      ctx.fill();
-      ctx.lineWidth = 1.5; ctx.strokeStyle = '#020617'; ctx.stroke();
-    }
-  }
-
-  drawTrails(scale, origin) {
-    const { ctx, shown } = this;
-    ctx.lineWidth = 2;
-    ctx.globalAlpha = 0.45;
-    for (let s = 0; s < STATES.length; s++) {
-      ctx.beginPath();
-      let any = false;
-      for (let i = 0; i < this.n; i++) {
-        const n = this.trN[i];
-        if (!shown[i] || n < 2 || this.state[i] !== s) continue;
-        any = true;
-        const base = i * TRAIL; const head = this.trHead[i];
-        for (let j = 0; j < n - 1; j++) { // oldest first; the newest point is the marker itself
-          const at = base + ((head + TRAIL - n + j) % TRAIL);
-          const x = this.trX[at] * scale - origin.x; const y = this.trY[at] * scale - origin.y;
-          if (j === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-        }
-        ctx.lineTo(this.px[i], this.py[i]);
-      }
-      if (!any) continue;
-      ctx.strokeStyle = STATE_COLORS[STATES[s]];
-      ctx.stroke();
-    }
-    ctx.globalAlpha = 1;
-  }
-
-  drawLabels(r) {
-    const { ctx } = this;
-    ctx.font = '600 13px system-ui, "Noto Sans CJK SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif';
-    ctx.textBaseline = 'middle';
-    ctx.lineWidth = 3; ctx.strokeStyle = 'rgba(2,6,23,0.9)'; ctx.fillStyle = '#f8fafc';
-    for (let i = 0; i < this.n; i++) {
-      if (!this.shown[i]) continue;
-      // fillText draws characters; nothing a device sends can become markup here.
-      const text = this.ids[i].length > 32 ? `${this.ids[i].slice(0, 31)}…` : this.ids[i];
-      ctx.strokeText(text, this.px[i] + r + 4, this.py[i]);
-      ctx.fillText(text, this.px[i] + r + 4, this.py[i]);
-    }
   }
 
   // The device drawn nearest to a container point, within `radius` pixels.
