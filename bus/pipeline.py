@@ -138,8 +138,11 @@ class Pipeline:
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(self.tick_s)
+            now = self.clock.now()
+            if now <= 0:  # a data clock that has seen no position yet: no time has passed
+                continue
             try:
-                self._emit(self.tracker.tick(self.clock.now()))
+                self._emit(self.tracker.tick(now))
                 if self.journal is not None:
                     self.journal.flush(durable=True)
             except Exception:

@@ -30,9 +30,16 @@ class AlertConfig(Strict):
                              description="coverage_behind: passes behind the pro-rata schedule.")
     unvisited_factor: float = Field(1.5, gt=0.0, le=10.0,
                                     description="road_unvisited: multiple of window/required.")
-    signal_lost_s: float = Field(300.0, gt=0.0, le=86400.0)
-    idle_radius_m: float = Field(20.0, gt=0.0, le=1000.0)
-    idle_s: float = Field(900.0, gt=0.0, le=86400.0)
-    off_grid_s: float = Field(600.0, gt=0.0, le=86400.0)
-    too_fast_kmh: float = Field(25.0, gt=0.0, le=300.0)
-    too_fast_s: float = Field(60.0, gt=0.0, le=3600.0)
+    signal_lost_s: float = Field(300.0, gt=0.0, le=86400.0,
+                                 description="signal_lost: seconds an on-duty device is silent.")
+    idle_radius_m: float = Field(20.0, gt=0.0, le=1000.0,
+                                 description="idle: radius (m) the device stays within.")
+    idle_s: float = Field(900.0, gt=0.0, le=86400.0,
+                          description="idle: seconds it stays there.")
+    off_grid_s: float = Field(600.0, gt=0.0, le=86400.0,
+                              description="off_grid: seconds outside every assigned grid.")
+    too_fast_kmh: float = Field(25.0, gt=0.0, le=300.0,
+                                description="too_fast: speed (km/h) of riding, not walking; "
+                                "passes faster than this are suspect.")
+    too_fast_s: float = Field(60.0, gt=0.0, le=3600.0,
+                              description="too_fast: seconds above that speed.")

@@ -52,10 +52,12 @@ class GatewaySection(Strict):
                                 description="Largest HTTP body or WebSocket message (413/1009).")
     body_timeout_s: float = Field(30.0, gt=0, le=600,
                                   description="A body not received within this time gets 408.")
-    max_positions_per_message: int = Field(10_000, ge=1, le=1_000_000)
+    max_positions_per_message: int = Field(10_000, ge=1, le=1_000_000,
+                                           description="Positions in one HTTP body or message.")
     rate_messages_per_s: float = Field(2_000.0, gt=0, le=1e7,
                                        description="Per client (token or WebSocket) message rate.")
-    rate_burst: float = Field(4_000.0, gt=0, le=1e7)
+    rate_burst: float = Field(4_000.0, gt=0, le=1e7,
+                              description="Messages a client may send at once above the rate.")
     flood_close_after: int = Field(200, ge=1, le=1_000_000,
                                    description="Consecutive rate-limited WebSocket messages after "
                                    "which the connection is closed (1008).")

@@ -57,6 +57,8 @@ def from_wire(items: list[WirePosition], now: float, max_future_s: float,
     good: list[Position] = []
     rejected: list[dict[str, Any]] = []
     latest = now + max_future_s
+    # A message usually carries a few devices many times: ask the registry once per device.
+    verdicts = {device: known(device) for device in {item.device for item in items}}
     for index, item in enumerate(items):
         try:
             ts = parse_ts(item.ts) if isinstance(item.ts, str) else item.ts
@@ -68,7 +70,7 @@ def from_wire(items: list[WirePosition], now: float, max_future_s: float,
         except Rejected as exc:
             rejected.append({"index": index, "error": str(exc)})
             continue
-        if not known(item.device):
+        if not verdicts[item.device]:
             rejected.append({"index": index, "error": f"unknown device {item.device!r}"})
             continue
         heading = item.heading

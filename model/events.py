@@ -19,7 +19,18 @@ class PositionEvent:
     state: str = "active"  # device state shown on the map
 
     def to_json(self) -> dict[str, Any]:
-        out = {"type": "position", **self.position.to_json(), "state": self.state}
+        # Built in one go: this runs for every position pushed to /ws/live.
+        p = self.position
+        out: dict[str, Any] = {"type": "position", "device": p.device, "ts": p.ts,
+                               "lat": p.lat, "lon": p.lon, "state": self.state}
+        if p.acc is not None:
+            out["acc"] = p.acc
+        if p.speed is not None:
+            out["speed"] = p.speed
+        if p.heading is not None:
+            out["heading"] = p.heading
+        if p.attrs:
+            out.update(p.attrs)
         if self.grid is not None:
             out["grid"] = self.grid
         if self.road is not None:
