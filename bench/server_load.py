@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from geofence.city import load_city  # noqa: E402
+from geofence.model import City  # noqa: E402
 from simulator.loadtest import encode_messages, hold_sockets, throughput, walkers  # noqa: E402
 
 DEVICE, SUPERVISOR = "bench-device-token", "bench-supervisor-token"
@@ -85,24 +86,9 @@ async def run(args: argparse.Namespace) -> None:
         try:
             await wait_ready(base)
             t0 = time.time() - 2 * 86_400
-            ids, lon, lat = walkers(city, args.devices, args.seconds, t0)
-            batched = encode_messages(ids, lon, lat, t0, 100, args.connections)
-            peak = await throughput(base, DEVICE, SUPERVISOR, batched)
-            print(f"batched (100 per message, {args.connections} sockets): "
-                  f"{peak.rate:,.0f} positions/s  {peak.summary()}", flush=True)
-            t1 = t0 + args.seconds + 10
-            single_ids, slon, slat = walkers(city, args.devices, args.single_seconds, t1, seed=2)
-            singles = encode_messages(single_ids, slon, slat, t1, 1, args.connections)
-            one = await throughput(base, DEVICE, SUPERVISOR, singles, window=32)
-            print(f"single (1 per message, {args.connections} sockets): "
-                  f"{one.rate:,.0f} positions/s  {one.summary()}", flush=True)
-            t2 = t1 + args.single_seconds + 10
-            ids, lon, lat = walkers(city, args.devices, args.seconds, t2, seed=3)
-            paced = encode_messages(ids, lon, lat, t2, 100, args.connections)
-            half = await throughput(base, DEVICE, SUPERVISOR, paced, rate=peak.rate / 2)
-            print(f"latency at half the batched peak ({peak.rate / 2:,.0f} positions/s): "
-                  f"p50 {half.percentile(50):.1f} ms, p95 {half.percentile(95):.1f} ms, "
-                  f"p99 {half.percentile(99):.1f} ms  {half.summary()}", flush=True)
+            t2 = t0 + 86_400
+            if args.seconds:
+                await measure_throughput(args, city, base, t0)
             if args.sockets:
                 held = await hold_sockets(base, DEVICE, args.sockets, args.hold, t2 + 3600)
                 print(f"device WebSockets held: {held}", flush=True)
@@ -111,10 +97,33 @@ async def run(args: argparse.Namespace) -> None:
             proc.wait(30)
 
 
+async def measure_throughput(args: argparse.Namespace, city: City, base: str,
+                             t0: float) -> None:
+    ids, lon, lat = walkers(city, args.devices, args.seconds, t0)
+    batched = encode_messages(ids, lon, lat, t0, 100, args.connections)
+    peak = await throughput(base, DEVICE, SUPERVISOR, batched)
+    print(f"batched (100 per message, {args.connections} sockets): "
+          f"{peak.rate:,.0f} positions/s  {peak.summary()}", flush=True)
+    t1 = t0 + args.seconds + 10
+    single_ids, slon, slat = walkers(city, args.devices, args.single_seconds, t1, seed=2)
+    singles = encode_messages(single_ids, slon, slat, t1, 1, args.connections)
+    one = await throughput(base, DEVICE, SUPERVISOR, singles, window=32)
+    print(f"single (1 per message, {args.connections} sockets): "
+          f"{one.rate:,.0f} positions/s  {one.summary()}", flush=True)
+    t2 = t1 + args.single_seconds + 10
+    ids, lon, lat = walkers(city, args.devices, args.seconds, t2, seed=3)
+    paced = encode_messages(ids, lon, lat, t2, 100, args.connections)
+    half = await throughput(base, DEVICE, SUPERVISOR, paced, rate=peak.rate / 2)
+    print(f"latency at half the batched peak ({peak.rate / 2:,.0f} positions/s): "
+          f"p50 {half.percentile(50):.1f} ms, p95 {half.percentile(95):.1f} ms, "
+          f"p99 {half.percentile(99):.1f} ms  {half.summary()}", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--devices", type=int, default=1000)
-    p.add_argument("--seconds", type=int, default=120, help="simulated seconds per device")
+    p.add_argument("--seconds", type=int, default=120,
+                   help="simulated seconds per device (0: skip the throughput runs)")
     p.add_argument("--single-seconds", type=int, default=30)
     p.add_argument("--connections", type=int, default=20)
     p.add_argument("--sockets", type=int, default=10_000)

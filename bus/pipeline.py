@@ -22,7 +22,7 @@ from tracking.engine import Tracker
 
 log = logging.getLogger(__name__)
 
-CHUNK = 2_000
+CHUNK = 1_000
 REPLAY_TICK_S = 10.0
 
 
@@ -144,7 +144,9 @@ class Pipeline:
             try:
                 self._emit(self.tracker.tick(now))
                 if self.journal is not None:
-                    self.journal.flush(durable=True)
+                    self.journal.flush()
+                    # fsync can take tens of ms on a busy disk: never on the event loop
+                    await asyncio.to_thread(self.journal.sync)
             except Exception:
                 log.exception("tick failed")
 

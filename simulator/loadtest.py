@@ -18,7 +18,8 @@ import orjson
 import shapely
 
 from geofence.model import City
-from simulator.wire import LiveListener, connect
+from simulator.livewatch import LiveWatcher, now
+from simulator.wire import connect
 
 
 @dataclass
@@ -95,24 +96,9 @@ async def throughput(base: str, device_token: str, live_token: str,
                      window: int = 8, settle_s: float = 120.0) -> LoadResult:
     """Push every message; rate > 0 paces to that many positions/s in total."""
     sent_at: dict[tuple[str, float], float] = {}
-    latencies: list[float] = []
-    seen = 0
     total = sum(len(orjson.loads(m)) for conn in per_conn for m, _, _ in conn)
-    done = asyncio.Event()
-
-    def on_event(event: dict[str, Any], arrival: float) -> None:
-        nonlocal seen
-        if event.get("type") != "position":
-            return
-        seen += 1
-        stamp = sent_at.pop((event["device"], event["ts"]), None)
-        if stamp is not None:
-            latencies.append((arrival - stamp) * 1000)
-        if seen >= total:
-            done.set()
-
-    listener = LiveListener(base, live_token, on_event, types=["position"])
-    await listener.start()
+    watcher = LiveWatcher(base, live_token, total, settle_s)
+    await watcher.start()
     rejected = 0
     per_msg = total / max(1, sum(len(c) for c in per_conn))
     interval = (per_msg * len(per_conn) / rate) if rate > 0 else 0.0
@@ -130,25 +116,24 @@ async def throughput(base: str, device_token: str, live_token: str,
                     inflight.release()
 
             read = asyncio.create_task(reader())
-            next_at = time.perf_counter()
+            next_at = now()
             for message, device, ts in messages:
                 await inflight.acquire()
                 if interval:
                     next_at += interval
-                    delay = next_at - time.perf_counter()
+                    delay = next_at - now()
                     if delay > 0:
                         await asyncio.sleep(delay)
-                sent_at[(device, ts)] = time.perf_counter()
-                await ws.send(message)
+                sent_at[(device, ts)] = now()
+                await ws.send(message.decode())
             await read
 
-    started = time.perf_counter()
+    started = now()
     await asyncio.gather(*(pump(m) for m in per_conn))
-    try:
-        await asyncio.wait_for(done.wait(), settle_s)
-    finally:
-        await listener.stop()
-    seconds = time.perf_counter() - started
+    arrivals = await watcher.result()
+    seconds = max(a for _, _, a in arrivals) - started
+    latencies = [(arrival - sent_at[(device, ts)]) * 1000 for device, ts, arrival in arrivals
+                 if (device, ts) in sent_at]
     return LoadResult(total, sum(len(c) for c in per_conn), seconds, latencies, rejected)
 
 

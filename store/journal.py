@@ -9,6 +9,7 @@ line is written before the answer goes out). Files older than the retention are 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -65,6 +66,13 @@ class PositionJournal:
             self._file.flush()
             if durable:
                 os.fsync(self._file.fileno())
+
+    def sync(self) -> None:
+        """fsync what flush() handed the OS; safe to run in a thread beside appends."""
+        handle = self._file
+        if handle is not None:
+            with contextlib.suppress(OSError, ValueError):  # closed meanwhile: close() synced
+                os.fsync(handle.fileno())
 
     def close(self) -> None:
         if self._file is not None:
