@@ -181,6 +181,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--redis", help="Redis URL: scale out over Redis instead of memory")
     p.add_argument("--clock", choices=("wall", "data"), help="wall (default) or data time")
     p.add_argument("--log-level", default="INFO")
+    p.add_argument("--access-log", action="store_true",
+                   help="log every HTTP request (paths only, never query strings)")
     return p.parse_args(argv)
 
 
@@ -217,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.access_log:
+        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     try:
         cfg = configure(args)
         city = load_city(args.city)

@@ -137,10 +137,13 @@ class CameraPipeline:
     def _spill_event(self, spill: Spill) -> PipelineEvent:
         f = self.factor
         vehicle = self.track_json(spill.vehicle)
-        # The biggest box around the moment it passed: a body the colour of the road shows
-        # only in pieces on some frames.
-        near = [p for p in spill.vehicle.path if abs(p[0] - spill.covered_ts) <= 1.0]
-        at = max(near or spill.vehicle.path[-1:], key=lambda p: p[1].w * p[1].h)
+        # Around the moment it passed, the box of the vehicle's typical size: a body the
+        # colour of the road shows only in pieces on some frames, and on others its blob
+        # merges with a vehicle in the next lane.
+        path = spill.vehicle.path
+        typical = float(np.median([b.w * b.h for _, b in path]))
+        near = [p for p in path if -0.6 <= p[0] - spill.covered_ts <= 0.4] or path[-1:]
+        at = min(near, key=lambda p: abs(np.log(max(1, p[1].w * p[1].h) / max(1.0, typical))))
         vehicle["box"] = at[1].scaled(f)
         vehicle["box_ts"] = at[0]
         details = {"box": spill.box.scaled(f), "onset_ts": spill.onset_ts, "vehicle": vehicle}

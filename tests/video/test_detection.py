@@ -55,14 +55,14 @@ def test_evidence_written_for_a_spill(tmp_path: Path) -> None:
 
 
 def test_accuracy_on_twelve_scenes() -> None:
-    """A guard against regressions; the target figures come from the 100-scene bench."""
+    """The bench's targets, on scenes outside both bench seed sets (tuned on 1000-1099)."""
     total = Score()
     for seed in range(12):
         sc = scene(seed)
         total.add(score(sc, analyse_scene(sc)))
     assert total.truths >= 5
-    assert total.recall >= 0.8
-    assert total.precision >= 0.7
+    assert total.recall >= 0.95
+    assert total.precision >= 0.95
     assert total.attribution >= 0.9
 
 

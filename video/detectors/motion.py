@@ -23,10 +23,12 @@ KERNEL3 = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
 
 
 def outside_band(gray: Gray, background: npt.NDArray[np.float32], g: float,
-                 threshold: int) -> Mask:
-    """255 where the pixel differs from every background pixel around it by > threshold."""
+                 threshold: int | Mask) -> Mask:
+    """255 where the pixel differs from every background pixel around it by > threshold
+    (one grey level for all pixels, or a uint8 image of per-pixel thresholds)."""
     bg8 = cv2.convertScaleAbs(background, alpha=g)
-    t = np.full(bg8.shape, threshold, np.uint8)
+    t = (np.full(bg8.shape, threshold, np.uint8) if isinstance(threshold, int)
+         else threshold)
     lo = cv2.subtract(cv2.erode(bg8, KERNEL3), t)
     hi = cv2.add(cv2.dilate(bg8, KERNEL3), t)
     return cv2.bitwise_or(cv2.compare(gray, lo, cv2.CMP_LT), cv2.compare(gray, hi, cv2.CMP_GT))

@@ -1,14 +1,17 @@
 """Left material: a persistent, still change on the road where a tracked vehicle just passed.
 
 A fast background forgets a stopped object within seconds, so this detector keeps its own slow
-background (Porikli's dual backgrounds) that is not updated under moving things. A region that
-differs from it, has stopped changing, and stays so for `still_s` is a candidate. It is a spill
-only when:
-- it is not a shadow or a light: those keep the road's texture (high correlation with the
-  background) or, on a texture-less road, scale it by one uniform ratio;
-- a vehicle's box covered the spot after the road was last seen clean there, and then moved
-  off it: the first such vehicle is the one that dropped it (a later car driving over the
-  material is not blamed; a parked car or a person standing never moves off what they are).
+background (Porikli's dual backgrounds) that is not updated under moving things. A pixel
+changes when it leaves the background's 3x3 range by the threshold plus what that pixel is
+known to flicker (spread.py: camera shake moves lane lines, JPEG noise flickers grain). A
+region that differs, has stopped changing, and stays so for `still_s` is a candidate; one that
+grows after it was judged is judged again. It is a spill only when (attribution.py):
+- no object came and came to rest on it (a parked car, a person standing: the region is them);
+- a vehicle's boxes reached the spot before the road there stopped looking clean and then went
+  on past it: the last such vehicle dropped it (a car that follows over the material reaches
+  it only afterwards and is not blamed);
+- compared at full resolution with the road before that vehicle came, it is not the same road
+  under a shadow or another light (verify.py).
 """
 
 from __future__ import annotations
@@ -21,17 +24,24 @@ import numpy as np
 import numpy.typing as npt
 
 from video.config import SpillConfig
+from video.detectors.attribution import covered_at, stopped_on, unoccupied_before
 from video.detectors.base import AnalysisFrame, Box, Detector, Gray, gain
 from video.detectors.motion import KERNEL3, outside_band, roi_sample
 from video.detectors.spill_checks import is_shadow, sample_points
+from video.detectors.spread import Spread
 from video.detectors.vehicles import Track
 from video.detectors.verify import FrameAt, same_road
 
 KERNEL5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
 # Particles of one trail lie a few pixels apart: they are grouped into one region.
 KERNEL_GROUP = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
+GROWN = 1.5  # a judged candidate this many times larger is judged again
 FORGET_S = 3.0  # a candidate hidden longer than this (e.g. under a car) is dropped
+PASS_BEFORE_S = 4.0  # how long before the onset the dropper may have started to cover it
+ONSET_SLACK_S = 0.5
 WARM_ALPHA = 0.15
+SPREAD_ALPHA = 0.03  # learning rate of the per-pixel flicker once warm
+SPREAD_FACTOR = 1.5  # tolerance added per grey level of mean flicker
 
 
 @dataclass(slots=True)
@@ -43,6 +53,7 @@ class Candidate:
     first_box: Box | None = None
     seen: int = 1
     done: bool = False
+    judged_area: int = 0
 
 
 @dataclass(slots=True)
@@ -70,6 +81,7 @@ class SpillDetector(Detector[SpillConfig]):
         self._clean: npt.NDArray[np.float64] | None = None
         self._recent: collections.deque[tuple[Gray, Gray]] = collections.deque(maxlen=2)
         self._sample: npt.NDArray[np.intp] | None = None
+        self._spread = Spread(np.zeros((1, 1), np.uint8), SPREAD_FACTOR, config.threshold)
         self._start = 0.0
         self._last_ts = 0.0
         # Set by the owner when full frames are kept: enables the full-resolution check.
@@ -85,10 +97,10 @@ class SpillDetector(Detector[SpillConfig]):
         dt = max(ts - self._last_ts, 1e-3)
         self._last_ts = ts
         gs = gain(g, slow, self._sample)
-        changed = cv2.bitwise_and(outside_band(g, slow, gs, cfg.threshold), frame.roi)
+        t = self._spread.tolerance(cfg.threshold)
+        changed = cv2.bitwise_and(outside_band(g, slow, gs, t), frame.roi)
         # Changed since the last frames by more than their 3x3 neighbourhood explains (camera
         # shake moves edges by a pixel; that is not motion).
-        t = np.full(g.shape, cfg.threshold, np.uint8)
         lo, hi = cv2.subtract(cv2.erode(g, KERNEL3), t), cv2.add(cv2.dilate(g, KERNEL3), t)
         moving = np.zeros_like(g)
         for old_lo, old_hi in self._recent:
@@ -103,6 +115,9 @@ class SpillDetector(Detector[SpillConfig]):
                 occupied[b.y:b.y + b.h, b.x:b.x + b.w] = 255
         quiet = cv2.bitwise_not(cv2.bitwise_or(moving, occupied))
         warm = ts - self._start < cfg.warmup_s
+        still = occupied if frame.motion is None else cv2.bitwise_or(
+            occupied, cv2.dilate(frame.motion, KERNEL5))
+        self._spread.update(g, cv2.bitwise_not(still), WARM_ALPHA if warm else SPREAD_ALPHA)
         cv2.accumulateWeighted(g, slow, WARM_ALPHA if warm else cfg.slow_alpha, mask=quiet)
         np.putmask(self._clean, changed == 0, ts)
         self._check_cleared(g, gs, quiet, dt)
@@ -114,6 +129,7 @@ class SpillDetector(Detector[SpillConfig]):
     def _reset(self, frame: AnalysisFrame) -> None:
         self.slow = frame.gray.astype(np.float32)
         self._clean = np.full(frame.gray.shape, frame.ts, dtype=np.float64)
+        self._spread = Spread(frame.gray, SPREAD_FACTOR, 4 * self.config.threshold)
         self._sample = roi_sample(frame.roi)
         self._recent.clear()
         self.candidates.clear()
@@ -133,24 +149,24 @@ class SpillDetector(Detector[SpillConfig]):
             box = Box(x, y, w, h, area)
             if any(box.intersection(r.box) for r in self.reported):
                 continue
+            region = labels[y:y + h, x:x + w] == i
             cand = self._match(box)
             if cand is None:
-                region = labels[y:y + h, x:x + w] == i
-                assert self._clean is not None
-                onset = float(np.median(self._clean[y:y + h, x:x + w][region]))
-                cand = Candidate(box, ts, ts, onset, box)
-                self.candidates.append(cand)
+                self.candidates.append(Candidate(box, ts, ts, self._onset(box, region), box))
                 continue
             cand.box, cand.last_ts, cand.seen = box, ts, cand.seen + 1
             first = cand.first_box or box
-            if first.intersection(box) < 0.5 * max(first.w * first.h, box.w * box.h):
-                # It drifts: the flat roof of a slow vehicle, not something lying still.
-                cand.first_box, cand.first_ts = box, ts
+            drifts = first.intersection(box) < 0.5 * max(first.w * first.h, box.w * box.h)
+            # It drifts (the flat roof of a slow vehicle, not something lying still), or it
+            # grew since it was judged (more material landed beside a rejected mark): start
+            # afresh from what is there now.
+            if drifts or (cand.done and area > GROWN * cand.judged_area):
+                cand.first_box, cand.first_ts, cand.done = box, ts, False
+                cand.onset_ts = self._onset(box, region)
                 continue
             if cand.done or ts - cand.first_ts < cfg.still_s:
                 continue
-            cand.done = True
-            region = labels[y:y + h, x:x + w] == i
+            cand.done, cand.judged_area = True, area
             spill = self._judge(frame, cand, region, gs)
             if spill is not None:
                 self.reported.append(spill)
@@ -159,6 +175,11 @@ class SpillDetector(Detector[SpillConfig]):
                 out.append(Box(x, y, w, h, area, spill.vehicle.id, "spill"))
         self.candidates = [c for c in self.candidates if ts - c.last_ts <= FORGET_S]
         return out
+
+    def _onset(self, box: Box, region: npt.NDArray[np.bool_]) -> float:
+        """When the road was last seen clean under most of the region."""
+        assert self._clean is not None
+        return float(np.median(self._clean[box.y:box.y + box.h, box.x:box.x + box.w][region]))
 
     def _match(self, box: Box) -> Candidate | None:
         grown = Box(box.x - 2, box.y - 2, box.w + 4, box.h + 4)
@@ -175,26 +196,36 @@ class SpillDetector(Detector[SpillConfig]):
             return None
         patch = frame.gray[box.y:box.y + box.h, box.x:box.x + box.w]
         bg = self.slow[box.y:box.y + box.h, box.x:box.x + box.w]
-        if self._shadow(frame, cand, region, patch, bg * gs):
-            return None
         points = sample_points(region, box)
+        if any(stopped_on(track, points, frame) for track in frame.tracks):
+            return None  # a vehicle parked or a person standing: the region is the object
+        # The dropper reached the spot before the material showed; a car that follows, or one
+        # that passes beside a person standing, reaches it only afterwards. Of the vehicles
+        # that did, the last one is blamed (an earlier one left the road clean).
+        onset = cand.onset_ts
         blamed: tuple[float, Track] | None = None
         for track in frame.tracks:
             if not track.vehicle:
                 continue
-            at = _covered_at(track, points, box, frame, cand.onset_ts - 0.5,
-                             cand.onset_ts + cfg.attribution_s)
-            if at is not None and (blamed is None or at < blamed[0]):
+            at = covered_at(track, points, box, frame, onset - PASS_BEFORE_S,
+                             onset + cfg.attribution_s)
+            if at is not None and at <= onset + ONSET_SLACK_S and (
+                    blamed is None or at > blamed[0]):
                 blamed = (at, track)
         if blamed is None:
+            return None
+        # Compared with the road as it was before that vehicle came (the onset alone can fall
+        # after the drop when grey stones only now and then differ enough from the road).
+        if self._shadow(frame, cand, region, patch, bg * gs, min(onset, blamed[0] - 0.2)):
             return None
         return Spill(frame.ts, box, cand.onset_ts, blamed[1], blamed[0], region.copy(), bg.copy())
 
     def _shadow(self, frame: AnalysisFrame, cand: Candidate, region: npt.NDArray[np.bool_],
-                patch: Gray, bg: npt.NDArray[np.float32]) -> bool:
+                patch: Gray, bg: npt.NDArray[np.float32], before: float) -> bool:
         now = clean = None
         if self.frame_at is not None:
-            now, clean = self.frame_at(frame.ts), self.frame_at(cand.onset_ts)
+            now = self.frame_at(frame.ts)
+            clean = self.frame_at(unoccupied_before(frame.tracks, cand.box, before))
         if now is None or clean is None:
             return is_shadow(patch[region], bg[region], self.config)
         b = cand.box
@@ -221,44 +252,3 @@ class SpillDetector(Detector[SpillConfig]):
             else:
                 keep.append(spill)
         self.reported = keep
-
-
-def _covered_at(track: Track, points: npt.NDArray[np.float64], region: Box,
-                frame: AnalysisFrame, start: float, end: float) -> float | None:
-    """When the track's boxes in [start, end] had, between them, passed over most of the
-    region, provided the track then went on past it. A parked car or a person standing covers
-    the region too but never gets beyond it: what they are is the region itself."""
-    hit = np.zeros(len(points), dtype=bool)
-    covered = None
-    for ts, box in track.path:
-        if ts < start or ts > end:
-            continue
-        hit |= [box.contains(px, py, 2.0) for px, py in points]
-        if hit.mean() >= 0.5:
-            covered = ts
-            break
-    if covered is None:
-        return None
-    length = sorted(max(b.w, b.h) for _, b in track.path)[len(track.path) // 2]
-    if _reach(track, region) > max(6 * frame.scale, 0.5 * length):
-        return covered
-    # Material near the image border: the vehicle left the picture right past it.
-    h, w = frame.gray.shape[:2]
-    b = track.box
-    gone = b.x <= 1 or b.y <= 1 or b.x + b.w >= w - 1 or b.y + b.h >= h - 1
-    return covered if gone and track.travel > length else None
-
-
-def _reach(track: Track, region: Box) -> float:
-    """How far beyond the region's far edge the track got, along its direction of travel."""
-    fx, fy = track.path[0][1].center
-    far = max((b.center for _, b in track.path),
-              key=lambda c: (c[0] - fx) ** 2 + (c[1] - fy) ** 2)
-    dx, dy = far[0] - fx, far[1] - fy
-    norm = max(1e-6, (dx * dx + dy * dy) ** 0.5)
-    dx, dy = dx / norm, dy / norm
-
-    def front(b: Box) -> float:
-        return float(max(x * dx + y * dy for x in (b.x, b.x + b.w) for y in (b.y, b.y + b.h)))
-
-    return max(front(b) for _, b in track.path) - front(region)

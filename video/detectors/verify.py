@@ -2,8 +2,12 @@
 
 At the analysis scale a road's grain is averaged away, so a shadow and a flat lump look alike.
 The camera's own frames still have it: this compares the spot now with the same spot when the
-road was last seen clean there (both from the frame ring), in colour and fine texture. It runs
-once per candidate, so decoding two full frames costs nothing that matters.
+road was last seen clean there (both from the frame ring), lined up for camera shake. A shadow
+or a change of light multiplies the road by a factor that varies only slowly across the image,
+so once that smooth factor is divided out, the road under it is the road it was, grain for
+grain and in the same colour. Material brings sharp edges, its own grain and often its own
+colour: those stay in the residual. It runs once per candidate, so decoding two full frames
+costs nothing that matters.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ import numpy.typing as npt
 from video.frames import decode_full
 
 FrameAt = Callable[[float], bytes | None]  # the ring frame nearest a time
-CHROMA_SAME = 0.03  # mean change of the b,g,r shares that a shadow or light still keeps under
-NCC_SAME = 0.45  # fine-texture correlation above which the road is still the one seen
-FLAT_HP = 1.5  # grey levels: a road finer than this has no texture to compare
 SHAKE = 4  # full-frame pixels of camera shake searched for
+SMOOTH = 0.12  # blur of the light factor, as a share of the box's smaller side
+RESIDUAL = 28.0  # grey levels left after the light factor that only material explains
+MATERIAL_SHARE = 0.12  # share of the region's pixels that must keep such a residual
+MATERIAL_MIN = 8  # ... and at least this many full-frame pixels
 
 
 def same_road(now_jpeg: bytes, clean_jpeg: bytes, box: list[int],
@@ -31,30 +36,35 @@ def same_road(now_jpeg: bytes, clean_jpeg: bytes, box: list[int],
     if now.shape != clean.shape:
         return False
     x, y, w, h = box
-    x0, y0 = max(0, x), max(0, y)
-    x1, y1 = min(now.shape[1], x + w), min(now.shape[0], y + h)
+    pad = max(4, min(w, h) // 2)  # road around the region pins the light factor down
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    x1, y1 = min(now.shape[1], x + w + pad), min(now.shape[0], y + h + pad)
     if x1 - x0 < 3 or y1 - y0 < 3:
         return False
+    x, y = max(0, x), max(0, y)
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     scaled = cv2.resize(region.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
-    mask = scaled[y0 - y:y1 - y, x0 - x:x1 - x] > 0
-    if mask.sum() < 9:
+    mx, my = x - x0, y - y0
+    cut = scaled[:mask.shape[0] - my, :mask.shape[1] - mx]
+    mask[my:my + cut.shape[0], mx:mx + cut.shape[1]] = cut
+    # The region is found at a quarter of the size: grow it by one analysis pixel.
+    grow = max(3, 2 * (round(w / max(1, region.shape[1])) // 2) + 1)
+    mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
+    inside = mask > 0
+    if inside.sum() < 9:
         return False
-    a = now[y0:y1, x0:x1].astype(np.float32)
     dx, dy = _best_shift(now, clean, (x0, y0, x1, y1))
+    a = now[y0:y1, x0:x1].astype(np.float32)
     b = clean[y0 + dy:y1 + dy, x0 + dx:x1 + dx].astype(np.float32)
-    ca = a / (a.sum(axis=2, keepdims=True) + 1.0)
-    cb = b / (b.sum(axis=2, keepdims=True) + 1.0)
-    if float(np.abs(ca - cb)[mask].mean()) > CHROMA_SAME:
-        return False  # a new colour: soil, sand, debris
+    if a.shape != b.shape:
+        return False
+    sigma = max(1.5, SMOOTH * min(w, h))
     ga, gb = a.mean(axis=2), b.mean(axis=2)
-    ha = (ga - cv2.GaussianBlur(ga, (0, 0), 2.0))[mask]
-    hb = (gb - cv2.GaussianBlur(gb, (0, 0), 2.0))[mask]
-    if float(hb.std()) < FLAT_HP:
-        ratio = ga[mask] / np.maximum(gb[mask], 1.0)
-        return float(ratio.std() / max(float(ratio.mean()), 1e-6)) < 0.08
-    ha, hb = ha - ha.mean(), hb - hb.mean()
-    denom = float(np.sqrt((ha * ha).sum() * (hb * hb).sum()))
-    return denom > 0 and float((ha * hb).sum()) / denom > NCC_SAME
+    factor = cv2.GaussianBlur(ga, (0, 0), sigma) / np.maximum(
+        cv2.GaussianBlur(gb, (0, 0), sigma), 1.0)
+    residual = np.abs(a - b * factor[..., None]).max(axis=2)
+    odd = int(np.count_nonzero(residual[inside] > RESIDUAL))
+    return odd < max(MATERIAL_MIN, MATERIAL_SHARE * int(inside.sum()))
 
 
 def _best_shift(now: npt.NDArray[np.uint8], clean: npt.NDArray[np.uint8],

@@ -1,0 +1,128 @@
+"""Who dropped it: the vehicle whose boxes passed over a spot, and what is not a drop at all.
+
+Tracks follow motion blobs, so a vehicle whose body is the grey of the road is seen in pieces,
+at 5 frames/s a fast car jumps further than its length between frames, and a truck's track may
+latch on the fresh material behind it. These tests are written for such tracks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from video.detectors.base import AnalysisFrame, Box
+from video.detectors.vehicles import Track
+
+CLEAN_LOOKBACK_S = 10.0
+STOP_TRAVEL = 10.0  # analysis pixels a track must have come to count as arrived
+
+
+def unoccupied_before(tracks: list[Track], region: Box, ts: float) -> float:
+    """The latest time up to ts (at most CLEAN_LOOKBACK_S earlier) when no tracked object's box
+    lay over the region: the reference view of the clean road must not show a vehicle."""
+    grown = Box(region.x - 2, region.y - 2, region.w + 4, region.h + 4)
+    busy = [t for track in tracks for t, b in track.path
+            if ts - CLEAN_LOOKBACK_S - 1.0 <= t <= ts + 1.0 and b.intersection(grown)]
+    at = ts
+    while at > ts - CLEAN_LOOKBACK_S:
+        if all(abs(at - t) > 0.3 for t in busy):
+            return at
+        at -= 0.2
+    return ts
+
+
+def covered_at(track: Track, points: npt.NDArray[np.float64], region: Box,
+                frame: AnalysisFrame, start: float, end: float) -> float | None:
+    """When the track's boxes in [start, end] had, between them, passed over most of the
+    region, provided the track then went on past it. A parked car or a person standing covers
+    the region too but never gets beyond it: what they are is the region itself."""
+    hit = np.zeros(len(points), dtype=bool)
+    covered = first = None
+    prev: tuple[float, Box] | None = None
+    for ts, box in track.path:
+        if ts > end:
+            break
+        # At 5 frames/s a fast car jumps further than its length: it swept the gap between.
+        # Only between boxes of one size: a blob merged with the next lane's vehicle for a
+        # frame must not sweep the lane between.
+        swept = box if prev is None or ts - prev[0] > 0.5 or not _alike(prev[1], box) \
+            else _hull(prev[1], box)
+        prev = (ts, box)
+        if ts < start:
+            continue
+        now = np.array([swept.contains(px, py, 2.0) for px, py in points])
+        if first is None and now.any():
+            first = ts
+        hit |= now
+        if hit.mean() >= 0.5:
+            covered = first
+            break
+    if covered is None:
+        return None
+    length = sorted(max(b.w, b.h) for _, b in track.path)[len(track.path) // 2]
+    if _reach(track, region) > max(6 * frame.scale, 0.25 * length):
+        return covered
+    # Material near the image border: the vehicle left the picture right past it (its track
+    # may then have latched on the fresh material, so where it ends says nothing).
+    h, w = frame.gray.shape[:2]
+    gone = any(t > covered and (b.x <= 1 or b.y <= 1 or b.x + b.w >= w - 1 or b.y + b.h >= h - 1)
+               for t, b in track.path)
+    return covered if gone and track.travel > length else None
+
+
+def stopped_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame) -> bool:
+    """The track came from elsewhere on its own and came to rest over the region (a parked
+    car, a person who walked up and stands): the region is that object, not something it
+    dropped. A blob that split off a passing truck (its load landing) was not on its own."""
+    scale = frame.scale
+    size = max(track.box.w, track.box.h)
+    if track.travel < max(STOP_TRAVEL * scale, size) or track.recent_travel(1.0) > 3 * scale:
+        return False
+    b = track.box
+    if float(np.mean([b.contains(px, py, 2.0) for px, py in points])) < 0.3:
+        return False
+    # A vehicle that parks keeps its size as it comes to rest; a passing truck's track that
+    # latched on the material it just dropped shrinks at once to the size of that material.
+    ex, ey = b.center
+    rest = next(i for i, (_, p) in enumerate(track.path)
+                if abs(p.center[0] - ex) + abs(p.center[1] - ey) <= 3 * scale)
+    if rest > 0:
+        moving = float(np.median([p.w * p.h for _, p in track.path[:rest]]))
+        resting = track.path[rest][1]
+        if resting.w * resting.h < 0.5 * moving:
+            return False
+    born_ts, born = track.path[0]
+    for other in frame.tracks:
+        if other is track or not other.vehicle:
+            continue
+        for t, o in other.path:
+            # Born beside a vehicle (a fragment of a truck whose body shows in pieces).
+            m = max(o.w, o.h) // 2 + 2
+            if abs(t - born_ts) < 0.3 and born.intersection(
+                    Box(o.x - m, o.y - m, o.w + 2 * m, o.h + 2 * m)):
+                return False
+    return True
+
+
+def _alike(a: Box, b: Box) -> bool:
+    return abs(a.h - b.h) <= 0.25 * max(a.h, b.h, 1) and abs(a.w - b.w) <= 0.5 * max(a.w, b.w, 1)
+
+
+def _hull(a: Box, b: Box) -> Box:
+    x0, y0 = min(a.x, b.x), min(a.y, b.y)
+    return Box(x0, y0, max(a.x + a.w, b.x + b.w) - x0, max(a.y + a.h, b.y + b.h) - y0)
+
+
+def _reach(track: Track, region: Box) -> float:
+    """How far beyond the region's far edge the track got, along its direction of travel."""
+    fx, fy = track.path[0][1].center
+    far = max((b.center for _, b in track.path),
+              key=lambda c: (c[0] - fx) ** 2 + (c[1] - fy) ** 2)
+    dx, dy = far[0] - fx, far[1] - fy
+    norm = max(1e-6, (dx * dx + dy * dy) ** 0.5)
+    dx, dy = dx / norm, dy / norm
+
+    def front(b: Box) -> float:
+        return float(max(x * dx + y * dy for x in (b.x, b.x + b.w) for y in (b.y, b.y + b.h)))
+
+    return max(front(b) for _, b in track.path) - front(region)
