@@ -39,7 +39,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(tmp: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(tmp: Path, port: int, city: Path | None = None) -> subprocess.Popen[bytes]:
     config = tmp / "bench.toml"
     config.write_text(f"""
 [server]
@@ -59,8 +59,9 @@ port = 0
 [jt808]
 port = 0
 """, encoding="utf-8")
+    extra = ["--city", str(city)] if city is not None else []
     return subprocess.Popen([sys.executable, str(ROOT / "server.py"), "--config", str(config),
-                             "--log-level", "WARNING"], cwd=ROOT,
+                             "--log-level", "WARNING", *extra], cwd=ROOT,
                             stdout=subprocess.DEVNULL)
 
 
