@@ -113,7 +113,8 @@ class CityIndex:
             # then distance as a fraction below 1) argsorts ~10x faster than a 3-key lexsort;
             # integers stay exact in float64 up to 2**53, far beyond points * roads.
             rel = d / (2.0 * tol)  # in [0, 0.5]
-            order = np.argsort((p * len(self.roads) + road).astype(np.float64) + rel)
+            order = np.argsort((p * len(self.roads) + road).astype(np.float64) + rel,
+                               kind="stable")  # ties resolved the same in any batch
             p, s, t, d, road, rel = p[order], s[order], t[order], d[order], road[order], rel[order]
             first = np.ones(len(p), dtype=bool)
             first[1:] = (p[1:] != p[:-1]) | (road[1:] != road[:-1])
@@ -125,7 +126,7 @@ class CityIndex:
                 h = np.broadcast_to(np.asarray(heading, dtype=np.float64), (n,))[p]
                 off_by = np.abs((h - bearing + 90.0) % 180.0 - 90.0)
                 key += (off_by > HEADING_SLACK_DEG) * 1.0
-            order = np.argsort(key * 2.0 + rel)
+            order = np.argsort(key * 2.0 + rel, kind="stable")
             p, s, t, d, road, bearing = (p[order], s[order], t[order], d[order], road[order],
                                          bearing[order])
             rank = _group_rank(p)

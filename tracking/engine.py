@@ -9,6 +9,11 @@ Every entry point runs the same ordered pipeline (PIPELINE below, the one place 
     DeviceRules  signal_lost, idle, off_grid, too_fast (tracking/rules/registry.py)
     RoadProgress coverage_behind, road_unvisited, road_missed; RoadEvents
 
+Alerts are stamped with data time and depend only on each device's fixes, never on batch sizes
+or tick cadence (tracking/alertstages.py): rules that need time to pass without fixes
+(signal_lost, the road rules) advance on ticks, to the tick's time less the reorder window, when
+every fix before it has been released. Ticks should come every few seconds of clock time.
+
 Unknown devices: pass a list as `rejected` to ingest() and it receives (index, reason) pairs,
 e.g. (3, "unknown device"), which the gateway turns into {"index": 3, "error": "unknown device"}.
 With a DataClock the tracker advances the clock itself with every fix it admits.
@@ -19,9 +24,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from tracking.alertstages import DeviceRules, RoadProgress
 from tracking.inspectors import grid_rows, inspector_row
 from tracking.reorder import held_count
-from tracking.stages import Admit, Batch, CountPasses, DeviceRules, Match, Release, RoadProgress
+from tracking.stages import Admit, Batch, CountPasses, Match, Release
 from tracking.state import Context
 from tracking.tracks import TrackLog
 
@@ -73,14 +79,18 @@ class Tracker:
     def tick(self, now: float | None = None) -> list[Event]:
         """Time-based rules and release of held fixes older than now - reorder window."""
         now = self.ctx.clock.now() if now is None else now
-        events = self._run(Batch(now, cutoff=now - self.ctx.patrol.reorder_window_s,
-                                 tick=True))
+        cutoff = now - self.ctx.patrol.reorder_window_s
+        events = self._run(Batch(now, cutoff=cutoff, tick=True, horizon=cutoff))
         self._forget(now)
         return events
 
     def flush(self) -> list[Event]:
-        """Release every held fix (the end of a replay) and run the rules at the clock's now."""
-        return self._run(Batch(self.ctx.clock.now(), cutoff=float("inf")))
+        """Release every held fix (the end of a replay); the road rules advance to the clock's
+        now or the newest fix, whichever is later (nothing older can still be held)."""
+        ctx = self.ctx
+        newest = max((s.newest for s in ctx.slots.values()), default=float("-inf"))
+        now = ctx.clock.now()
+        return self._run(Batch(now, cutoff=float("inf"), horizon=max(now, newest)))
 
     # Queries -------------------------------------------------------------------------------
 
@@ -91,10 +101,10 @@ class Tracker:
         return self.ctx.ledger.road_passes(self.ctx.index.road_ids[road], date)
 
     def alerts(self, since: float = 0.0) -> list[Alert]:
-        """Alerts raised at or after `since` (or cleared since then), oldest first."""
+        """Alerts raised at or after `since` (or cleared since then), by time then id."""
         out = [a for a in self.ctx.book.history
                if a.ts >= since or (a.cleared_ts is not None and a.cleared_ts >= since)]
-        out.sort(key=lambda a: a.ts)
+        out.sort(key=lambda a: (a.ts, a.id))
         return out
 
     def devices(self) -> list[dict[str, Any]]:

@@ -8,7 +8,11 @@ more than `break_s`, when the window closes, or when the local day changes. Outs
 nothing counts; a traversal entered before the opening is credited from the opening on
 (interpolated between the fixes either side of it). An interval whose along-road jump is
 implausible for its time gap (a GPS spike) adds nothing and leaves the anchor where it was.
-A pass whose average moving speed exceeds `too_fast_kmh` is recorded as suspect.
+Riding spoils the traversal in progress: the rate at which new coverage grows is smoothed over
+a few seconds (`rate_tau_s`); once it is above `too_fast_kmh` the traversal is "ridden" and
+any pass it completes is suspect (recorded, never counted), what was walked before the ride
+included. When the rate falls back, coverage starts afresh: walking on from where the ride
+ended is a new traversal. A pass whose average moving speed exceeds it is suspect as well.
 """
 
 from __future__ import annotations
@@ -46,7 +50,8 @@ class PassRecord:
 class Traversal:
     """Coverage of one road by one device. `off` is NaN after the device left the road."""
 
-    __slots__ = ("covered", "iv", "last", "moving", "off", "open", "road", "start")
+    __slots__ = ("covered", "iv", "last", "moving", "off", "open", "rate", "ridden", "road",
+                 "start")
 
     def __init__(self, road: int, open_: float, ts: float, off: float) -> None:
         self.road = road
@@ -57,6 +62,8 @@ class Traversal:
         self.iv: list[float] = []  # flat, sorted, disjoint [a0, b0, a1, b1, ...]
         self.covered = 0.0
         self.moving = 0.0  # seconds spent adding new coverage, for the suspect speed
+        self.rate = 0.0  # smoothed m/s of new coverage; kept across restarts
+        self.ridden = False  # the rate went above riding speed during this traversal
 
     def restart(self, ts: float, off: float) -> None:
         self.start = self.last = ts
@@ -79,12 +86,14 @@ class PassCounter:
     """Immutable settings and road lengths; the state lives in each device's PassState."""
 
     def __init__(self, road_length: Sequence[float], patrol: PatrolConfig, too_fast_kmh: float,
-                 spike_mps: float = 20.0) -> None:
+                 spike_mps: float = 20.0, rate_tau_s: float = 5.0) -> None:
         self.need = [patrol.pass_coverage * float(length) for length in road_length]
         self.break_s = patrol.break_s
         self.fast = too_fast_kmh / 3.6
         self.spike = spike_mps
         self.slack = patrol.match_tolerance  # along-road noise allowed on top of spike speed
+        self.tau = rate_tau_s
+        self.cap = 1.5 * self.fast
 
     def leave(self, st: PassState) -> None:
         """A fix on no road: the next one on the road is re-anchored, not credited the jump."""
@@ -116,6 +125,8 @@ class PassCounter:
         if tr.open != day.open or ts - t0 > self.break_s:
             tr.open = day.open
             tr.restart(ts, off)
+            tr.rate = 0.0  # after a break the old speed says nothing
+            tr.ridden = False
             return None
         if not on or o0 != o0:  # outside the window, or coming back to the road
             if not on and tr.covered:
@@ -134,13 +145,26 @@ class PassCounter:
         added = add_interval(tr.iv, o0, off) if off != o0 else 0.0
         tr.last = ts
         tr.off = off
+        dt = ts - t0
+        if dt > 0.0:
+            # One step counts for at most 1.5 x riding speed: near a junction the offset can
+            # leap 30-40 m in a second, which is no ride; five such seconds in a row would be.
+            step_rate = added / dt if added < self.cap * dt else self.cap
+            rate = tr.rate = tr.rate + (step_rate - tr.rate) * dt / (self.tau + dt)
+            if rate > self.fast:
+                tr.ridden = True
+            elif tr.ridden:
+                tr.ridden = False  # off the vehicle: walking on is a fresh traversal
+                tr.restart(ts, off)
+                return None
         if added <= 0.0:
             return None
         tr.covered += added
-        tr.moving += ts - t0
+        tr.moving += dt
         if tr.covered < self.need[road]:
             return None
         speed = tr.covered / tr.moving if tr.moving > 0.0 else math.inf
-        rec = PassRecord(road, ts, device, speed > self.fast, tr.start, tr.covered, speed)
+        suspect = tr.ridden or speed > self.fast
+        rec = PassRecord(road, ts, device, suspect, tr.start, tr.covered, speed)
         tr.restart(ts, off)
         return rec

@@ -90,7 +90,9 @@ class RoadChooser:
                 d += self.heading_m * diff / 90.0
             if r == cur:
                 cur_j, cur_d = j, d
-            elif best_j < 0 or d < best_d:
+            elif best_j < 0 or d < best_d or (d == best_d and r < roads[best_j]):
+                # Equal distances (two roads ending at one junction) are ordered by road index,
+                # not by the matcher's order, which depends on the rest of the batch.
                 best_j, best_d = j, d
         if cur_j >= 0:
             st.seen = ts

@@ -1,7 +1,8 @@
 """The processing stages, each one small step over a Batch (Traccar ProcessingHandler style).
 
 The order lives in one place, tracking/engine.py PIPELINE. ingest, tick and flush all run the
-same list: a tick simply has no incoming positions and releases by the clock instead.
+same list: a tick simply has no incoming positions and releases by the clock instead. The alert
+stages (DeviceRules, RoadProgress) are in tracking/alertstages.py.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from model.clock import DataClock
-from model.events import Event, PositionEvent, RoadEvent
+from model.events import Event, PositionEvent
 from tracking.reorder import DUPLICATE, HELD, admit, release, release_due
 from tracking.roadchoice import Candidates
-from tracking.rules.base import Fix
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Candidate roads per fix: a four-way junction puts four roads within reach, and a road cut off
+# the list would look out of reach to the road choice.
+CANDIDATES = 5
+
 
 @dataclass(slots=True)
 class Batch:
@@ -37,6 +41,8 @@ class Batch:
     rejected: list[tuple[int, str]] | None = None  # (index in positions, reason)
     cutoff: float | None = None  # release held fixes up to here; None: by each device's newest
     tick: bool = False
+    # Data time up to which every fix has been released: the alert rules may advance to it.
+    horizon: float | None = None
     events: list[Event] = field(default_factory=list)
     touched: list[DeviceSlot] = field(default_factory=list)
     # Released fixes, grouped by device and in time order within each group.
@@ -113,6 +119,8 @@ class Admit:
                 ctx.state_of(slot, on_duty) if dev in alerted else
                 ("active" if on_duty else "off_duty")))
         batch.touched.extend(touched.values())
+        if ctx.started is None and batch.positions:
+            ctx.started = min(p.ts for p in batch.positions)
         if data_clock is not None:
             batch.now = data_clock.now()
 
@@ -156,7 +164,8 @@ class Match:
                                      len(batch.released)),
                          [len(group) for _, group in batch.released])
         headings = any(p.heading is not None for p in fixes)
-        batch.cands = Candidates.of(self.ctx.index.match(lon, lat), bearing=headings)
+        matches = self.ctx.bearings.canonical(self.ctx.index.match(lon, lat, k=CANDIDATES))
+        batch.cands = Candidates.of(matches, bearing=headings)
         batch.grids = self.ctx.grids.lookup(lon, lat, hint).tolist()
 
 
@@ -222,77 +231,3 @@ class CountPasses:
                 ds.suspect += 1
             else:
                 ds.passes += 1
-
-
-class DeviceRules:
-    """The per-device alert rules (tracking/rules/registry.py): every fix, and every tick."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-
-    def __call__(self, batch: Batch) -> None:
-        ctx = self.ctx
-        rules, book = ctx.rules, ctx.book
-        if rules and batch.cands is not None:
-            xs, ys, grids, roads, days = (batch.cands.x, batch.cands.y, batch.grids,
-                                          batch.roads, batch.days)
-            i = 0
-            for slot, group in batch.released:
-                info, states = slot.info, slot.rules
-                for pos in group:
-                    day = days[i]
-                    fix = Fix(pos.ts, pos.lat, pos.lon, xs[i], ys[i], pos.speed, grids[i],
-                              roads[i], day.open <= pos.ts < day.close)
-                    for k, rule in enumerate(rules):
-                        states[k] = rule.on_fix(states[k], info, fix, book)
-                    i += 1
-        if batch.tick and rules:
-            now = batch.now
-            on_duty = ctx.calendar.on_duty(now)
-            for slot in ctx.slots.values():
-                states = slot.rules
-                for k, rule in enumerate(rules):
-                    states[k] = rule.on_tick(states[k], slot.info, now, on_duty, book)
-
-
-class RoadProgress:
-    """Road alert rules, then a RoadEvent for every road whose passes or status moved."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.shown: list[tuple[str, int, str] | None] = [None] * len(ctx.roads)
-
-    def __call__(self, batch: Batch) -> None:
-        ctx = self.ctx
-        now = batch.now
-        rules = ctx.road_rules
-        rules.on_passes((r.road, r.ts) for r in batch.passes if not r.suspect)
-        by_road: dict[tuple[int, str], str] = {}
-        for rec in batch.passes:
-            by_road[(rec.road, ctx.calendar.date_of(rec.ts))] = rec.device
-        rules.evaluate(now, None if batch.tick else sorted({road for road, _ in by_road}))
-        today = ctx.calendar.date_of(now)
-        for (road, date), device in by_road.items():
-            self._emit(batch, road, date, device)
-        if batch.tick:
-            for road in range(len(ctx.roads)):
-                self._emit(batch, road, today, None, only_if_changed=True)
-
-    def _emit(self, batch: Batch, i: int, date: str, device: str | None,
-              only_if_changed: bool = False) -> None:
-        ctx = self.ctx
-        passes = ctx.ledger.count(i, date)
-        status = ctx.ledger.status(i, date, batch.now)
-        shown = (date, passes, status)
-        if only_if_changed:
-            before = self.shown[i]
-            if before == shown:
-                return
-            if before is None and passes == 0 and status == "pending":
-                self.shown[i] = shown  # the day's starting point is no news
-                return
-        if self.shown[i] is None or date >= self.shown[i][0]:  # type: ignore[index]
-            self.shown[i] = shown
-        road = ctx.roads[i]
-        batch.events.append(RoadEvent(road.id, date, passes, road.required, status,
-                                      ctx.ledger.last_pass(i, date), road.grid, device))

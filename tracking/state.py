@@ -11,6 +11,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from tracking.alerts import AlertBook
+from tracking.bearings import RoadBearings
 from tracking.compliance import ComplianceBook
 from tracking.gridlookup import GridLookup
 from tracking.inspectors import DayStats, InspectorMeter
@@ -38,14 +39,15 @@ STATE_ALERTS = ("signal_lost", "too_fast", "off_grid", "idle")
 
 
 class DeviceSlot(ReorderState):
-    __slots__ = ("grid", "info", "last", "ps", "rules", "stats", "stats_date", "track",
-                 "track_date")
+    __slots__ = ("grid", "info", "last", "ps", "rules", "rules_ts", "stats", "stats_date",
+                 "track", "track_date")
 
     def __init__(self, info: DeviceInfo, rules: list[Any]) -> None:
         super().__init__()
         self.info = info
         self.ps = PassState()
         self.rules = rules
+        self.rules_ts = float("-inf")  # data time the rules have seen (fixes, ticks, edges)
         self.last: Position | None = None  # newest fix received
         self.grid = -1  # grid of the newest released fix
         self.stats: DayStats | None = None
@@ -70,6 +72,7 @@ class Context:
         self.grid_ids = [g.id for g in index.grids]
         self.calendar = PatrolCalendar(index.city.settings)
         self.grids = GridLookup(index)
+        self.bearings = RoadBearings(index)
         self.chooser = RoadChooser(patrol.match_tolerance)
         self.counter = PassCounter(index.road_length.tolist(), patrol, alerts.too_fast_kmh)
         self.meter = InspectorMeter(alerts.signal_lost_s)
@@ -80,8 +83,13 @@ class Context:
         # date -> device -> ...: no (device, date) tuple per entry
         self.tracks: dict[str, dict[str, TrackLog]] = {}
         self.stats: dict[str, dict[str, DayStats]] = {}
+        # Data time the tracker started from (its first fix or tick): an inspector never heard
+        # from is silent since then, or since the window opened if that came later.
+        self.started: float | None = None
         self.late = 0  # fixes too old to put back in order: shown, never counted
         self.duplicates = 0
+        for info in devices:  # an inspector who never reports is still ticked (signal_lost)
+            self.slot(info)
 
     def slot(self, info: DeviceInfo) -> DeviceSlot:
         slot = self.slots.get(info.id)

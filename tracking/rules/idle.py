@@ -3,9 +3,13 @@
 A *stay* is anchored on the running centroid of its fixes, not on its first fix: with GPS noise
 of σ 5-10 m a standing phone scatters around its true place, and the centroid settles on that
 place within a few fixes. A fix beyond the radius does not end the stay by itself (one fix in
-twenty of a standing phone lands there at σ 8 m); the stay ends only when the device has been
-outside for `leave_s`, and outside fixes never pull the anchor. A walker at 1 m/s drags the
-fixes away from the centroid within about 40 s and keeps them away, so a stay never grows old.
+twenty of a standing phone lands there at σ 8 m), and a phone's error is correlated over tens
+of seconds, so a standing phone's fixes can sit just beyond the radius for a minute or two. The
+stay therefore ends when the device has been outside for `leave_s` and is now beyond
+`far` x radius (where noise does not reach), or has been outside for `long_leave_s` whatever the
+distance; outside fixes never pull the anchor. A walker at 1 m/s is beyond 1.5 x 20 m within
+about 30 s, so a stay never grows old. The alert is raised on a fix inside the radius, once the
+stay is `idle_s` old, and cleared at the first fix of the run outside that ended the stay.
 """
 
 from __future__ import annotations
@@ -38,11 +42,14 @@ class _Stay:
 class Idle:
     type = "idle"
 
-    def __init__(self, cfg: AlertConfig, *, leave_s: float = 20.0) -> None:
+    def __init__(self, cfg: AlertConfig, *, leave_s: float = 20.0, far: float = 1.5,
+                 long_leave_s: float = 180.0) -> None:
         self.radius_m = cfg.idle_radius_m
         self.r2 = cfg.idle_radius_m ** 2
+        self.far2 = (far * cfg.idle_radius_m) ** 2
         self.idle_s = cfg.idle_s
-        self.leave_s = leave_s  # time outside the radius that ends a stay
+        self.leave_s = leave_s  # time outside the radius that ends a stay, if now far off
+        self.long_leave_s = long_leave_s  # time outside the radius that ends it regardless
 
     def new_state(self) -> _Stay | None:
         return None
@@ -58,7 +65,8 @@ class Idle:
             return _Stay(fix.x, fix.y, ts)
         dx = fix.x - state.cx
         dy = fix.y - state.cy
-        if dx * dx + dy * dy <= self.r2:
+        d2 = dx * dx + dy * dy
+        if d2 <= self.r2:
             state.out_since = None
             n = state.n + 1
             state.n = n
@@ -71,9 +79,11 @@ class Idle:
         out_since = state.out_since
         if out_since is None:
             state.out_since = ts
-        elif ts - out_since >= self.leave_s:
+            return state
+        away = ts - out_since
+        if (away >= self.leave_s and d2 > self.far2) or away >= self.long_leave_s:
             if state.open:
-                self._clear(device, ts, book)
+                self._clear(device, out_since, book)  # it left when the run outside began
             state.restart(fix.x, fix.y, ts)
         return state
 

@@ -62,17 +62,17 @@ class SignalLost:
 
     def on_tick(self, state: State, device: DeviceInfo, now: float, on_duty: bool,
                 book: AlertBook) -> State:
+        if state is not None and not isinstance(state, _Open) and now - state >= self.limit_s:
+            # Judged before the duty change: at the close, a silence that reached the limit
+            # before it is still reported, as a tick in time would have.
+            self._raise(device, state, book)
+            state = _Open(state)
         if not on_duty:
             if isinstance(state, _Open):
                 self._clear(device, now, book)
             return None
         if state is None:
-            return now  # came on duty: silence is counted from here
-        if isinstance(state, _Open):
-            return state
-        if now - state >= self.limit_s:
-            self._raise(device, state, book)
-            return _Open(state)
+            return now  # came on duty (the engine ticks at the opening): counted from here
         return state
 
     def _raise(self, device: DeviceInfo, since: float, book: AlertBook) -> None:

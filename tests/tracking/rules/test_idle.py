@@ -47,7 +47,7 @@ def test_cleared_once_when_it_walks_away_and_a_new_stay_raises_anew() -> None:
     r.feed(walk)
     assert len(r.cleared) == 1
     left = next(f.ts for f in walk if f.x > 20.0)
-    assert r.cleared[0].cleared_ts == left + 20.0  # out of the radius for leave_s
+    assert r.cleared[0].cleared_ts == left  # it left when its first fix was outside
     r.feed(stand(T + 1250.0, 1000.0, 300.0, 0.0))
     assert len(r.raised) == 2 and r.raised[0].ts == T + 900.0
     assert T + 1250.0 + 900.0 - 20.0 <= r.raised[1].ts <= T + 1250.0 + 900.0
