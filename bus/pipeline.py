@@ -76,7 +76,8 @@ class Pipeline:
             if newest >= next_tick:
                 self.tracker.tick(newest)
                 next_tick = newest + REPLAY_TICK_S
-        self.tracker.tick(self.clock.now())
+        if self.clock.now() > 0:  # a data clock that has seen nothing has no time to tick at
+            self.tracker.tick(self.clock.now())
         return count
 
     async def start(self) -> None:
