@@ -40,13 +40,13 @@ async def test_camera_drill_down_shows_evidence_and_flags_tampering(tmp_path: Pa
         await item.click()
         await page.wait_for_selector(".evidence-view .intact")
         frame = page.locator(".evidence-view img.frame")
-        await until(page, "() => document.querySelector('.evidence-view img.frame').naturalWidth")
+        await until(page, "() => document.querySelector('.evidence-view img.frame')?.naturalWidth")
         first = await frame.get_attribute("src")
         assert first is not None and first.startswith("blob:")
         await page.locator(".frame-slider").evaluate(
             "(s) => { s.value = '7'; s.dispatchEvent(new Event('input')); }")
-        await until(page, "(src) => document.querySelector('.evidence-view img.frame').src !== src"
-                    " && document.querySelector('.evidence-view img.frame').naturalWidth", first)
+        await until(page, "(src) => document.querySelector('.evidence-view img.frame')?.src !== src"
+                    " && document.querySelector('.evidence-view img.frame')?.naturalWidth", first)
         assert "8/8" in await page.inner_text(".evidence-view .row")
         manifest = await get(srv, f"/api/v1/evidence/{evidence_id}")
         if "clip.mp4" in manifest["files"]:
