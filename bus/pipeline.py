@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1_000
 REPLAY_TICK_S = 10.0
+TICK_STEP_S = 1.0
 
 
 class Pipeline:
@@ -143,6 +144,7 @@ class Pipeline:
             if now <= 0:  # a data clock that has seen no position yet: no time has passed
                 continue
             try:
+                await self._tick_through_backlog(now)
                 self._emit(self.tracker.tick(now))
                 if self.journal is not None:
                     self.journal.flush()
@@ -150,6 +152,18 @@ class Pipeline:
                     await asyncio.to_thread(self.journal.sync)
             except Exception:
                 log.exception("tick failed")
+
+    async def _tick_through_backlog(self, now: float) -> None:
+        """Release a large backlog of held fixes (old data replayed fast) one second of data
+        time at a time, yielding between steps, so one tick never stalls the loop. Results
+        do not depend on when ticks come, so the steps change nothing but the latency."""
+        window = self.tracker.ctx.patrol.reorder_window_s
+        while (oldest := self.tracker.oldest_held()) is not None:
+            step = oldest + window + TICK_STEP_S
+            if step >= now:
+                return
+            self._emit(self.tracker.tick(step))
+            await asyncio.sleep(0)
 
     def _emit(self, events: list[Event]) -> None:
         self.fanout.publish(events)

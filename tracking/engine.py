@@ -84,6 +84,12 @@ class Tracker:
         self._forget(now)
         return events
 
+    def oldest_held(self) -> float | None:
+        """Time of the oldest fix still held in any reorder window (None: nothing held), so a
+        caller can tick through a backlog in steps instead of releasing it all at once."""
+        held = [s.held[0].ts for s in self.ctx.slots.values() if s.held]
+        return min(held) if held else None
+
     def flush(self) -> list[Event]:
         """Release every held fix (the end of a replay); the road rules advance to the clock's
         now or the newest fix, whichever is later (nothing older can still be held)."""
