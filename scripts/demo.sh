@@ -10,9 +10,12 @@ SPEED=${SPEED:-144}
 rand() { .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(16))'; }
 DEVICE_TOKEN="dev-$(rand)"; SUP_TOKEN="sup-$(rand)"; ADMIN_TOKEN="adm-$(rand)"
 export GRIDWATCH_TOKENS="$DEVICE_TOKEN:device,$SUP_TOKEN:supervisor,$ADMIN_TOKEN:admin"
-.venv/bin/python server.py --clock data --port "$PORT" &
+# A fresh data folder per demo: the journal would otherwise resume the previous demo's day.
+DATA=$(mktemp -d -t gridwatch-demo.XXXXXX)
+printf '[server]\ndata_dir = "%s"\n' "$DATA" > "$DATA/demo.toml"
+.venv/bin/python server.py --clock data --port "$PORT" --config "$DATA/demo.toml" &
 SERVER=$!
-trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null' EXIT INT TERM
+trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT INT TERM
 for _ in $(seq 1 100); do
   .venv/bin/python - "$PORT" "$SUP_TOKEN" <<'PY' 2>/dev/null && break
 import sys, urllib.request

@@ -58,7 +58,9 @@ async def replay(base: str, token: str, positions: Sequence[Position], speed: fl
     times = {d: [p.ts for p in fixes] for d, fixes in devices.items()}
     t0 = min(p.ts for p in positions)
     t_end = max(p.ts for p in positions)
-    slice_s = speed * STEP_S if speed > 0 else FLAT_OUT_SLICE_S
+    # Slices stay short in simulated time even at high speed: a handset whose slice is tracked
+    # after the others' must not look silent for signal_lost (5 min) under a data clock.
+    slice_s = min(speed * STEP_S, FLAT_OUT_SLICE_S) if speed > 0 else FLAT_OUT_SLICE_S
     sockets = await asyncio.gather(*(connect(base, "/ws/device", token) for _ in devices))
     wall0 = time.perf_counter()
     try:
