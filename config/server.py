@@ -78,6 +78,24 @@ class WebSection(Strict):
                                  "({z}/{x}/{y}); the page works without one.")
 
 
+class RedisSection(Strict):
+    """Scale-out over Redis (`--redis URL`); ignored by the one-process memory backend."""
+
+    partitions: int = Field(8, ge=1, le=1024, description="Position streams, by device hash. "
+                            "Fixed for a deployment: every process must use the same number.")
+    commit_interval_s: float = Field(0.5, gt=0, le=60, description="How often a tracker "
+                                     "stores its partitions' state and outputs, then "
+                                     "acknowledges the positions they came from.")
+    lease_s: float = Field(5.0, ge=1, le=300, description="A partition (or the road rules) "
+                           "whose owner stopped renewing for this long is taken over.")
+    read_count: int = Field(200, ge=1, le=100_000, description="Stream entries a tracker "
+                            "reads per partition at once.")
+    live_maxlen: int = Field(100_000, ge=1_000, le=100_000_000, description="Live events kept "
+                             "in the live stream for web processes that fall behind.")
+    timeout_s: float = Field(2.0, gt=0, le=60, description="Redis command timeout: past it a "
+                             "gateway answers 503 and a worker reconnects.")
+
+
 class Config(Strict):
     server: ServerSection = ServerSection()
     auth: AuthSection = AuthSection()
@@ -90,3 +108,4 @@ class Config(Strict):
     osmand: OsmandConfig = OsmandConfig()
     jt808: Jt808Config = Jt808Config()
     video: VideoConfig = VideoConfig()
+    redis: RedisSection = RedisSection()

@@ -15,7 +15,7 @@ from config.server import GatewaySection
 from gateway.fastpath import fast_decode, from_wire
 from gateway.positions import Rejected, parse_batch, unpack_body
 from gateway.ratelimit import BucketTable, TokenBucket
-from gateway.sink import PositionSink
+from gateway.sink import PositionSink, SinkUnavailable
 from metrics.registry import Metrics
 from model.position import Position
 from web.api import too_large
@@ -93,7 +93,12 @@ class JsonIngest:
         except Rejected as exc:
             raise _json_error(web.HTTPBadRequest, str(exc)) from None
         if good:
-            await self.sink.submit(good)
+            try:
+                await self.sink.submit(good)
+            except SinkUnavailable as exc:
+                self.metrics.requests_refused.labels("unavailable").inc()
+                raise _json_error(web.HTTPServiceUnavailable, f"not taken: {exc}; retry",
+                                  **{"Retry-After": "1"}) from None
         return web.json_response(answer, dumps=lambda o: orjson.dumps(o).decode())
 
     async def ws_device(self, request: web.Request) -> web.WebSocketResponse:
@@ -128,7 +133,14 @@ class JsonIngest:
                                                     "error": str(exc)}).decode())
                     continue
                 if good:
-                    await self.sink.submit(good)
+                    try:
+                        await self.sink.submit(good)
+                    except SinkUnavailable as exc:
+                        self.metrics.requests_refused.labels("unavailable").inc()
+                        await ws.send_str(orjson.dumps({
+                            "accepted": 0, "rejected": [], "error": f"not taken: {exc}; retry",
+                            "retry_after": 1.0}).decode())
+                        continue
                 await ws.send_str(orjson.dumps(answer).decode())
         finally:
             self.metrics.device_sockets.dec()

@@ -13,3 +13,8 @@ class PositionSink(Protocol):
 
     async def submit(self, positions: list[Position]) -> None:
         """Take accepted positions; waits (back-pressure) rather than drop them."""
+
+
+class SinkUnavailable(Exception):
+    """The sink cannot take positions now (e.g. Redis is down): nothing was taken, the device
+    is told to retry (HTTP 503, a WebSocket error answer), never silently dropped."""

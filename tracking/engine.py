@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from model.events import Event
     from model.position import Position
     from tracking.devices import DeviceRegistry
+    from tracking.passes import PassRecord
     from tracking.rules.base import DeviceRule
 
 log = logging.getLogger(__name__)
@@ -53,22 +54,30 @@ PIPELINE: tuple[Callable[[Context], Callable[[Batch], None]], ...] = (
 class Tracker:
     def __init__(self, index: CityIndex, patrol: PatrolConfig, alerts: AlertConfig,
                  devices: DeviceRegistry, clock: Clock, *,
-                 rules: Sequence[DeviceRule] | None = None, keep_days: int = 7) -> None:
+                 rules: Sequence[DeviceRule] | None = None, keep_days: int = 7,
+                 road_rules: bool = True) -> None:
         """rules: the device rules, by default tracking.rules.registry.device_rules(alerts);
-        keep_days: local days of tracks, figures and passes kept in memory."""
+        keep_days: local days of tracks, figures and passes kept in memory; road_rules=False
+        leaves out RoadProgress (a partition of the devices, whose passes are merged elsewhere:
+        road rules need every device's passes), and completed passes are kept in
+        `passes_out` for the caller to take."""
         if rules is None:
             from tracking.rules.registry import device_rules
             rules = device_rules(alerts)
         self.ctx = Context(index, patrol, alerts, devices, clock, rules)
         self.registry = devices  # who may report: registry.lookup(id) is None for strangers
-        self.stages = [make(self.ctx) for make in PIPELINE]
+        self.stages = [make(self.ctx) for make in PIPELINE
+                       if road_rules or make is not RoadProgress]
         self.keep_days = keep_days
         self._kept_from = ""
+        self.passes_out: list[PassRecord] | None = None if road_rules else []
 
     def _run(self, batch: Batch) -> list[Event]:
         for stage in self.stages:
             stage(batch)
         batch.events.extend(self.ctx.book.drain())
+        if self.passes_out is not None:
+            self.passes_out.extend(batch.passes)
         return batch.events
 
     def ingest(self, positions: Sequence[Position],
@@ -114,18 +123,22 @@ class Tracker:
         return out
 
     def devices(self) -> list[dict[str, Any]]:
+        on_duty = self.ctx.calendar.on_duty(self.ctx.clock.now())
+        return [row for slot in self.ctx.slots.values()
+                if (row := self.device_row(slot.info.id, on_duty)) is not None]
+
+    def device_row(self, device: str, on_duty: bool) -> dict[str, Any] | None:
+        """The device's newest position and state (None: unknown or never heard from)."""
         ctx = self.ctx
-        out = []
-        for slot in ctx.slots.values():
-            if slot.last is None:
-                continue
-            road = slot.ps.road
-            row = slot.last.to_json()
-            row.update(kind=slot.info.kind, state=ctx.state_of(slot, ctx.calendar.on_duty(
-                ctx.clock.now())), grid=ctx.grid_name(slot),
-                road=ctx.road_ids[road] if road >= 0 else None, held=held_count(slot))
-            out.append(row)
-        return out
+        slot = ctx.slots.get(device)
+        if slot is None or slot.last is None:
+            return None
+        road = slot.ps.road
+        row = slot.last.to_json()
+        row.update(kind=slot.info.kind, state=ctx.state_of(slot, on_duty),
+                   grid=ctx.grid_name(slot), road=ctx.road_ids[road] if road >= 0 else None,
+                   held=held_count(slot))
+        return row
 
     def track(self, device: str, date: str) -> dict[str, Any]:
         """GeoJSON Feature of the device's day (held fixes included); KeyError if unknown."""
