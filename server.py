@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from bus.events import EventFanout
 from bus.pipeline import Pipeline
+from bus.redis_roles import ROLES, RedisParts, redact
 from config.load import ConfigError, load_config
 from config.server import Config
 from gateway.camera_ingest import CameraIngest
@@ -42,7 +44,7 @@ from web.api import Api
 from web.app import Site, build_app
 from web.auth import TokenAuth
 from web.citydata import city_geojson
-from web.evidence import EvidenceApi
+from web.evidence import EvidenceApi, EvidenceFolder
 from web.live import LiveHub
 
 log = logging.getLogger("gridwatch")
@@ -61,11 +63,17 @@ class Server:
     cfg: Config
     city: City
     tokens: dict[str, str]
+    redis_url: str | None = None  # None: everything in this process's memory
+    role: str = "all"
     parts: dict[str, Any] = field(default_factory=dict)
     runner: web.AppRunner | None = None
+    app: web.Application | None = None
     port: int = 0
 
     def build(self) -> None:
+        if self.redis_url is not None:
+            self.build_redis(self.redis_url)
+            return
         cfg, city = self.cfg, self.city
         clock: Clock = DataClock() if cfg.server.clock == "data" else WallClock()
         index = CityIndex(city, cfg.patrol.match_tolerance)
@@ -102,6 +110,38 @@ class Server:
         self.app = build_app([ingest.routes(), api.routes(), site.routes(), cameras.routes(),
                               evidence.routes()], cfg.gateway.max_body_bytes)
 
+    def build_redis(self, url: str) -> None:
+        """The parts of this process's role over Redis (bus/redis_roles.py)."""
+        cfg, city = self.cfg, self.city
+        index = CityIndex(city, cfg.patrol.match_tolerance)
+        rp = RedisParts.build(url, self.role, cfg, index)
+        metrics, auth = Metrics(), TokenAuth(self.tokens)
+        hub = LiveHub(cfg.live.client_queue, on_drop=metrics.live_dropped.inc)
+        fanout = EventFanout()
+        self.parts = {"redis": rp, "metrics": metrics, "auth": auth, "clock": rp.clock,
+                      "hub": hub, "fanout": fanout}
+        routes: list[list[web.AbstractRouteDef]] = []
+        if rp.sink is not None:
+            convert = position_converter(city.settings.input_crs)
+            routes.append(JsonIngest(cfg.gateway, auth, rp.sink, metrics, convert,
+                                     cfg.patrol.max_future_s).routes())
+            self.parts["osmand"] = OsmandServer(cfg.osmand, rp.sink.submit, rp.sink.known)
+            self.parts["jt808"] = Jt808Server(cfg.jt808, rp.sink.submit, rp.sink.known)
+        site = Site(auth, hub, metrics, city_geojson(city), rp.health,
+                    cfg.gateway.max_body_bytes, {"tile_url": cfg.web.tile_url})
+        if rp.queries is not None:
+            fanout.subscribe(hub.publish)
+            fanout.subscribe(lambda events: _count_alerts(metrics, events))
+            routes += [Api(auth, rp.queries, city.settings.timezone, rp.clock.now,
+                           [r.id for r in city.roads]).routes(), site.routes(),
+                       EvidenceApi(auth, EvidenceFolder(Path(cfg.server.data_dir) / "evidence"),
+                                   camera_list(city)).routes()]
+        elif rp.sink is not None:  # a gateway alone: health and metrics for its probes
+            routes.append([r for r in site.routes() if isinstance(r, web.RouteDef)
+                           and r.path in ("/healthz", "/metrics")])
+        if routes:
+            self.app = build_app(routes, cfg.gateway.max_body_bytes)
+
     def health(self) -> dict[str, Any]:
         pipeline: Pipeline = self.parts["pipeline"]
         return {"queued_positions": pipeline.queued, "live_clients": len(self.parts["hub"].clients),
@@ -109,6 +149,9 @@ class Server:
 
     async def start(self) -> None:
         self.build()
+        if self.redis_url is not None:
+            await self._start_redis()
+            return
         replayed = self.parts["pipeline"].restore()
         if replayed:
             log.info("resumed from the journal: %d positions replayed", replayed)
@@ -119,6 +162,12 @@ class Server:
         gc.set_threshold(50_000, 20, 100)
         await self.parts["pipeline"].start()
         await self.parts["video"].start()
+        await self._serve_http()
+        await self.parts["osmand"].start()
+        await self.parts["jt808"].start()
+
+    async def _serve_http(self) -> None:
+        assert self.app is not None
         # lingering_time: how long a refused request's unread body is drained before the
         # connection closes (aiohttp's 10 s default would hold shutdowns up that long).
         self.runner = web.AppRunner(self.app, access_log_class=SafeAccessLogger,
@@ -128,16 +177,30 @@ class Server:
         site = web.TCPSite(self.runner, self.cfg.server.host, self.cfg.server.port)
         await site.start()
         self.port = self.runner.addresses[0][1]
-        await self.parts["osmand"].start()
-        await self.parts["jt808"].start()
+
+    async def _start_redis(self) -> None:
+        rp: RedisParts = self.parts["redis"]
+        await rp.check()
+        gc.freeze()
+        fanout: EventFanout = self.parts["fanout"]
+        rp.start(fanout.publish, self.parts["hub"].publish_encoded, self.cfg.live.tick_s)
+        if self.app is not None:
+            await self._serve_http()
+        for name in ("osmand", "jt808"):
+            if name in self.parts:
+                await self.parts[name].start()
 
     async def stop(self) -> None:
         """Reverse order: stop taking input first, then let the pipeline finish what it took."""
-        await self.parts["jt808"].stop()
-        await self.parts["osmand"].stop()
+        for name in ("jt808", "osmand"):
+            if name in self.parts:
+                await self.parts[name].stop()
         await self.parts["hub"].close_all()
         if self.runner is not None:
             await self.runner.cleanup()
+        if "redis" in self.parts:
+            await self.parts["redis"].stop_all()
+            return
         await self.parts["pipeline"].stop()
         await self.parts["video"].stop()
 
@@ -179,6 +242,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--host", help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="HTTP + WebSocket port (default 8080)")
     p.add_argument("--redis", help="Redis URL: scale out over Redis instead of memory")
+    p.add_argument("--role", choices=ROLES, default="all",
+                   help="with --redis: what this process runs (default all)")
     p.add_argument("--clock", choices=("wall", "data"), help="wall (default) or data time")
     p.add_argument("--log-level", default="INFO")
     p.add_argument("--access-log", action="store_true",
@@ -200,10 +265,13 @@ async def serve(server: Server, printed_tokens: bool) -> None:
         loop.add_signal_handler(sig, stop.set)
     await server.start()
     host = server.cfg.server.host
+    where = f"http://{host}:{server.port}/" if server.runner is not None else "no HTTP port"
+    backend = f"Redis, role {server.role}" if server.redis_url else "memory"
     print(f"gridwatch: city {server.city.name!r} with {len(server.city.roads)} roads, "
-          f"{len(server.city.grids)} grids; http://{host}:{server.port}/", flush=True)
-    print(f"  OsmAnd on port {server.parts['osmand'].port}, JT/T 808 on port "
-          f"{server.parts['jt808'].port}", flush=True)
+          f"{len(server.city.grids)} grids; {where} ({backend})", flush=True)
+    if "osmand" in server.parts:
+        print(f"  OsmAnd on port {server.parts['osmand'].port}, JT/T 808 on port "
+              f"{server.parts['jt808'].port}", flush=True)
     if printed_tokens:
         print("  demo tokens (this run only):", flush=True)
         for token, role in server.tokens.items():
@@ -227,14 +295,20 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, CityError) as exc:
         print(f"gridwatch: refused to start: {exc}", file=sys.stderr)
         return 2
-    if args.redis:
-        print("gridwatch: --redis is not available in this build", file=sys.stderr)
+    if args.role != "all" and not args.redis:
+        print(f"gridwatch: refused to start: --role {args.role} needs --redis URL",
+              file=sys.stderr)
         return 2
     tokens: dict[str, str] = dict(cfg.auth.tokens)
     printed = not tokens
     if printed:
         tokens = demo_tokens()
-    asyncio.run(serve(Server(cfg, city, tokens), printed))
+    try:
+        asyncio.run(serve(Server(cfg, city, tokens, args.redis, args.role), printed))
+    except (RedisError, OSError) as exc:
+        print(f"gridwatch: refused to start: Redis at {redact(args.redis)}: {exc}"
+              if args.redis else f"gridwatch: refused to start: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
 from datetime import date as Date
 from datetime import datetime
-from typing import Any, Protocol
+from inspect import isawaitable
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -18,15 +20,26 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DEVICE_RE = re.compile(r"^[^/\x00-\x1f]{1,64}$")
 
 
-class Queries(Protocol):
-    """What the web layer reads; the memory Tracker and the Redis store both provide it."""
+T = TypeVar("T")
+Rows = list[dict[str, Any]]
 
-    def compliance(self, date: str, now: float | None = None) -> list[dict[str, Any]]: ...
-    def alerts(self, since: float = 0.0) -> list[Alert]: ...
-    def devices(self) -> list[dict[str, Any]]: ...
-    def track(self, device: str, date: str) -> dict[str, Any]: ...
-    def road_passes(self, road: str, date: str) -> list[dict[str, Any]]: ...
-    def daily_report(self, date: str) -> dict[str, Any]: ...
+
+class Queries(Protocol):
+    """What the web layer reads: the memory Tracker answers at once, the Redis read model
+    (web/redis_queries.py) after reading Redis."""
+
+    def compliance(self, date: str, now: float | None = None) -> Rows | Awaitable[Rows]: ...
+    def alerts(self, since: float = 0.0) -> list[Alert] | Awaitable[list[Alert]]: ...
+    def devices(self) -> Rows | Awaitable[Rows]: ...
+    def track(self, device: str, date: str) -> dict[str, Any] | Awaitable[dict[str, Any]]: ...
+    def road_passes(self, road: str, date: str) -> Rows | Awaitable[Rows]: ...
+    def daily_report(self, date: str) -> dict[str, Any] | Awaitable[dict[str, Any]]: ...
+
+
+async def answer(value: T | Awaitable[T]) -> T:
+    if isawaitable(value):
+        return await value
+    return value
 
 
 def dumps(obj: Any) -> str:
@@ -85,7 +98,8 @@ class Api:
 
     async def compliance(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
-        return json_response(self.queries.compliance(self._date(request), self.now()))
+        return json_response(await answer(self.queries.compliance(self._date(request),
+                                                                self.now())))
 
     async def alerts(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
@@ -96,11 +110,11 @@ class Api:
             raise bad_request("since must be epoch seconds") from None
         if since != since:
             raise bad_request("since must be epoch seconds")
-        return json_response([a.to_json() for a in self.queries.alerts(since)])
+        return json_response([a.to_json() for a in await answer(self.queries.alerts(since))])
 
     async def devices(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
-        return json_response(self.queries.devices())
+        return json_response(await answer(self.queries.devices()))
 
     async def track(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
@@ -108,15 +122,15 @@ class Api:
         if not DEVICE_RE.match(device):
             raise bad_request("bad device id")
         try:
-            return json_response(self.queries.track(device, self._date(request)))
+            return json_response(await answer(self.queries.track(device, self._date(request))))
         except KeyError:
             raise not_found("device") from None
 
     async def road_passes(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
         try:
-            return json_response(self.queries.road_passes(request.match_info["road"],
-                                                          self._date(request)))
+            return json_response(await answer(self.queries.road_passes(
+                request.match_info["road"], self._date(request))))
         except KeyError:
             raise not_found("road") from None
 
@@ -125,10 +139,10 @@ class Api:
         self.auth.check(request, SUPERVISOR)
         date = self._date(request)
         out = [{"road": road, **p} for road in self.road_ids
-               for p in self.queries.road_passes(road, date)]
+               for p in await answer(self.queries.road_passes(road, date))]
         out.sort(key=lambda p: float(p["ts"]))
         return json_response(out)
 
     async def daily_report(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
-        return json_response(self.queries.daily_report(self._date(request)))
+        return json_response(await answer(self.queries.daily_report(self._date(request))))

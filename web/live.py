@@ -78,7 +78,13 @@ class LiveHub:
         """Called from the pipeline with each processed batch; never awaits."""
         if not self.clients or not events:
             return
-        encoded = [(e.TYPE, e.grid, orjson.dumps(e.to_json()).decode()) for e in events]
+        self.publish_encoded([(e.TYPE, e.grid, orjson.dumps(e.to_json()).decode())
+                              for e in events])
+
+    def publish_encoded(self, encoded: Sequence[tuple[str, str | None, str]]) -> None:
+        """Events already encoded elsewhere (a tracker process): (type, grid, JSON text)."""
+        if not self.clients or not encoded:
+            return
         for client in list(self.clients):
             if client.dropped:
                 continue

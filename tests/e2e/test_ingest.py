@@ -100,6 +100,7 @@ async def test_tokens_and_roles(srv: RunningServer) -> None:
 async def test_every_endpoint_checks_its_token(srv: RunningServer) -> None:
     """Each route in the app refuses a request without a token (the page shell excepted)."""
     checked = 0
+    assert srv.server.app is not None
     async with aiohttp.ClientSession(srv.base) as http:
         for resource in srv.server.app.router.resources():
             info = resource.get_info()
@@ -120,6 +121,7 @@ async def test_openapi_describes_every_route(srv: RunningServer) -> None:
     async with srv.http() as http, http.get("/api/v1/openapi.json") as resp:
         doc = await resp.json()
     documented = set(doc["paths"])
+    assert srv.server.app is not None
     for resource in srv.server.app.router.resources():
         info = resource.get_info()
         path = info.get("path") or info.get("formatter")

@@ -1,0 +1,391 @@
+"""Tracking workers over Redis: each owns some partitions of the devices and tracks them.
+
+A partition is a stream of positions (`gw:{pN}:in`, written by the gateways) and one Tracker
+over the devices that hash to it. A worker holds a lease per partition it owns and reads it
+through the consumer group `trackers`; nobody else reads that partition meanwhile, so each
+device's fixes are tracked in order. Every `commit_interval_s` (and after every tick) the worker
+commits each partition in one conditional script (store/redis_ops.py): the tracker's state, its
+durable outputs (passes, device alerts and clearings, the tick's horizon), the read model (each
+device's newest row, inspectors' figures, track points), then XACK of the entries that state
+includes. Nothing is acknowledged before the state it produced is stored.
+
+A worker that dies leaves its leases to expire and its entries pending. Whoever takes the
+partition loads the last committed state, which names the last entry applied, claims the dead
+worker's pending entries (XAUTOCLAIM) and applies those after it, in order: nothing is counted
+twice, nothing is lost. Position events for the live page go out as they are made (at least
+once: a takeover may show a few again); everything durable goes out exactly once, with the
+commit.
+
+Workers share the partitions evenly: each heartbeats in `gw:trackers`, takes free partitions up
+to its share (partitions / live workers, rounded up) and hands back what is over it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from redis.exceptions import RedisError, ResponseError
+
+from model.clock import Clock, DataClock, WallClock
+from model.events import AlertEvent, ClearedEvent, PositionEvent
+from store.redis_codec import alert_to_wire, decode_positions, encode, pass_to_wire
+from store.redis_keys import GROUP, Keys, partition_of
+from store.redis_ops import Scripts, Writes
+from tracking import snapshot
+from tracking.devices import DeviceRegistry
+from tracking.engine import Tracker
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from config.server import Config
+    from geofence.index import CityIndex
+    from model.events import Event
+    from model.position import Position
+
+log = logging.getLogger(__name__)
+
+IDLE_S = (0.002, 0.02)  # pause between empty reads: first, then at most
+TICK_STEP_S = 1.0
+DAY_MS = 86_400_000
+
+
+def entry_id(raw: bytes | str) -> tuple[int, int]:
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
+
+
+@dataclass
+class Partition:
+    p: int
+    tracker: Tracker
+    applied: tuple[int, int] = (0, 0)  # newest inbox entry the state includes
+    unacked: list[bytes] = field(default_factory=list)
+    outputs: list[list[Any]] = field(default_factory=list)  # [kind, payload] since the commit
+    dirty: set[str] = field(default_factory=set)  # devices whose row or figures moved
+    horizon: float | None = None
+    changed: bool = False
+
+
+class TrackerWorker:
+    def __init__(self, redis: Redis, keys: Keys, cfg: Config, index: CityIndex,
+                 name: str | None = None) -> None:
+        self.redis, self.keys, self.cfg, self.index = redis, keys, cfg, index
+        self.rc = cfg.redis
+        self.name = name or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.scripts = Scripts(redis)
+        self.data_clock = cfg.server.clock == "data"
+        self.clock: Clock = DataClock() if self.data_clock else WallClock()
+        self.owned: dict[int, Partition] = {}
+        self.lease_ms = int(self.rc.lease_s * 1000)
+        self._tick_at: float | None = None
+        self._live: list[tuple[int, bytes]] = []  # (partition, encoded position events)
+        self.processed = 0  # positions tracked by this worker
+        self.taken_over = 0  # partitions taken from a stopped worker with pending entries
+
+    # Partitions -----------------------------------------------------------------------------
+
+    def _tracker(self, p: int) -> Tracker:
+        cfg, parts = self.cfg, self.keys.partitions
+        registry = DeviceRegistry.from_config(
+            self.index, cfg.devices, cfg.jt808.terminals.values(),
+            accept=lambda device: partition_of(device, parts) == p)
+        return Tracker(self.index, cfg.patrol, cfg.alerts, registry, self.clock,
+                       keep_days=cfg.server.keep_days, road_rules=False)
+
+    async def _acquire(self, p: int) -> bool:
+        keys, redis = self.keys, self.redis
+        if not await self.scripts.acquire(keys=[keys.lease(p)], args=[self.name, self.lease_ms]):
+            return False
+        with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
+            await redis.xgroup_create(keys.inbox(p), GROUP, id="0", mkstream=True)
+        part = Partition(p, self._tracker(p))
+        blob = await redis.get(keys.snap(p))
+        if blob is not None:
+            extra = snapshot.load(part.tracker, blob if isinstance(blob, bytes) else blob.encode())
+            part.applied, part.horizon = tuple(extra["applied"]), extra["horizon"]
+        await self._started(part)
+        # Entries delivered to a worker that stopped before its commit: apply what the
+        # state lacks, in stream order, then acknowledge them with the next commit.
+        start: bytes | str = "0-0"
+        claimed = 0
+        while True:
+            reply = await redis.xautoclaim(keys.inbox(p), GROUP, self.name, 0, start_id=start,
+                                           count=self.rc.read_count)
+            start, entries = reply[0], reply[1]
+            claimed += len(entries)
+            self._apply(part, entries)
+            if entry_id(start) == (0, 0) or not entries:
+                break
+        if claimed:
+            self.taken_over += 1
+            log.info("partition %d: %d pending entries claimed", p, claimed)
+        self.owned[p] = part
+        log.info("partition %d taken (state up to entry %d-%d)", p, *part.applied)
+        return True
+
+    async def _release(self, p: int) -> None:
+        part = self.owned.get(p)
+        if part is not None:
+            part.changed = True
+            await self._commit(part)
+            self.owned.pop(p, None)
+        await self.scripts.release(keys=[self.keys.lease(p)], args=[self.name])
+        log.info("partition %d handed back", p)
+
+    async def _leases(self) -> None:
+        """Heartbeat, then take free partitions up to our share or hand back what is over."""
+        redis, keys = self.redis, self.keys
+        now = time.time()
+        members = f"{keys.prefix}:trackers"
+        await redis.zadd(members, {self.name: now})
+        await redis.zremrangebyscore(members, "-inf", now - self.rc.lease_s)
+        alive = max(1, int(await redis.zcard(members)))
+        share = math.ceil(keys.partitions / alive)
+        while len(self.owned) > share:
+            await self._release(max(self.owned))
+        if len(self.owned) < share:
+            for p in range(keys.partitions):
+                if p not in self.owned and await self._acquire(p) and len(self.owned) >= share:
+                    break
+
+    def drop_all(self) -> None:
+        """Forget local state (Redis went away): partitions are taken again from their last
+        commit, which is all that counts."""
+        self.owned.clear()
+        self._tick_at = None
+
+    # Reading and tracking -------------------------------------------------------------------
+
+    async def _started(self, part: Partition) -> None:
+        """The data time the whole system started from, so that an inspector never heard from
+        counts as silent from the same instant in every partition."""
+        ctx = part.tracker.ctx
+        if ctx.started is None:
+            raw = await self.redis.get(self.keys.started)
+            if raw is not None:
+                ctx.started = float(raw)
+
+    def _apply(self, part: Partition, entries: list[Any]) -> int:
+        positions: list[Position] = []
+        for raw_id, fields in entries:
+            if fields is None:  # trimmed away: older than any state still needed
+                continue
+            part.unacked.append(raw_id)
+            eid = entry_id(raw_id)
+            if eid <= part.applied:
+                continue  # the committed state includes it already
+            part.applied = eid
+            positions.extend(decode_positions(fields[b"b"]))
+        if not positions:
+            return 0
+        events = part.tracker.ingest(positions)
+        self._collect(part, events)
+        self.processed += len(positions)
+        return len(positions)
+
+    def _collect(self, part: Partition, events: list[Event]) -> None:
+        part.changed = True
+        out, dirty = part.outputs, part.dirty
+        position_events = []
+        for ev in events:
+            if isinstance(ev, PositionEvent):
+                position_events.append(ev)
+                dirty.add(ev.position.device)
+            elif isinstance(ev, AlertEvent | ClearedEvent):
+                out.append([ev.TYPE, alert_to_wire(ev.alert), ev.grid])
+                device = ev.alert.subject.get("device")
+                if device is not None:
+                    dirty.add(device)  # its state on the map moved
+        passes = part.tracker.passes_out
+        if passes:
+            out.extend(["pass", pass_to_wire(rec), None] for rec in passes)
+            passes.clear()
+        if position_events:
+            self._live.append((part.p, encode([
+                [ev.TYPE, ev.grid, orjson.dumps(ev.to_json())] for ev in position_events])))
+
+    async def _read_round(self) -> int:
+        """One non-blocking read of every owned partition (cluster-friendly: one command per
+        partition, pipelined); positions tracked."""
+        if not self.owned:
+            return 0
+        keys = self.keys
+        parts = list(self.owned.values())
+        pipe = self.redis.pipeline(transaction=False)
+        for part in parts:
+            pipe.xreadgroup(GROUP, self.name, {keys.inbox(part.p): ">"},
+                            count=self.rc.read_count)
+        replies = await pipe.execute()
+        done = 0
+        for part, reply in zip(parts, replies, strict=True):
+            if reply and part.tracker.ctx.started is None:
+                await self._started(part)
+            for _stream, entries in reply or ():
+                done += self._apply(part, entries)
+        await self._publish_live()
+        return done
+
+    async def _publish_live(self) -> None:
+        if not self._live:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for p, blob in self._live:
+            pipe.xadd(self.keys.live(p), {"e": blob}, maxlen=self.rc.live_maxlen,
+                      approximate=True)
+        self._live.clear()
+        await pipe.execute()
+
+    async def _clock_now(self) -> float:
+        if not self.data_clock:
+            return time.time()
+        raw = await self.redis.get(self.keys.clock)
+        now = float(raw) if raw is not None else 0.0
+        assert isinstance(self.clock, DataClock)
+        self.clock.observe(now)
+        return self.clock.now()
+
+    async def _tick(self, now: float) -> None:
+        """Time passes for every owned partition: held fixes out, silence judged, horizon on.
+        Only called when every owned stream was read to its end after `now` was read, so no
+        fix older than the horizon can still be waiting in a stream."""
+        window = self.cfg.patrol.reorder_window_s
+        for part in list(self.owned.values()):
+            tracker = part.tracker
+            await self._started(part)
+            # A backlog of held fixes goes out one data-second at a time (as in bus/pipeline).
+            while (oldest := tracker.oldest_held()) is not None:
+                step = oldest + window + TICK_STEP_S
+                if step >= now:
+                    break
+                self._collect(part, tracker.tick(step))
+                await asyncio.sleep(0)
+            self._collect(part, tracker.tick(now))
+            part.horizon = now - window
+        await self._publish_live()
+
+    # Committing -----------------------------------------------------------------------------
+
+    def _writes(self, part: Partition) -> Writes:
+        keys, p, tracker = self.keys, part.p, part.tracker
+        w = Writes(keys.lease(p))
+        keep_ms = (self.cfg.server.keep_days + 1) * DAY_MS
+        for (date, device), data in snapshot.take_tracks(tracker).items():
+            key = keys.track(p, date, device)
+            w.add("RPUSH", key, data)
+            w.add("PEXPIRE", key, keep_ms)
+        if part.dirty:
+            on_duty = tracker.ctx.calendar.on_duty(self.clock.now())
+            rows: list[bytes | str | int | float] = []
+            figures: dict[str, list[bytes | str | int | float]] = {}
+            ctx = tracker.ctx
+            for device in part.dirty:
+                row = tracker.device_row(device, on_duty)
+                if row is not None:
+                    rows += [device, orjson.dumps(row)]
+                slot = ctx.slots.get(device)
+                if slot is not None and slot.stats is not None:
+                    ds = slot.stats
+                    figures.setdefault(slot.stats_date, []).extend([device, encode(
+                        [ds.distance, ds.duty_s, ds.roads or [], ds.passes, ds.suspect])])
+            if rows:
+                w.add_many("HSET", keys.devices(p), [], rows, step=2)
+            for date, items in figures.items():
+                w.add_many("HSET", keys.stats(p, date), [], items, step=2)
+                w.add("PEXPIRE", keys.stats(p, date), keep_ms)
+            part.dirty = set()
+        if part.outputs or part.horizon is not None:
+            w.add("XADD", keys.out(p), "MINID", "~", int(time.time() * 1000) - keep_ms, "*",
+                  "o", encode(part.outputs), "h", repr(part.horizon))
+            part.outputs = []
+        if part.horizon is not None:
+            w.add("SET", keys.horizon(p), repr(part.horizon))
+        tracker.ctx.book.history.clear()  # shipped in the outputs above
+        w.add("SET", keys.snap(p), snapshot.save(tracker, {
+            "applied": list(part.applied), "horizon": part.horizon}))
+        if part.unacked:
+            w.add_many("XACK", keys.inbox(p), [GROUP], list(part.unacked))
+            # Everything before the newest applied entry is in the state: the stream need not
+            # keep it (MINID keeps the entries at and after the id given).
+            w.add("XTRIM", keys.inbox(p), "MINID", "~", "{}-{}".format(*part.applied))
+            part.unacked = []
+        return w
+
+    async def _commit(self, part: Partition) -> None:
+        if not part.changed:
+            return
+        part.changed = False
+        writes = self._writes(part)
+        if not await writes.commit(self.scripts, self.name, self.lease_ms):
+            # Our lease ran out and another worker may have the partition now: what we did
+            # since our last commit is theirs to redo from the stream.
+            log.warning("partition %d: lease lost before commit; dropping it", part.p)
+            self.owned.pop(part.p, None)
+
+    async def commit_all(self) -> None:
+        for part in list(self.owned.values()):
+            await self._commit(part)
+
+    # The loop -------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        rc, tick_s = self.rc, self.cfg.live.tick_s
+        next_lease = next_tick = next_commit = 0.0
+        idle = IDLE_S[0]
+        log.info("tracker %s started", self.name)
+        while not stop.is_set():
+            try:
+                mono = time.monotonic()
+                if mono >= next_lease:
+                    await self._leases()
+                    next_lease = mono + rc.lease_s / 3
+                if mono >= next_tick and self._tick_at is None:
+                    # Read the clock first: the reads that follow take in every position
+                    # that moved it, and only then is the tick made.
+                    self._tick_at = await self._clock_now()
+                    next_tick = mono + tick_s
+                got = await self._read_round()
+                if got == 0 and self._tick_at is not None:
+                    if self._tick_at > 0:
+                        await self._tick(self._tick_at)
+                        await self.commit_all()
+                        next_commit = time.monotonic() + rc.commit_interval_s
+                    self._tick_at = None
+                if time.monotonic() >= next_commit:
+                    await self.commit_all()
+                    next_commit = time.monotonic() + rc.commit_interval_s
+                if got == 0:
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(stop.wait(), idle)
+                    idle = min(IDLE_S[1], idle * 2)
+                else:
+                    idle = IDLE_S[0]
+            except (RedisError, OSError) as exc:
+                log.warning("tracker %s: Redis unavailable (%s); retrying", self.name, exc)
+                self.drop_all()
+                self._live.clear()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+                next_lease = 0.0
+        await self.shutdown()
+
+    async def shutdown(self) -> None:
+        """Commit and hand back every partition, so another worker goes on at once."""
+        try:
+            for p in sorted(self.owned):
+                await self._release(p)
+            await self.redis.zrem(f"{self.keys.prefix}:trackers", self.name)
+        except (RedisError, OSError) as exc:
+            log.warning("tracker %s: could not hand back its partitions: %s", self.name, exc)
+        log.info("tracker %s stopped after %d positions", self.name, self.processed)

@@ -1,0 +1,64 @@
+"""Where gridwatch keeps things in Redis: one place for every key name.
+
+Everything a partition owns carries the partition's hash tag (`{p3}`), so on Redis Cluster a
+partition lives in one hash slot and a tracker's commit (snapshot, outputs, acknowledgements) is
+one single-slot MULTI. Partitions spread over the cluster's slots; the few global keys (data
+clock, road rules) are small and written rarely.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+GROUP = "trackers"  # the consumer group on every position stream
+
+
+def partition_of(device: str, partitions: int) -> int:
+    """Stable across processes and restarts (unlike hash()): a device's fixes stay in order."""
+    return zlib.crc32(device.encode()) % partitions
+
+
+class Keys:
+    def __init__(self, partitions: int, prefix: str = "gw") -> None:
+        self.partitions = partitions
+        self.prefix = prefix
+        self.clock = f"{prefix}:{{clock}}:now"  # data clock: the newest position time taken
+        self.started = f"{prefix}:{{clock}}:started"  # data time of the first message taken
+        self.roads_lease = f"{prefix}:{{roads}}:lease"
+        self.roads_snap = f"{prefix}:{{roads}}:snap"
+        self.roads_out = f"{prefix}:{{roads}}:out"  # road alerts, clearings, road events
+        self.roads_swept = f"{prefix}:{{roads}}:swept"  # data time the road rules reached
+        self.evidence = f"{prefix}:evidence"  # evidence id -> manifest summary
+
+    def _p(self, p: int) -> str:
+        return f"{self.prefix}:{{p{p}}}"
+
+    def inbox(self, p: int) -> str:
+        """Positions taken by the gateways, in arrival order (the partition's journal)."""
+        return f"{self._p(p)}:in"
+
+    def snap(self, p: int) -> str:
+        return f"{self._p(p)}:snap"
+
+    def out(self, p: int) -> str:
+        """Durable outputs, exactly once: passes, device alerts and clearings, horizons."""
+        return f"{self._p(p)}:out"
+
+    def live(self, p: int) -> str:
+        """Position events for the live page, at least once, trimmed."""
+        return f"{self._p(p)}:live"
+
+    def lease(self, p: int) -> str:
+        return f"{self._p(p)}:lease"
+
+    def horizon(self, p: int) -> str:
+        return f"{self._p(p)}:horizon"
+
+    def devices(self, p: int) -> str:
+        return f"{self._p(p)}:devices"
+
+    def stats(self, p: int, date: str) -> str:
+        return f"{self._p(p)}:stats:{date}"
+
+    def track(self, p: int, date: str, device: str) -> str:
+        return f"{self._p(p)}:track:{date}:{device}"

@@ -1,0 +1,223 @@
+"""What a web process reads when the state lives in Redis (the `Queries` of web/api.py).
+
+Passes and alerts come from the durable output streams (every partition's `out`, and the road
+rules' `out`), read in order into a local ledger and alert history: any web process started at
+any time rebuilds the same figures from them. Devices, inspectors' figures and tracks are read
+from Redis per request. Live events are forwarded to this process's /ws/live clients by `follow`:
+positions from the partitions' live streams, alerts, clearings and road progress from the
+durable ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import orjson
+from redis.exceptions import RedisError
+
+from model.events import AlertEvent, ClearedEvent, Event, RoadEvent
+from store.redis_codec import alert_from_wire, decode, pass_from_wire
+from store.redis_keys import Keys, partition_of
+from tracking.compliance import ComplianceBook
+from tracking.inspectors import DayStats, grid_rows, inspector_row
+from tracking.patrolday import PatrolCalendar
+from tracking.tracks import TrackLog
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from redis.asyncio import Redis
+
+    from config.server import Config
+    from geofence.index import CityIndex
+    from model.alert import Alert
+    from model.clock import Clock
+    from tracking.devices import DeviceRegistry
+
+log = logging.getLogger(__name__)
+
+IDLE_S = (0.002, 0.02)
+Encoded = tuple[str, str | None, str]  # (event type, grid, JSON text)
+
+
+class RedisQueries:
+    def __init__(self, redis: Redis, keys: Keys, cfg: Config, index: CityIndex, clock: Clock,
+                 registry: DeviceRegistry) -> None:
+        self.redis, self.keys, self.index, self.clock = redis, keys, index, clock
+        self.registry = registry
+        self.calendar = PatrolCalendar(index.city.settings)
+        self.ledger = ComplianceBook(index.roads, self.calendar, cfg.alerts.behind_by)
+        self.history: dict[str, Alert] = {}  # by id, in the order raised
+        self.durable: dict[str, bytes] = dict.fromkeys(
+            [keys.out(p) for p in range(keys.partitions)] + [keys.roads_out], b"0-0")
+        self.live: dict[str, bytes | str] = {}  # set by follow(): from the streams' ends
+        self._lock = asyncio.Lock()
+
+    # Following the streams ------------------------------------------------------------------
+
+    async def catch_up(self) -> list[Event]:
+        """Read the durable streams to their ends; the alert and road events read."""
+        async with self._lock:
+            events: list[Event] = []
+            while True:
+                reply: Any = await self.redis.xread(self.durable, count=1000)  # type: ignore[arg-type]
+                if not reply:
+                    return events
+                for stream, entries in reply:
+                    name = stream.decode() if isinstance(stream, bytes) else stream
+                    for raw_id, fields in entries:
+                        self.durable[name] = raw_id
+                        events.extend(self._apply(decode(fields[b"o"])))
+
+    def _apply(self, outputs: list[list[Any]]) -> list[Event]:
+        events: list[Event] = []
+        for kind, payload, grid in outputs:
+            if kind == "pass":
+                self.ledger.add(pass_from_wire(payload))
+            elif kind == "alert":
+                alert = alert_from_wire(payload)
+                alert = self.history.setdefault(alert.id, alert)
+                events.append(AlertEvent(alert, grid))
+            elif kind == "cleared":
+                alert = alert_from_wire(payload)
+                known = self.history.get(alert.id)
+                if known is not None:
+                    known.cleared_ts = alert.cleared_ts
+                    alert = known
+                else:
+                    self.history[alert.id] = alert
+                events.append(ClearedEvent(alert, grid))
+            elif kind == "road":
+                fields = {k: v for k, v in payload.items() if k != "type"}
+                events.append(RoadEvent(**fields))
+        return events
+
+    async def _live_ends(self) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        names = [self.keys.live(p) for p in range(self.keys.partitions)]
+        for name in names:
+            pipe.xrevrange(name, count=1)
+        for name, last in zip(names, await pipe.execute(), strict=True):
+            self.live[name] = last[0][0] if last else b"0-0"
+
+    async def _live_round(self) -> list[Encoded]:
+        if not self.live:
+            await self._live_ends()
+        reply: Any = await self.redis.xread(self.live, count=500)  # type: ignore[arg-type]
+        out: list[Encoded] = []
+        for stream, entries in reply or ():
+            name = stream.decode() if isinstance(stream, bytes) else stream
+            for raw_id, fields in entries:
+                self.live[name] = raw_id
+                out.extend((t, g, text.decode()) for t, g, text in decode(fields[b"e"]))
+        return out
+
+    async def follow(self, stop: asyncio.Event, publish: Callable[[Sequence[Event]], None],
+                     publish_encoded: Callable[[Sequence[Encoded]], None]) -> None:
+        """Until stopped: history first (not pushed: it is old news), then every new event."""
+        idle = IDLE_S[0]
+        first = True
+        while not stop.is_set():
+            try:
+                events = await self.catch_up()
+                if not first and events:
+                    publish(events)
+                first = False
+                encoded = await self._live_round()
+                if encoded:
+                    publish_encoded(encoded)
+                busy = bool(events or encoded)
+            except (RedisError, OSError) as exc:
+                log.warning("web: Redis unavailable (%s); retrying", exc)
+                busy, idle = False, 1.0
+            if busy:
+                idle = IDLE_S[0]
+                continue
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), idle)
+            idle = min(IDLE_S[1], idle * 2) if idle < 1.0 else IDLE_S[0]
+
+    # Queries --------------------------------------------------------------------------------
+
+    async def compliance(self, date: str, now: float | None = None) -> list[dict[str, Any]]:
+        await self.catch_up()
+        return self.ledger.rows(date, self.clock.now() if now is None else now)
+
+    async def road_passes(self, road: str, date: str) -> list[dict[str, Any]]:
+        await self.catch_up()
+        return self.ledger.road_passes(self.index.road_ids[road], date)
+
+    async def alerts(self, since: float = 0.0) -> list[Alert]:
+        await self.catch_up()
+        out = [a for a in self.history.values()
+               if a.ts >= since or (a.cleared_ts is not None and a.cleared_ts >= since)]
+        out.sort(key=lambda a: (a.ts, a.id))
+        return out
+
+    async def devices(self) -> list[dict[str, Any]]:
+        pipe = self.redis.pipeline(transaction=False)
+        for p in range(self.keys.partitions):
+            pipe.hgetall(self.keys.devices(p))
+        rows = [orjson.loads(raw) for reply in await pipe.execute() for raw in reply.values()]
+        rows.sort(key=lambda r: r["device"])
+        return rows
+
+    async def track(self, device: str, date: str) -> dict[str, Any]:
+        self.calendar.day(date)  # ValueError on a bad date
+        p = partition_of(device, self.keys.partitions)
+        chunks: Any = await self.redis.lrange(
+            self.keys.track(p, date, device), 0, -1)
+        if not chunks and device not in self.registry and not await self.redis.hexists(
+                self.keys.devices(p), device):
+            raise KeyError(device)
+        log_ = TrackLog()
+        if chunks:
+            fixes = np.frombuffer(b"".join(chunks), dtype=np.float64).reshape(-1, 3)
+            # Late fixes come in a later chunk than their neighbours; a takeover may repeat one.
+            _, first = np.unique(fixes[:, 0], return_index=True)
+            log_.data.frombytes(fixes[first].tobytes())
+        return log_.feature(device, date)
+
+    async def _figures(self, date: str) -> dict[str, DayStats]:
+        pipe = self.redis.pipeline(transaction=False)
+        for p in range(self.keys.partitions):
+            pipe.hgetall(self.keys.stats(p, date))
+        out: dict[str, DayStats] = {}
+        for reply in await pipe.execute():
+            for raw_dev, raw in reply.items():
+                ds = DayStats()
+                ds.distance, ds.duty_s, roads, ds.passes, ds.suspect = decode(raw)
+                ds.roads = list(roads) or None
+                out[raw_dev.decode()] = ds
+        return out
+
+    async def daily_report(self, date: str, now: float | None = None) -> dict[str, Any]:
+        """As the one-process Tracker.daily_report, from the shared state."""
+        await self.catch_up()
+        now = self.clock.now() if now is None else now
+        day = self.calendar.day(date)
+        roads = self.ledger.rows(date, now)
+        figures = await self._figures(date)
+        alerts: dict[str, int] = {}
+        for a in self.history.values():
+            dev = a.subject.get("device")
+            if dev is not None and day.start <= a.ts < day.end:
+                alerts[dev] = alerts.get(dev, 0) + 1
+        grid_ids = [g.id for g in self.index.grids]
+        inspectors = []
+        listed = set()
+        for info in self.registry:
+            if info.kind == "inspector":
+                listed.add(info.id)
+                inspectors.append(inspector_row(info.id, [grid_ids[g] for g in info.grids],
+                                                figures.get(info.id), self.index.roads,
+                                                alerts.get(info.id, 0)))
+        for dev in sorted(set(figures) - listed):  # registered on first sight somewhere
+            inspectors.append(inspector_row(dev, [], figures[dev], self.index.roads,
+                                            alerts.get(dev, 0)))
+        grids = grid_rows(((g.id, g.name) for g in self.index.grids), roads)
+        return {"date": date, "inspectors": inspectors, "grids": grids, "roads": roads}
