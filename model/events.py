@@ -9,7 +9,7 @@ from model.alert import Alert
 from model.position import Position
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, like Position: one is built for every position
 class PositionEvent:
     TYPE: ClassVar[str] = "position"
 

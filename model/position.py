@@ -6,8 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Position:
+    """Treated as immutable everywhere. Not `frozen`: a frozen dataclass costs 1.3 µs to build
+    against 0.3 µs, and one is built for every position the server takes."""
+
     device: str
     ts: float  # epoch seconds, from the device
     lat: float  # WGS-84 degrees
