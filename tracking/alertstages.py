@@ -39,20 +39,26 @@ class DeviceRules:
         if batch.cands is not None:
             xs, ys, grids, roads, days = (batch.cands.x, batch.cands.y, batch.grids,
                                           batch.roads, batch.days)
+            on_fix = [rule.on_fix for rule in rules]
             i = 0
             for slot, group in batch.released:
                 info, states = slot.info, slot.rules
+                rules_ts = slot.rules_ts
                 for pos in group:
                     day = days[i]
                     ts = pos.ts
-                    if slot.rules_ts < last_edge(day, ts):
+                    # last_edge(day, ts), inlined: this runs for every fix
+                    if rules_ts < (day.close if ts >= day.close else
+                                   day.open if ts >= day.open else day.start):
+                        slot.rules_ts = rules_ts
                         self._edges(slot, ts)
                     fix = Fix(ts, pos.lat, pos.lon, xs[i], ys[i], pos.speed, grids[i],
                               roads[i], day.open <= ts < day.close)
-                    for k, rule in enumerate(rules):
-                        states[k] = rule.on_fix(states[k], info, fix, book)
-                    slot.rules_ts = ts
+                    for k, rule_on_fix in enumerate(on_fix):
+                        states[k] = rule_on_fix(states[k], info, fix, book)
+                    rules_ts = ts
                     i += 1
+                slot.rules_ts = rules_ts
         if batch.tick and batch.horizon is not None:
             now = batch.horizon
             if ctx.started is None:

@@ -40,5 +40,5 @@ def edges(calendar: PatrolCalendar, since: float, upto: float) -> list[tuple[flo
             out.append((day.open, True))
         if since < day.close <= upto and day.open < day.close:
             out.append((day.close, False))
-        day = calendar.day_of(day.end)
+        day = calendar.after(day)
     return out

@@ -50,6 +50,7 @@ class PatrolCalendar:
         self.start_min = settings.window_start_min
         self.end_min = settings.window_end_min
         self._days: dict[str, Day] = {}
+        self._after: dict[str, Day] = {}  # date -> the next day
         self._last: Day | None = None
 
     def day(self, date: str) -> Day:
@@ -67,6 +68,7 @@ class PatrolCalendar:
         day = Day(d.isoformat(), midnight.timestamp(), next_midnight.timestamp(), open_, close)
         if len(self._days) > 4096:  # a long-running server must not grow without bound
             self._days.clear()
+            self._after.clear()
         self._days[day.date] = day
         return day
 
@@ -77,6 +79,13 @@ class PatrolCalendar:
         day = self.day(datetime.fromtimestamp(ts, self.zone).date().isoformat())
         self._last = day
         return day
+
+    def after(self, day: Day) -> Day:
+        """The day after `day` (what day_of(day.end) gives, without its conversions)."""
+        nxt = self._after.get(day.date)
+        if nxt is None:
+            nxt = self._after[day.date] = self.day_of(day.end)
+        return nxt
 
     def date_of(self, ts: float) -> str:
         return self.day_of(ts).date

@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import numpy as np
+
 from geofence.model import Matches
 
 log = logging.getLogger(__name__)
@@ -22,22 +24,29 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class Candidates:
-    """Matches as Python lists, converted once per batch (numpy scalars are slow one by one)."""
+    """Matches as flat Python lists of the candidates there are, converted once per batch
+    (numpy scalars are slow one by one, and nested lists cost a list per fix): fix i's
+    candidates are entries start[i] to start[i + 1] - 1, nearest first."""
 
-    road: list[list[int]]
-    dist: list[list[float]]
-    offset: list[list[float]]
-    bearing: list[list[float]] | None  # only converted when some fix has a heading
-    x: list[float]
+    start: list[int]  # len(fixes) + 1 entries
+    road: list[int]
+    dist: list[float]
+    offset: list[float]
+    bearing: list[float] | None  # only converted when some fix has a heading
+    x: list[float]  # per fix
     y: list[float]
 
     @classmethod
     def of(cls, m: Matches, bearing: bool = True) -> Candidates:
-        return cls(m.road.tolist(), m.dist.tolist(), m.offset.tolist(),
-                   m.bearing.tolist() if bearing else None, m.x.tolist(), m.y.tolist())
+        valid = m.road >= 0  # each row's candidates fill its columns from the left
+        start = np.zeros(len(valid) + 1, dtype=np.int64)
+        np.cumsum(np.count_nonzero(valid, axis=1), out=start[1:])
+        return cls(start.tolist(), m.road[valid].tolist(), m.dist[valid].tolist(),
+                   m.offset[valid].tolist(), m.bearing[valid].tolist() if bearing else None,
+                   m.x.tolist(), m.y.tolist())
 
     def __len__(self) -> int:
-        return len(self.road)
+        return len(self.start) - 1
 
 
 class ChoiceState:
@@ -70,15 +79,21 @@ class RoadChooser:
 
     def choose(self, st: ChoiceState, ts: float, roads: list[int], dists: list[float],
                offs: list[float], bears: list[float], heading: float | None,
-               speed: float | None) -> int:
-        """Index into the candidate lists of the chosen road, -1 for none; updates `st`."""
+               speed: float | None, lo: int = 0, hi: int | None = None) -> int:
+        """Index into the candidate lists of the chosen road, -1 for none; updates `st`.
+        The fix's candidates are entries lo to hi - 1 (by default all, up to a road -1).
+
+        CountPasses answers the usual case itself (one candidate, the current road, within the
+        tolerance: keep it, `st.seen = ts`, no challenger score, no backfill), exactly as
+        this method would."""
         st.bf_ts = -1.0
         tol = self.tolerance
         cur = st.road
         use_heading = heading is not None and (speed is None or speed >= self.min_heading_speed)
         cur_j = best_j = -1
         cur_d = best_d = tol
-        for j, r in enumerate(roads):
+        for j in range(lo, len(roads) if hi is None else hi):
+            r = roads[j]
             if r < 0:
                 break
             d = dists[j]

@@ -18,6 +18,7 @@ from model.clock import DataClock
 from model.events import Event, PositionEvent
 from tracking.reorder import DUPLICATE, HELD, admit, release, release_due
 from tracking.roadchoice import Candidates
+from tracking.state import STATE_ALERTS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 # Candidate roads per fix: a four-way junction puts four roads within reach, and a road cut off
 # the list would look out of reach to the road choice.
 CANDIDATES = 5
+
+_STATE_RANK = {type_: rank for rank, type_ in enumerate(STATE_ALERTS)}
+_NO_STATE = len(STATE_ALERTS)
 
 
 @dataclass(slots=True)
@@ -72,10 +76,18 @@ class Admit:
         calendar = ctx.calendar
         slots = ctx.slots
         road_ids = ctx.road_ids
+        grid_ids = ctx.grid_ids
         events = batch.events
         touched: dict[str, DeviceSlot] = {}
-        # Devices with an open device alert: the others' map state is just on/off duty.
-        alerted = {key[2] for key in ctx.book.open if key[1] == "device"}
+        # The map state of devices with an open device alert (Context.state_of, worked out
+        # once per batch: the book does not change while fixes are admitted); the others'
+        # is just on/off duty.
+        alerted: dict[str, int] = {}
+        for type_, kind, dev in ctx.book.open:
+            if kind == "device":
+                rank = _STATE_RANK.get(type_, _NO_STATE)
+                if rank < alerted.get(dev, _NO_STATE + 1):
+                    alerted[dev] = rank
         day = calendar.day_of(batch.now)
         for i, pos in enumerate(batch.positions):
             dev = pos.device
@@ -92,10 +104,17 @@ class Admit:
                 if batch.rejected is not None:
                     batch.rejected.append((i, "timestamp too far in the future"))
                 continue
-            status = admit(slot, pos)
-            if status == DUPLICATE:
-                ctx.duplicates += 1
-                continue
+            held = slot.held
+            if held is not None and ts > held[-1].ts and ts > slot.released:
+                held.append(pos)  # the usual case of admit(): in order after the held ones
+                if ts > slot.newest:
+                    slot.newest = ts
+                status = HELD
+            else:
+                status = admit(slot, pos)
+                if status == DUPLICATE:
+                    ctx.duplicates += 1
+                    continue
             if not day.start <= ts < day.end:
                 day = calendar.day_of(ts)
             if status == HELD:
@@ -113,11 +132,13 @@ class Admit:
             if last is None or ts >= last.ts:
                 slot.last = pos
             road = slot.ps.road
-            on_duty = day.open <= ts < day.close
+            grid = slot.grid
+            rank = alerted.get(dev, _NO_STATE)
             events.append(PositionEvent(
-                pos, ctx.grid_name(slot), road_ids[road] if road >= 0 else None,
-                ctx.state_of(slot, on_duty) if dev in alerted else
-                ("active" if on_duty else "off_duty")))
+                pos, grid_ids[grid] if grid >= 0 else slot.info.grid_id,
+                road_ids[road] if road >= 0 else None,
+                STATE_ALERTS[rank] if rank < _NO_STATE else
+                ("active" if day.open <= ts < day.close else "off_duty")))
         batch.touched.extend(touched.values())
         if ctx.started is None and batch.positions:
             ctx.started = min(p.ts for p in batch.positions)
@@ -182,19 +203,32 @@ class CountPasses:
         ctx = self.ctx
         chooser, counter, meter, calendar = ctx.chooser, ctx.counter, ctx.meter, ctx.calendar
         choose, step, leave, update = chooser.choose, counter.step, counter.leave, meter.update
+        tol = chooser.tolerance
         bad_acc = ctx.patrol.max_accuracy_m
-        c_road, c_dist, c_off, c_bear = cands.road, cands.dist, cands.offset, cands.bearing
+        c_start, c_road, c_dist, c_off = cands.start, cands.road, cands.dist, cands.offset
+        c_bear = cands.bearing if cands.bearing is not None else []  # no fix has a heading
         xs, ys, grids = cands.x, cands.y, batch.grids
         roads_out, days_out, passes = batch.roads, batch.days, batch.passes
-        no_bearings: list[float] = []
+        day = calendar.day_of(batch.released[0][1][0].ts) if batch.released else None
         i = 0
         for slot, group in batch.released:
             ps = slot.ps
-            device = slot.info.id
-            counts = slot.info.kind == "inspector"
-            day = calendar.day_of(group[0].ts)
-            track = ctx.track_of(slot, day.date).data
-            stats = ctx.stats_of(slot, day.date) if counts else None
+            info = slot.info
+            device = info.id
+            counts = info.kind == "inspector"
+            ts = group[0].ts
+            if day is None or not day.start <= ts < day.end:
+                day = calendar.day_of(ts)
+            date = day.date
+            log_ = slot.track
+            track = (log_ if log_ is not None and slot.track_date == date
+                     else ctx.track_of(slot, date)).data
+            if counts:
+                stats = slot.stats
+                if stats is None or slot.stats_date != date:
+                    stats = ctx.stats_of(slot, date)
+            else:
+                stats = None
             for pos in group:
                 ts = pos.ts
                 if not day.start <= ts < day.end:
@@ -208,10 +242,17 @@ class CountPasses:
                     roads_out.append(-1)  # too vague to count for anything
                     i += 1
                     continue
-                cand = c_road[i]
-                j = choose(ps, ts, cand, c_dist[i], c_off[i],
-                           no_bearings if c_bear is None else c_bear[i], pos.heading, pos.speed)
-                road = cand[j] if j >= 0 else -1
+                lo = c_start[i]
+                if c_start[i + 1] - lo == 1 and c_road[lo] == ps.road and c_dist[lo] <= tol:
+                    # The usual case, answered as choose() would: on its road, nothing else near.
+                    ps.bf_ts = -1.0
+                    ps.seen = ts
+                    ps.score = 0.0
+                    j = lo
+                else:
+                    j = choose(ps, ts, c_road, c_dist, c_off, c_bear, pos.heading, pos.speed,
+                               lo, c_start[i + 1])
+                road = c_road[j] if j >= 0 else -1
                 roads_out.append(road)
                 if stats is not None:
                     if day.open <= ts < day.close:
@@ -219,7 +260,7 @@ class CountPasses:
                     if j < 0:
                         leave(ps)
                     else:
-                        rec = step(ps, device, ts, day, road, c_off[i][j])
+                        rec = step(ps, device, ts, day, road, c_off[j])
                         if rec is not None:
                             passes.append(rec)
                 i += 1
