@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from server import DEMO_CITY
+from tests.redisproc import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,6 +38,14 @@ def test_a_bad_config_names_the_key(tmp_path: Path) -> None:
     assert "patrol.pass_coverage" in done.stderr and "unknown key 'server.prot'" in done.stderr
 
 
-def test_redis_mode_is_refused_until_it_exists() -> None:
-    done = start("--redis", "redis://127.0.0.1:6379/0")
-    assert done.returncode == 2 and "--redis" in done.stderr
+def test_a_role_without_redis_is_refused() -> None:
+    done = start("--role", "tracker")
+    assert done.returncode == 2 and "--role tracker needs --redis" in done.stderr
+
+
+def test_an_unreachable_redis_is_named_without_its_password() -> None:
+    port = free_port()  # nothing listens there
+    done = start("--redis", f"redis://:hunter2-secret@127.0.0.1:{port}/0", "--port", "0")
+    assert done.returncode == 2
+    assert f"Redis at redis://***@127.0.0.1:{port}/0" in done.stderr
+    assert "hunter2" not in done.stderr + done.stdout
