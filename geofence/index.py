@@ -1,7 +1,7 @@
 """CityIndex: the city's roads and grids in a local metric projection, queried in batches.
 
-Matching is one batch pipeline with no per-point Python: an STRtree (a packed R-tree, built from
-one segment array) gives every (point, segment) pair whose boxes meet within the tolerance, numpy
+Matching is one batch pipeline with no per-point Python: a uniform grid of cells built from the
+segment arrays gives every (point, segment) pair whose boxes may meet within the tolerance, numpy
 computes the exact point-to-segment distances, one lexsort keeps each road's nearest segment per
 point, and a second ranks the roads per point (heading disagreement first, then distance).
 """
@@ -41,6 +41,57 @@ def _group_rank(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return np.arange(n, dtype=np.int64) - np.repeat(starts, sizes)
 
 
+class _SegmentGrid:
+    """Segments by square cell: each cell lists every segment whose bounding box, grown by the
+    tolerance (and a hair), meets it. The segments of a point's cell are therefore a superset of
+    those whose box comes within the tolerance of the point, found with a few numpy gathers:
+    no geometry object per point (building query boxes cost more than matching itself)."""
+
+    def __init__(self, x0: F64, y0: F64, x1: F64, y1: F64, tol: float) -> None:
+        grow = tol * (1.0 + 1e-9) + 1e-6
+        bx0, bx1 = np.minimum(x0, x1) - grow, np.maximum(x0, x1) + grow
+        by0, by1 = np.minimum(y0, y1) - grow, np.maximum(y0, y1) + grow
+        self.ox = float(bx0.min()) if len(bx0) else 0.0
+        self.oy = float(by0.min()) if len(by0) else 0.0
+        width = float(bx1.max()) - self.ox if len(bx0) else 0.0
+        height = float(by1.max()) - self.oy if len(by0) else 0.0
+        cell = max(2.0 * tol, 1.0)
+        while (width / cell + 1.0) * (height / cell + 1.0) > 4e6:  # bounded memory
+            cell *= 2.0
+        self.cell = cell
+        self.nx = int(width // cell) + 1
+        self.ny = int(height // cell) + 1
+        ix0, ix1 = self._cells(bx0, self.ox, self.nx), self._cells(bx1, self.ox, self.nx)
+        iy0, iy1 = self._cells(by0, self.oy, self.ny), self._cells(by1, self.oy, self.ny)
+        wide = ix1 - ix0 + 1
+        count = wide * (iy1 - iy0 + 1)  # cells each segment's grown box meets
+        seg_of = np.repeat(np.arange(len(x0), dtype=np.int64), count)
+        k = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(np.cumsum(count) - count,
+                                                                    count)
+        w = wide[seg_of]
+        cell_of = (iy0[seg_of] + k // w) * self.nx + ix0[seg_of] + k % w
+        order = np.argsort(cell_of, kind="stable")  # within a cell, segments by index
+        self.seg = seg_of[order]
+        self.start = np.zeros(self.nx * self.ny + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cell_of, minlength=self.nx * self.ny), out=self.start[1:])
+
+    def _cells(self, v: F64, origin: float, n: int) -> npt.NDArray[np.int64]:
+        return np.clip(np.floor((v - origin) / self.cell), 0, n - 1).astype(np.int64)
+
+    def query(self, x: F64, y: F64) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(point, segment) index pairs, by point, then segment index; finite points only."""
+        fx = np.floor((x - self.ox) / self.cell)
+        fy = np.floor((y - self.oy) / self.cell)
+        ok = np.flatnonzero((fx >= 0) & (fx < self.nx) & (fy >= 0) & (fy < self.ny))
+        cell = fy[ok].astype(np.int64) * self.nx + fx[ok].astype(np.int64)
+        first = self.start[cell]
+        count = self.start[cell + 1] - first
+        total = int(count.sum())
+        p = np.repeat(ok, count)
+        within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+        return p, self.seg[np.repeat(first, count) + within]
+
+
 class CityIndex:
     """Owns the projection, the segment arrays, the segment R-tree and the grid R-tree."""
 
@@ -63,9 +114,7 @@ class CityIndex:
             [self.grid_ids.get(r.grid, -1) if r.grid is not None else -1 for r in self.roads],
             dtype=np.int32)
         seg = self._seg
-        ends = np.stack((np.column_stack((seg.x0, seg.y0)), np.column_stack((seg.x1, seg.y1))),
-                        axis=1)
-        self._seg_tree = shapely.STRtree(shapely.linestrings(ends) if len(seg) else [])
+        self._seg_grid = _SegmentGrid(seg.x0, seg.y0, seg.x1, seg.y1, self.tolerance)
         self._grid_geoms = np.asarray(grid_geoms, dtype=object)
         # Prepared polygons answer point-in-polygon ~5x faster than a tree predicate query.
         shapely.prepare(self._grid_geoms)
@@ -96,11 +145,8 @@ class CityIndex:
         out_off = np.full((n, k), np.nan)
         out_bear = np.full((n, k), np.nan)
         seg, tol = self._seg, self.tolerance
-        ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-        if len(ok) and len(seg):
-            qx, qy = x[ok], y[ok]
-            pairs = self._seg_tree.query(shapely.box(qx - tol, qy - tol, qx + tol, qy + tol))
-            p, s = ok[pairs[0]], pairs[1]
+        if n and len(seg):
+            p, s = self._seg_grid.query(x, y)  # non-finite points fall in no cell
             # Exact distance to the segment: project onto it, clamp to its ends.
             dx, dy = seg.x1[s] - seg.x0[s], seg.y1[s] - seg.y0[s]
             rx, ry = x[p] - seg.x0[s], y[p] - seg.y0[s]
