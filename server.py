@@ -272,7 +272,7 @@ async def serve(server: Server, printed_tokens: bool) -> None:
     if "osmand" in server.parts:
         print(f"  OsmAnd on port {server.parts['osmand'].port}, JT/T 808 on port "
               f"{server.parts['jt808'].port}", flush=True)
-    if printed_tokens:
+    if printed_tokens and server.runner is not None:
         print("  demo tokens (this run only):", flush=True)
         for token, role in server.tokens.items():
             print(f"    {role:<10} {token}", flush=True)
