@@ -46,7 +46,8 @@ async def run_day(args: argparse.Namespace) -> int:
         positions = [p for p in positions if p.device in set(keep)]
     print(f"simulated {args.date}: {len(positions)} positions from "
           f"{len({p.device for p in positions})} handsets", flush=True)
-    stats = await replay(args.url, args.device_token, positions, args.speed,
+    gateways = args.gateways.split(",") if args.gateways else args.url
+    stats = await replay(gateways, args.device_token, positions, args.speed,
                          progress=not args.quiet)
     print(f"sent {stats.sent}, accepted {stats.accepted}, rejected {len(stats.rejected)} "
           f"in {stats.seconds:.1f} s", flush=True)
@@ -85,7 +86,10 @@ async def run_sockets(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
-    p.add_argument("--url", default="http://127.0.0.1:8080")
+    p.add_argument("--url", default="http://127.0.0.1:8080",
+                   help="the server (with --gateways: the web process read for results)")
+    p.add_argument("--gateways", help="comma-separated gateway URLs the handsets are spread "
+                   "over (a Redis cluster); default: --url")
     p.add_argument("--device-token", required=True, help="token of role device")
     p.add_argument("--supervisor-token", help="token of role supervisor (to read results)")
     p.add_argument("--city", type=Path, default=DEMO_CITY)
