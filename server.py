@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from bus.events import EventFanout
 from bus.pipeline import Pipeline
 from bus.redis_roles import ROLES, RedisParts, redact
+from bus.redis_video import VideoLeader
 from config.load import ConfigError, load_config
 from config.server import Config
 from gateway.camera_ingest import CameraIngest
@@ -44,8 +45,9 @@ from web.api import Api
 from web.app import Site, build_app
 from web.auth import TokenAuth
 from web.citydata import city_geojson
-from web.evidence import EvidenceApi, EvidenceFolder
+from web.evidence import EvidenceApi
 from web.live import LiveHub
+from web.redis_queries import RedisEvidence
 
 log = logging.getLogger("gridwatch")
 
@@ -118,6 +120,7 @@ class Server:
         metrics, auth = Metrics(), TokenAuth(self.tokens)
         hub = LiveHub(cfg.live.client_queue, on_drop=metrics.live_dropped.inc)
         fanout = EventFanout()
+        evidence_dir = Path(cfg.server.data_dir) / "evidence"
         self.parts = {"redis": rp, "metrics": metrics, "auth": auth, "clock": rp.clock,
                       "hub": hub, "fanout": fanout}
         routes: list[list[web.AbstractRouteDef]] = []
@@ -127,6 +130,10 @@ class Server:
                                      cfg.patrol.max_future_s).routes())
             self.parts["osmand"] = OsmandServer(cfg.osmand, rp.sink.submit, rp.sink.known)
             self.parts["jt808"] = Jt808Server(cfg.jt808, rp.sink.submit, rp.sink.known)
+            if city.cameras:
+                rp.video = self._video_leader(rp)
+                routes.append(CameraIngest(auth, rp.video, frozenset(c.id for c in city.cameras),
+                                           cfg.video.max_frame_bytes).routes())
         site = Site(auth, hub, metrics, city_geojson(city), rp.health,
                     cfg.gateway.max_body_bytes, {"tile_url": cfg.web.tile_url})
         if rp.queries is not None:
@@ -134,13 +141,24 @@ class Server:
             fanout.subscribe(lambda events: _count_alerts(metrics, events))
             routes += [Api(auth, rp.queries, city.settings.timezone, rp.clock.now,
                            [r.id for r in city.roads]).routes(), site.routes(),
-                       EvidenceApi(auth, EvidenceFolder(Path(cfg.server.data_dir) / "evidence"),
+                       EvidenceApi(auth, RedisEvidence(rp.redis, rp.keys, evidence_dir),
                                    camera_list(city)).routes()]
         elif rp.sink is not None:  # a gateway alone: health and metrics for its probes
             routes.append([r for r in site.routes() if isinstance(r, web.RouteDef)
                            and r.path in ("/healthz", "/metrics")])
         if routes:
             self.app = build_app(routes, cfg.gateway.max_body_bytes)
+
+    def _video_leader(self, rp: RedisParts) -> VideoLeader:
+        """Video analysis for a gateway: runs while this gateway holds the video lease."""
+        cfg, city = self.cfg, self.city
+        evidence_dir = Path(cfg.server.data_dir) / "evidence"
+        events = EventFanout()
+        leader = VideoLeader(rp.redis, rp.keys, lambda: VideoService(
+            city.cameras, cfg.video, evidence_dir, camera_events_to(events, city), rp.clock),
+            evidence_dir, cfg.redis.lease_s, cfg.server.keep_days, rp.name)
+        events.subscribe(leader.publish)
+        return leader
 
     def health(self) -> dict[str, Any]:
         pipeline: Pipeline = self.parts["pipeline"]

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -23,6 +25,7 @@ from redis.exceptions import RedisError
 from bus.redis_roads import RoadWorker
 from bus.redis_sink import RedisSink
 from bus.redis_tracker import TrackerWorker
+from bus.redis_video import VideoLeader
 from model.clock import WallClock
 from store.redis_keys import Keys
 from tracking.devices import DeviceRegistry
@@ -73,6 +76,8 @@ class RedisParts:
     queries: RedisQueries | None = None
     tracker: TrackerWorker | None = None
     roads: RoadWorker | None = None
+    video: VideoLeader | None = None  # set by the composition root for a gateway with cameras
+    name: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -93,8 +98,7 @@ class RedisParts:
             parts.queries = RedisQueries(redis, keys, cfg, index, clock, registry)
         if "tracker" in roles:
             parts.tracker = TrackerWorker(redis, keys, cfg, index)
-            parts.roads = RoadWorker(redis, keys, cfg, index, parts.tracker.clock,
-                                     parts.tracker.name)
+            parts.roads = RoadWorker(redis, keys, cfg, index, parts.tracker.clock, parts.name)
         return parts
 
     async def check(self) -> None:
@@ -112,6 +116,8 @@ class RedisParts:
             self.tasks.append(asyncio.create_task(self.tracker.run(self.stop), name="tracker"))
         if self.roads is not None:
             self.tasks.append(asyncio.create_task(self._roads(tick_s), name="roads"))
+        if self.video is not None:
+            self.tasks.append(asyncio.create_task(self.video.run(self.stop), name="video"))
 
     async def _roads(self, period: float) -> None:
         assert self.roads is not None
@@ -142,6 +148,8 @@ class RedisParts:
                        road_leader=bool(self.roads and self.roads.leader))
         if self.sink is not None:
             out["submitted"] = self.sink.submitted
+        if self.video is not None:
+            out["video_leader"] = self.video.leading
         return out
 
 

@@ -15,6 +15,10 @@ from web.auth import DEVICE, TokenAuth
 JPEG_TYPES = frozenset({"image/jpeg", "image/jpg"})
 
 
+class Elsewhere(Exception):
+    """This process does not analyse video now; the frame should go to the one that does."""
+
+
 class FrameSink(Protocol):
     def push_frame(self, camera_id: str, jpeg: bytes, ts: float) -> object: ...
 
@@ -63,6 +67,10 @@ class CameraIngest:
             taken = self.sink.push_frame(camera, bytes(body), ts)
         except ValueError as exc:
             raise bad_request(str(exc)) from None
+        except Elsewhere as exc:  # scale-out: another gateway analyses video now
+            raise web.HTTPServiceUnavailable(
+                text=dumps({"error": str(exc)}), content_type="application/json",
+                headers={"Retry-After": "1"}) from None
         if taken is False:  # analysis is behind: the camera should send its next frame later
             raise web.HTTPServiceUnavailable(
                 text=dumps({"error": "analysis busy: frame dropped"}),

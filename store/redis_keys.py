@@ -28,7 +28,9 @@ class Keys:
         self.roads_snap = f"{prefix}:{{roads}}:snap"
         self.roads_out = f"{prefix}:{{roads}}:out"  # road alerts, clearings, road events
         self.roads_swept = f"{prefix}:{{roads}}:swept"  # data time the road rules reached
-        self.evidence = f"{prefix}:evidence"  # evidence id -> manifest summary
+        self.video_lease = f"{prefix}:{{video}}:lease"
+        self.video_out = f"{prefix}:{{video}}:out"  # camera events, camera alerts, clearings
+        self.evidence = f"{prefix}:{{video}}:evidence"  # evidence id -> listing entry
 
     def _p(self, p: int) -> str:
         return f"{self.prefix}:{{p{p}}}"

@@ -125,16 +125,26 @@ def listing(root: Path, camera: str | None = None) -> list[dict[str, Any]]:
     """Summaries of all evidence, newest first (no hashing: see read() for the check)."""
     out = []
     for entry in _entries(root):
-        try:
-            m = orjson.loads((entry / MANIFEST).read_bytes())
-        except (OSError, orjson.JSONDecodeError):
+        item = _summary(entry)
+        if item is None or (camera is not None and item["camera"] != camera):
             continue
-        if camera is not None and m.get("camera") != camera:
-            continue
-        out.append({"id": entry.name, "camera": m.get("camera"), "kind": m.get("kind"),
-                    "ts": m.get("ts"), "frames": len(m.get("frames", []))})
+        out.append(item)
     out.sort(key=lambda m: m["ts"] or 0.0, reverse=True)
     return out
+
+
+def summary(root: Path, evidence_id: str) -> dict[str, Any] | None:
+    """The listing entry of one evidence folder (None if it has no readable manifest)."""
+    return _summary(folder(root, evidence_id))
+
+
+def _summary(entry: Path) -> dict[str, Any] | None:
+    try:
+        m = orjson.loads((entry / MANIFEST).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return {"id": entry.name, "camera": m.get("camera"), "kind": m.get("kind"),
+            "ts": m.get("ts"), "frames": len(m.get("frames", []))}
 
 
 def retain(root: Path, now: float, max_age_s: float, max_bytes: int) -> list[str]:

@@ -78,6 +78,7 @@ class VideoService:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._running = False
+        self.on_evidence: Callable[[str], None] | None = None  # called with each written id
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -181,8 +182,11 @@ class VideoService:
         elif kind == "bad_frame":
             self.bad_frames += 1
             log.info("camera %s: frame refused by the decoder: %s", msg[1], msg[2])
-        elif kind == "evidence" and not msg[2]:
-            log.error("evidence %s could not be written: %s", msg[1], msg[3])
+        elif kind == "evidence":
+            if not msg[2]:
+                log.error("evidence %s could not be written: %s", msg[1], msg[3])
+            elif self.on_evidence is not None:
+                self.on_evidence(msg[1])
 
     async def _supervise(self) -> None:
         while self._running:

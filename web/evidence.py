@@ -3,20 +3,23 @@ nothing from the request is joined onto a path here."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any, Protocol
 
 from aiohttp import web
 
 from video import evidence
-from web.api import json_response, not_found
+from web.api import answer, json_response, not_found
 from web.auth import SUPERVISOR, TokenAuth
+
+Listing = list[dict[str, Any]]
 
 
 class EvidenceStore(Protocol):
     def evidence_manifest(self, evidence_id: str) -> dict[str, Any]: ...
     def evidence_file(self, evidence_id: str, name: str) -> Any: ...
-    def list_evidence(self, camera: str | None = None) -> list[dict[str, Any]]: ...
+    def list_evidence(self, camera: str | None = None) -> Listing | Awaitable[Listing]: ...
 
 
 class EvidenceApi:
@@ -36,7 +39,7 @@ class EvidenceApi:
 
     async def list(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
-        return json_response(self.store.list_evidence(request.query.get("camera")))
+        return json_response(await answer(self.store.list_evidence(request.query.get("camera"))))
 
     async def manifest(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)

@@ -19,16 +19,18 @@ import numpy as np
 import orjson
 from redis.exceptions import RedisError
 
-from model.events import AlertEvent, ClearedEvent, Event, RoadEvent
+from model.events import AlertEvent, CameraEvent, ClearedEvent, Event, RoadEvent
 from store.redis_codec import alert_from_wire, decode, pass_from_wire
 from store.redis_keys import Keys, partition_of
 from tracking.compliance import ComplianceBook
 from tracking.inspectors import DayStats, grid_rows, inspector_row
 from tracking.patrolday import PatrolCalendar
 from tracking.tracks import TrackLog
+from web.evidence import EvidenceFolder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from pathlib import Path
 
     from redis.asyncio import Redis
 
@@ -53,7 +55,8 @@ class RedisQueries:
         self.ledger = ComplianceBook(index.roads, self.calendar, cfg.alerts.behind_by)
         self.history: dict[str, Alert] = {}  # by id, in the order raised
         self.durable: dict[str, bytes] = dict.fromkeys(
-            [keys.out(p) for p in range(keys.partitions)] + [keys.roads_out], b"0-0")
+            [keys.out(p) for p in range(keys.partitions)] + [keys.roads_out, keys.video_out],
+            b"0-0")
         self.live: dict[str, bytes | str] = {}  # set by follow(): from the streams' ends
         self._lock = asyncio.Lock()
 
@@ -94,6 +97,9 @@ class RedisQueries:
             elif kind == "road":
                 fields = {k: v for k, v in payload.items() if k != "type"}
                 events.append(RoadEvent(**fields))
+            elif kind == "camera_event":
+                events.append(CameraEvent(payload["camera"], payload["kind"], payload["ts"],
+                                          payload["details"], grid))
         return events
 
     async def _live_ends(self) -> None:
@@ -221,3 +227,24 @@ class RedisQueries:
                                             alerts.get(dev, 0)))
         grids = grid_rows(((g.id, g.name) for g in self.index.grids), roads)
         return {"date": date, "inspectors": inspectors, "grids": grids, "roads": roads}
+
+
+class RedisEvidence:
+    """Evidence listed from its index in Redis; manifests and files from the shared folder."""
+
+    def __init__(self, redis: Redis, keys: Keys, root: Path) -> None:
+        self.redis, self.keys = redis, keys
+        self.folder = EvidenceFolder(root)
+
+    async def list_evidence(self, camera: str | None = None) -> list[dict[str, Any]]:
+        index: Any = await self.redis.hgetall(self.keys.evidence)
+        out = [item for item in map(orjson.loads, index.values())
+               if camera is None or item["camera"] == camera]
+        out.sort(key=lambda m: m["ts"] or 0.0, reverse=True)
+        return out
+
+    def evidence_manifest(self, evidence_id: str) -> dict[str, Any]:
+        return self.folder.evidence_manifest(evidence_id)
+
+    def evidence_file(self, evidence_id: str, name: str) -> Path:
+        return self.folder.evidence_file(evidence_id, name)

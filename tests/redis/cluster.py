@@ -28,8 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 class LocalCluster:
     def __init__(self, folder: Path, gateways: int = 2, trackers: int = 2, web: int = 1,
-                 clock: str = "data", partitions: int = 8) -> None:
+                 clock: str = "data", partitions: int = 8, city: Path = DEMO_CITY) -> None:
         self.folder = folder
+        self.city = city
         self.redis = RedisProcess(folder / "redis")
         self.keys = Keys(partitions)
         self.config = folder / "cluster.toml"
@@ -78,7 +79,7 @@ commit_interval_s = 0.3
         port = self.ports.setdefault(name, free_port())
         with (self.folder / f"{name}.log").open("ab") as log:  # the child keeps its own copy
             self.procs[name] = subprocess.Popen(
-                [sys.executable, str(ROOT / "server.py"), "--city", str(DEMO_CITY), "--config",
+                [sys.executable, str(ROOT / "server.py"), "--city", str(self.city), "--config",
                  str(self.config), "--redis", self.redis.url, "--role", role, "--port",
                  str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         if role != "tracker":
