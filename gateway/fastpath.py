@@ -59,7 +59,15 @@ def from_wire(items: list[WirePosition], now: float, max_future_s: float,
     latest = now + max_future_s
     # A message usually carries a few devices many times: ask the registry once per device.
     verdicts = {device: known(device) for device in {item.device for item in items}}
+    # Known devices with a usable id: their items need only the time checked.
+    usable = {device for device, ok in verdicts.items() if ok and device.strip()}
     for index, item in enumerate(items):
+        ts = item.ts
+        if ts.__class__ is float and MIN_TS <= ts <= latest and item.device in usable:
+            heading = item.heading
+            good.append(Position(item.device, ts, item.lat, item.lon, item.acc, item.speed,
+                                 None if heading is None else heading % 360.0))
+            continue
         try:
             ts = parse_ts(item.ts) if isinstance(item.ts, str) else item.ts
             if not (MIN_TS <= ts <= latest):  # False for NaN
