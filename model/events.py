@@ -59,7 +59,7 @@ class RoadEvent:
                 "last_pass_ts": self.last_pass_ts, "grid": self.grid, "device": self.device}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: cheaper to build (never hashable anyway: Alert is not)
 class AlertEvent:
     TYPE: ClassVar[str] = "alert"
 
@@ -73,7 +73,7 @@ class AlertEvent:
         return {"type": "alert", **out, "grid": self.grid}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, like AlertEvent
 class ClearedEvent:
     TYPE: ClassVar[str] = "cleared"
 

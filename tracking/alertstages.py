@@ -67,14 +67,15 @@ class DeviceRules:
             day = calendar.day_of(now)
             edge = last_edge(day, now)
             on_duty = day.open <= now < day.close
+            on_tick = [rule.on_tick for rule in rules]
             for slot in ctx.slots.values():
                 if slot.rules_ts >= now:
                     continue  # its own fixes took it further already
                 if slot.rules_ts < edge:
                     self._edges(slot, now)
-                states = slot.rules
-                for k, rule in enumerate(rules):
-                    states[k] = rule.on_tick(states[k], slot.info, now, on_duty, book)
+                states, info = slot.rules, slot.info
+                for k, rule_on_tick in enumerate(on_tick):
+                    states[k] = rule_on_tick(states[k], info, now, on_duty, book)
                 slot.rules_ts = now
 
     def _edges(self, slot: DeviceSlot, upto: float) -> None:
@@ -87,10 +88,11 @@ class DeviceRules:
             if self.ctx.started is None:
                 return
             since = self.ctx.started
-        rules, book, info, states = self.ctx.rules, self.ctx.book, slot.info, slot.rules
+        book, info, states = self.ctx.book, slot.info, slot.rules
+        on_tick = [rule.on_tick for rule in self.ctx.rules]
         for at, on_duty in edges(self.ctx.calendar, since, upto):
-            for k, rule in enumerate(rules):
-                states[k] = rule.on_tick(states[k], info, at, on_duty, book)
+            for k, rule_on_tick in enumerate(on_tick):
+                states[k] = rule_on_tick(states[k], info, at, on_duty, book)
             slot.rules_ts = at
 
 

@@ -35,6 +35,7 @@ class SignalLost:
 
     def __init__(self, cfg: AlertConfig) -> None:
         self.limit_s = cfg.signal_lost_s
+        self._for = duration(self.limit_s)
 
     def new_state(self) -> State:
         return None
@@ -76,7 +77,7 @@ class SignalLost:
         return state
 
     def _raise(self, device: DeviceInfo, since: float, book: AlertBook) -> None:
-        (zh_who, en_who), (zh_for, en_for) = who(device), duration(self.limit_s)
+        (zh_who, en_who), (zh_for, en_for) = who(device), self._for
         ts = since + self.limit_s
         book.raise_(
             self.type, {"device": device.id}, ts, "warning",
