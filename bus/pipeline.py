@@ -1,7 +1,10 @@
 """The in-process position pipeline: gateways submit, one task runs tracking in device order.
 
 Tracking is CPU work on plain state, so it runs on the event loop in bounded chunks (a chunk of
-2,000 positions takes a few ms) rather than in a thread, where the GIL would only add switching.
+1,000 positions takes a few ms) rather than in a thread, where the GIL would only add switching.
+Submitted positions go first: a tick releases a backlog of held fixes in small steps and, before
+each step, lets whatever was submitted meanwhile be tracked (and its live events go out), for at
+most TICK_YIELD_S, so neither starves the other.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1_000
 REPLAY_TICK_S = 10.0
-TICK_STEP_S = 1.0
+TICK_STEP_S = 0.5  # data time released per step of a backlog (old data replayed fast)
+TICK_YIELD_S = 0.05  # longest a tick step waits for submitted positions to be tracked first
 
 
 class Pipeline:
@@ -145,6 +149,7 @@ class Pipeline:
                 continue
             try:
                 await self._tick_through_backlog(now)
+                await self._input_first()
                 self._emit(self.tracker.tick(now))
                 if self.journal is not None:
                     self.journal.flush()
@@ -163,7 +168,16 @@ class Pipeline:
             if step >= now:
                 return
             self._emit(self.tracker.tick(step))
-            await asyncio.sleep(0)
+            await self._input_first()
+
+    async def _input_first(self) -> None:
+        """Yield, and let positions submitted meanwhile be tracked before the tick goes on
+        (waiting at most TICK_YIELD_S: a steady flood must not hold time-based rules back)."""
+        await asyncio.sleep(0)
+        if self._queued:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(TICK_YIELD_S):
+                    await self._idle.wait()
 
     def _emit(self, events: list[Event]) -> None:
         self.fanout.publish(events)
