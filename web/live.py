@@ -78,8 +78,20 @@ class LiveHub:
         """Called from the pipeline with each processed batch; never awaits."""
         if not self.clients or not events:
             return
+        # Encoded once, and only the types some client takes (a tick can raise and clear
+        # thousands of alerts that a positions-only client never sees).
+        wanted: set[str] = set()
+        every = False
+        for client in self.clients:
+            types = client.sub.types
+            if client.dropped:
+                continue
+            if types is None:
+                every = True
+                break
+            wanted |= types
         self.publish_encoded([(e.TYPE, e.grid, orjson.dumps(e.to_json()).decode())
-                              for e in events])
+                              for e in events if every or e.TYPE in wanted])
 
     def publish_encoded(self, encoded: Sequence[tuple[str, str | None, str]]) -> None:
         """Events already encoded elsewhere (a tracker process): (type, grid, JSON text)."""
@@ -89,7 +101,13 @@ class LiveHub:
             if client.dropped:
                 continue
             sub = client.sub
-            chosen = [text for type_, grid, text in encoded if sub.wants(type_, grid)]
+            types, grids = sub.types, sub.grids
+            if types is None and grids is None:
+                chosen = [text for _, _, text in encoded]
+            else:  # sub.wants(type_, grid), inlined
+                chosen = [text for type_, grid, text in encoded
+                          if (types is None or type_ in types)
+                          and (grids is None or grid is None or grid in grids)]
             if not chosen:
                 continue
             if sub.batch:
