@@ -178,13 +178,11 @@ class Match:
         if not batch.released:
             return
         fixes = [p for _, group in batch.released for p in group]
-        n = len(fixes)
-        lon = np.fromiter((p.lon for p in fixes), np.float64, n)
-        lat = np.fromiter((p.lat for p in fixes), np.float64, n)
-        hint = np.repeat(np.fromiter((s.grid for s, _ in batch.released), np.int64,
-                                     len(batch.released)),
+        lon = np.array([p.lon for p in fixes], dtype=np.float64)
+        lat = np.array([p.lat for p in fixes], dtype=np.float64)
+        hint = np.repeat(np.array([s.grid for s, _ in batch.released], dtype=np.int64),
                          [len(group) for _, group in batch.released])
-        headings = any(p.heading is not None for p in fixes)
+        headings = [p.heading for p in fixes].count(None) != len(fixes)
         matches = self.ctx.bearings.canonical(self.ctx.index.match(lon, lat, k=CANDIDATES))
         batch.cands = Candidates.of(matches, bearing=headings)
         batch.grids = self.ctx.grids.lookup(lon, lat, hint).tolist()
