@@ -54,6 +54,8 @@ class RedisQueries:
         self.calendar = PatrolCalendar(index.city.settings)
         self.ledger = ComplianceBook(index.roads, self.calendar, cfg.alerts.behind_by)
         self.history: dict[str, Alert] = {}  # by id, in the order raised
+        self.keep_days = cfg.server.keep_days
+        self._kept_from = ""
         self.durable: dict[str, bytes] = dict.fromkeys(
             [keys.out(p) for p in range(keys.partitions)] + [keys.roads_out, keys.video_out],
             b"0-0")
@@ -67,14 +69,37 @@ class RedisQueries:
         async with self._lock:
             events: list[Event] = []
             while True:
-                reply: Any = await self.redis.xread(self.durable, count=1000)  # type: ignore[arg-type]
-                if not reply:
-                    return events
-                for stream, entries in reply:
-                    name = stream.decode() if isinstance(stream, bytes) else stream
+                got = 0
+                for name, entries in await self._read(self.durable, 1000):
                     for raw_id, fields in entries:
+                        got += 1
                         self.durable[name] = raw_id
                         events.extend(self._apply(decode(fields[b"o"])))
+                if not got:
+                    self._forget()
+                    return events
+
+    def _forget(self) -> None:
+        """Drop days older than keep_days, as the one-process tracker does, once a day."""
+        now = self.clock.now()
+        first = self.calendar.day_of(now - self.keep_days * 86400.0).date
+        if first == self._kept_from:
+            return
+        self._kept_from = first
+        self.ledger.forget_before(first)
+        horizon = now - self.keep_days * 86400.0
+        self.history = {k: a for k, a in self.history.items()
+                        if a.ts >= horizon or a.cleared_ts is None}
+
+    async def _read(self, streams: dict[str, Any], count: int) -> list[tuple[str, Any]]:
+        """One XREAD per stream, pipelined: streams of different partitions live in different
+        hash slots on Redis Cluster, where one XREAD over all of them would be refused."""
+        pipe = self.redis.pipeline(transaction=False)
+        names = list(streams)
+        for name in names:
+            pipe.xread({name: streams[name]}, count=count)
+        return [(name, entries) for name, reply in zip(names, await pipe.execute(), strict=True)
+                for _stream, entries in reply or ()]
 
     def _apply(self, outputs: list[list[Any]]) -> list[Event]:
         events: list[Event] = []
@@ -113,10 +138,8 @@ class RedisQueries:
     async def _live_round(self) -> list[Encoded]:
         if not self.live:
             await self._live_ends()
-        reply: Any = await self.redis.xread(self.live, count=500)  # type: ignore[arg-type]
         out: list[Encoded] = []
-        for stream, entries in reply or ():
-            name = stream.decode() if isinstance(stream, bytes) else stream
+        for name, entries in await self._read(self.live, 500):
             for raw_id, fields in entries:
                 self.live[name] = raw_id
                 out.extend((t, g, text.decode()) for t, g, text in decode(fields[b"e"]))

@@ -22,7 +22,9 @@ from tracking.engine import Tracker
 DATE = "2026-11-20"
 
 
-def direct(day: SimDay) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def core(day: SimDay) -> tuple[Tracker, float]:
+    """The patrol core run directly on the day, then an hour with no positions; and that
+    hour's end."""
     city = load_city(DEMO_CITY)
     index = CityIndex(city)
     clock = DataClock()
@@ -33,8 +35,12 @@ def direct(day: SimDay) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         tracker.tick()
     tracker.flush()
     tracker.tick(clock.now() + 3_600)
-    return tracker.compliance(DATE, clock.now() + 3_600), \
-        [a.to_json() for a in tracker.alerts(0)]
+    return tracker, clock.now() + 3_600
+
+
+def direct(day: SimDay) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    tracker, end = core(day)
+    return tracker.compliance(DATE, end), [a.to_json() for a in tracker.alerts(0)]
 
 
 def without_clearing(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ Redis says so (503 with Retry-After, or a WebSocket error answer) instead of dro
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,10 @@ def standing(device: str, minutes: int) -> list[dict[str, Any]]:
             for i in range(minutes * 6 + 1)]
 
 
+def collect(box: list[dict[str, Any]]) -> Callable[[dict[str, Any], float], None]:
+    return lambda event, _arrival: box.append(event)
+
+
 async def post(base: str, body: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
     async with aiohttp.ClientSession(base) as http, http.post(
             "/api/v1/positions", json=body,
@@ -49,7 +54,7 @@ async def test_every_web_process_sees_positions_and_alerts(tmp_path: Path) -> No
     with LocalCluster(tmp_path, gateways=1, trackers=1, web=2) as cluster:
         webs = [cluster.url(n) for n, r in cluster.roles.items() if r == "web"]
         seen: list[list[dict[str, Any]]] = [[], []]
-        listeners = [LiveListener(base, SUPERVISOR, lambda e, _t, box=box: box.append(e))
+        listeners = [LiveListener(base, SUPERVISOR, collect(box))
                      for base, box in zip(webs, seen, strict=True)]
         for listener in listeners:
             await listener.start()
