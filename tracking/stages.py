@@ -16,7 +16,7 @@ import numpy as np
 
 from model.clock import DataClock
 from model.events import Event, PositionEvent
-from tracking.reorder import DUPLICATE, HELD, admit, release, release_due
+from tracking.reorder import DUPLICATE, HELD, admit, release
 from tracking.roadchoice import Candidates
 from tracking.state import STATE_ALERTS
 
@@ -157,15 +157,16 @@ class Release:
         out = batch.released
         if batch.cutoff is None:
             for slot in batch.touched:
-                fixes = release_due(slot, window)
-                if fixes:
-                    out.append((slot, fixes))
+                held = slot.held
+                # release_due(slot, window), called only when something is due
+                if held is not None and held[0].ts <= slot.newest - window:
+                    out.append((slot, release(slot, slot.newest - window)))
             return
+        cutoff = batch.cutoff
         for slot in self.ctx.slots.values():
-            if slot.held is not None:
-                fixes = release(slot, batch.cutoff)
-                if fixes:
-                    out.append((slot, fixes))
+            held = slot.held
+            if held is not None and held[0].ts <= cutoff:
+                out.append((slot, release(slot, cutoff)))
 
 
 class Match:
