@@ -147,7 +147,8 @@ class Server:
             routes.append([r for r in site.routes() if isinstance(r, web.RouteDef)
                            and r.path in ("/healthz", "/metrics")])
         if routes:
-            self.app = build_app(routes, cfg.gateway.max_body_bytes)
+            self.app = build_app(routes, cfg.gateway.max_body_bytes,
+                                 unavailable=(RedisError, ConnectionError, TimeoutError))
 
     def _video_leader(self, rp: RedisParts) -> VideoLeader:
         """Video analysis for a gateway: runs while this gateway holds the video lease."""
@@ -201,7 +202,7 @@ class Server:
         await rp.check()
         gc.freeze()
         fanout: EventFanout = self.parts["fanout"]
-        rp.start(fanout.publish, self.parts["hub"].publish_encoded, self.cfg.live.tick_s)
+        rp.start(fanout.publish, self.cfg.live.tick_s)
         if self.app is not None:
             await self._serve_http()
         for name in ("osmand", "jt808"):

@@ -105,13 +105,12 @@ class RedisParts:
         """Refuse to start against a Redis that does not answer, naming it."""
         await self.redis.ping()
 
-    def start(self, publish: Any = None, publish_encoded: Any = None,
-              tick_s: float = 1.0) -> None:
+    def start(self, publish: Any = None, tick_s: float = 1.0) -> None:
         if isinstance(self.clock, RedisClock):
             self.tasks.append(asyncio.create_task(self.clock.run(self.stop), name="clock"))
         if self.queries is not None and publish is not None:
             self.tasks.append(asyncio.create_task(
-                self.queries.follow(self.stop, publish, publish_encoded), name="follow"))
+                self.queries.follow(self.stop, publish), name="follow"))
         if self.tracker is not None:
             self.tasks.append(asyncio.create_task(self.tracker.run(self.stop), name="tracker"))
         if self.roads is not None:

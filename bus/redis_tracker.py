@@ -38,7 +38,13 @@ from redis.exceptions import RedisError, ResponseError
 
 from model.clock import Clock, DataClock, WallClock
 from model.events import AlertEvent, ClearedEvent, PositionEvent
-from store.redis_codec import alert_to_wire, decode_positions, encode, pass_to_wire
+from store.redis_codec import (
+    alert_to_wire,
+    decode_positions,
+    encode,
+    encode_position_events,
+    pass_to_wire,
+)
 from store.redis_keys import GROUP, Keys, partition_of
 from store.redis_ops import Scripts, Writes
 from tracking import snapshot
@@ -213,8 +219,7 @@ class TrackerWorker:
             out.extend(["pass", pass_to_wire(rec), None] for rec in passes)
             passes.clear()
         if position_events:
-            self._live.append((part.p, encode([
-                [ev.TYPE, ev.grid, orjson.dumps(ev.to_json())] for ev in position_events])))
+            self._live.append((part.p, encode_position_events(position_events)))
 
     async def _read_round(self) -> int:
         """One non-blocking read of every owned partition (cluster-friendly: one command per

@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 
 from model.alert import Alert
+from model.events import PositionEvent
 from model.position import Position
 from tracking.passes import PassRecord
 
@@ -26,6 +27,20 @@ def encode_positions(positions: list[Position]) -> bytes:
 def decode_positions(data: bytes) -> list[Position]:
     return [Position(d, ts, lat, lon, acc, speed, heading, attrs or {})
             for d, ts, lat, lon, acc, speed, heading, attrs in _pos_dec.decode(data)]
+
+
+def encode_position_events(events: list[PositionEvent]) -> bytes:
+    """Plain tuples: the web processes build the JSON, not the (busier) trackers."""
+    return _enc.encode([(e.position.device, e.position.ts, e.position.lat, e.position.lon,
+                         e.position.acc, e.position.speed, e.position.heading,
+                         e.position.attrs or None, e.grid, e.road, e.state) for e in events])
+
+
+def decode_position_events(data: bytes) -> list[PositionEvent]:
+    return [PositionEvent(Position(d, ts, lat, lon, acc, speed, heading, attrs or {}),
+                          grid, road, state)
+            for d, ts, lat, lon, acc, speed, heading, attrs, grid, road, state
+            in _any_dec.decode(data)]
 
 
 def encode(obj: Any) -> bytes:

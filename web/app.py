@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,12 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from metrics.registry import Metrics
-from web.api import json_response
+from web.api import dumps, json_response
 from web.auth import SUPERVISOR, TokenAuth
 from web.live import LiveHub
 from web.openapi import openapi_document
+
+log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 ANY_ROLE = frozenset({"device", "supervisor", "admin"})
@@ -90,9 +93,27 @@ class Site:
             self.metrics.live_clients.dec()
 
 
-def build_app(route_tables: list[list[web.AbstractRouteDef]],
-              client_max_size: int) -> web.Application:
-    app = web.Application(client_max_size=client_max_size)
+def build_app(route_tables: list[list[web.AbstractRouteDef]], client_max_size: int,
+              unavailable: tuple[type[Exception], ...] = ()) -> web.Application:
+    """unavailable: errors that mean the shared state cannot be read now (Redis down); they
+    answer 503 with Retry-After instead of 500."""
+    middlewares = [_unavailable_as_503(unavailable)] if unavailable else []
+    app = web.Application(client_max_size=client_max_size, middlewares=middlewares)
     for table in route_tables:
         app.add_routes(table)
     return app
+
+
+def _unavailable_as_503(errors: tuple[type[Exception], ...]) -> Any:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            response: web.StreamResponse = await handler(request)
+        except errors as exc:
+            log.warning("%s %s: shared state unavailable: %s", request.method, request.path,
+                        type(exc).__name__)
+            return web.Response(status=503, headers={"Retry-After": "1"},
+                                text=dumps({"error": "shared state unavailable; retry"}),
+                                content_type="application/json")
+        return response
+    return middleware

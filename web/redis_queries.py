@@ -19,8 +19,8 @@ import numpy as np
 import orjson
 from redis.exceptions import RedisError
 
-from model.events import AlertEvent, CameraEvent, ClearedEvent, Event, RoadEvent
-from store.redis_codec import alert_from_wire, decode, pass_from_wire
+from model.events import AlertEvent, CameraEvent, ClearedEvent, Event, PositionEvent, RoadEvent
+from store.redis_codec import alert_from_wire, decode, decode_position_events, pass_from_wire
 from store.redis_keys import Keys, partition_of
 from tracking.compliance import ComplianceBook
 from tracking.inspectors import DayStats, grid_rows, inspector_row
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 IDLE_S = (0.002, 0.02)
-Encoded = tuple[str, str | None, str]  # (event type, grid, JSON text)
 
 
 class RedisQueries:
@@ -61,23 +60,24 @@ class RedisQueries:
             b"0-0")
         self.live: dict[str, bytes | str] = {}  # set by follow(): from the streams' ends
         self._lock = asyncio.Lock()
+        self.unpublished: list[Event] = []
 
     # Following the streams ------------------------------------------------------------------
 
-    async def catch_up(self) -> list[Event]:
-        """Read the durable streams to their ends; the alert and road events read."""
+    async def catch_up(self) -> None:
+        """Read the durable streams to their ends (queries call this too); the alert and road
+        events read wait in `unpublished` for follow() to push them live."""
         async with self._lock:
-            events: list[Event] = []
             while True:
                 got = 0
                 for name, entries in await self._read(self.durable, 1000):
                     for raw_id, fields in entries:
                         got += 1
                         self.durable[name] = raw_id
-                        events.extend(self._apply(decode(fields[b"o"])))
+                        self.unpublished.extend(self._apply(decode(fields[b"o"])))
                 if not got:
                     self._forget()
-                    return events
+                    return
 
     def _forget(self) -> None:
         """Drop days older than keep_days, as the one-process tracker does, once a day."""
@@ -135,31 +135,32 @@ class RedisQueries:
         for name, last in zip(names, await pipe.execute(), strict=True):
             self.live[name] = last[0][0] if last else b"0-0"
 
-    async def _live_round(self) -> list[Encoded]:
+    async def _live_round(self) -> list[PositionEvent]:
         if not self.live:
             await self._live_ends()
-        out: list[Encoded] = []
+        out: list[PositionEvent] = []
         for name, entries in await self._read(self.live, 500):
             for raw_id, fields in entries:
                 self.live[name] = raw_id
-                out.extend((t, g, text.decode()) for t, g, text in decode(fields[b"e"]))
+                out.extend(decode_position_events(fields[b"e"]))
         return out
 
-    async def follow(self, stop: asyncio.Event, publish: Callable[[Sequence[Event]], None],
-                     publish_encoded: Callable[[Sequence[Encoded]], None]) -> None:
+    async def follow(self, stop: asyncio.Event,
+                     publish: Callable[[Sequence[Event]], None]) -> None:
         """Until stopped: history first (not pushed: it is old news), then every new event."""
         idle = IDLE_S[0]
         first = True
         while not stop.is_set():
             try:
-                events = await self.catch_up()
+                await self.catch_up()
+                events, self.unpublished = self.unpublished, []
                 if not first and events:
                     publish(events)
                 first = False
-                encoded = await self._live_round()
-                if encoded:
-                    publish_encoded(encoded)
-                busy = bool(events or encoded)
+                positions = await self._live_round()
+                if positions:
+                    publish(positions)
+                busy = bool(events or positions)
             except (RedisError, OSError) as exc:
                 log.warning("web: Redis unavailable (%s); retrying", exc)
                 busy, idle = False, 1.0
