@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 LIVE_TYPES = frozenset({"position", "road", "alert", "cleared", "camera_event"})
 CLOSE_TOO_SLOW = 4008  # application close code: the client fell too far behind
+FRAME_BYTES = 16 * 1024  # batch-mode frames (aiohttp's limit for compressing in place)
 
 
 @dataclass(slots=True)
@@ -61,9 +62,29 @@ class LiveClient:
     ws: web.WebSocketResponse
     queue_limit: int
     sub: Subscription = field(default_factory=Subscription)
-    queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
+    # A message, or a batch-mode flush (encoded events, sent as JSON arrays), or None: stop.
+    queue: asyncio.Queue[str | list[str] | None] = field(default_factory=asyncio.Queue)
     pending: list[str] = field(default_factory=list)  # batch mode: encoded events of this flush
     dropped: bool = False
+
+
+def frames(texts: list[str]) -> list[str]:
+    """Encoded events as JSON arrays of at most FRAME_BYTES each (an event larger than that
+    alone). aiohttp deflates a frame that small on the spot; a larger one goes to a thread and
+    back, several turns of the event loop (tens of ms under load) for each frame sent."""
+    out: list[str] = []
+    part: list[str] = []
+    size = 2
+    for text in texts:
+        n = (len(text) if text.isascii() else len(text.encode())) + 1
+        if part and size + n > FRAME_BYTES:
+            out.append("[" + ",".join(part) + "]")
+            part, size = [], 2
+        part.append(text)
+        size += n
+    if part:
+        out.append("[" + ",".join(part) + "]")
+    return out
 
 
 class LiveHub:
@@ -111,13 +132,13 @@ class LiveHub:
             if not chosen:
                 continue
             if sub.batch:
-                self._put(client, "[" + ",".join(chosen) + "]")
+                self._put(client, chosen)
             else:
                 for text in chosen:
                     if not self._put(client, text):
                         break
 
-    def _put(self, client: LiveClient, text: str) -> bool:
+    def _put(self, client: LiveClient, text: str | list[str]) -> bool:
         if client.queue.qsize() >= client.queue_limit:
             self._drop(client)
             return False
@@ -170,14 +191,28 @@ class LiveHub:
         return ws
 
     async def _send_loop(self, client: LiveClient) -> None:
-        ws = client.ws
+        ws, queue = client.ws, client.queue
+        ahead: list[str | list[str] | None] = []  # taken from the queue, not sent yet
         try:
             while True:
-                text = await client.queue.get()
-                if text is None:
+                item = ahead.pop() if ahead else await queue.get()
+                if item is None:
                     break
-                await ws.send_str(text)
-                self.sent_total += 1
+                if isinstance(item, str):
+                    await ws.send_str(item)
+                    self.sent_total += 1
+                    continue
+                # Flushes waiting behind this one go out with it: a client that fell behind
+                # catches up at once instead of its backlog queueing up frame after frame.
+                while not queue.empty():
+                    more = queue.get_nowait()
+                    if not isinstance(more, list):
+                        ahead.append(more)
+                        break
+                    item.extend(more)
+                for frame in frames(item):
+                    await ws.send_str(frame)
+                    self.sent_total += 1
         except (ConnectionResetError, RuntimeError):
             pass
         finally:
