@@ -159,6 +159,10 @@ class TrackerWorker:
         await redis.zremrangebyscore(members, "-inf", now - self.rc.lease_s)
         alive = max(1, int(await redis.zcard(members)))
         share = math.ceil(keys.partitions / alive)
+        for part in list(self.owned.values()):  # idle partitions commit nothing: renew here
+            if not await self.scripts.renew(keys=[keys.lease(part.p)],
+                                            args=[self.name, self.lease_ms]):
+                self._lost(part)
         while len(self.owned) > share:
             await self._release(max(self.owned))
         if len(self.owned) < share:
@@ -193,7 +197,9 @@ class TrackerWorker:
             if eid <= part.applied:
                 continue  # the committed state includes it already
             part.applied = eid
-            positions.extend(decode_positions(fields[b"b"]))
+            # A dict from XAUTOCLAIM; a flat [field, value] list from the read script.
+            positions.extend(decode_positions(
+                fields[b"b"] if isinstance(fields, dict) else fields[1]))
         if not positions:
             return 0
         events = part.tracker.ingest(positions)
@@ -230,11 +236,14 @@ class TrackerWorker:
         parts = list(self.owned.values())
         pipe = self.redis.pipeline(transaction=False)
         for part in parts:
-            pipe.xreadgroup(GROUP, self.name, {keys.inbox(part.p): ">"},
-                            count=self.rc.read_count)
+            await self.scripts.read(keys=[keys.lease(part.p), keys.inbox(part.p)],
+                                    args=[self.name, GROUP, self.rc.read_count], client=pipe)
         replies = await pipe.execute()
         done = 0
         for part, reply in zip(parts, replies, strict=True):
+            if reply == -1:
+                self._lost(part)
+                continue
             if reply and part.tracker.ctx.started is None:
                 await self._started(part)
             for _stream, entries in reply or ():
@@ -333,10 +342,13 @@ class TrackerWorker:
         part.changed = False
         writes = self._writes(part)
         if not await writes.commit(self.scripts, self.name, self.lease_ms):
-            # Our lease ran out and another worker may have the partition now: what we did
-            # since our last commit is theirs to redo from the stream.
-            log.warning("partition %d: lease lost before commit; dropping it", part.p)
-            self.owned.pop(part.p, None)
+            self._lost(part)
+
+    def _lost(self, part: Partition) -> None:
+        """Our lease ran out and another worker may have the partition now: what we did since
+        our last commit is theirs to redo from the stream."""
+        log.warning("partition %d: lease lost; dropping it", part.p)
+        self.owned.pop(part.p, None)
 
     async def commit_all(self) -> None:
         for part in list(self.owned.values()):

@@ -40,6 +40,21 @@ end
 return 0
 """
 
+# Keep a lease we hold; 0 if it is no longer ours.
+_RENEW = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+"""
+
+# Read a partition's new entries only while holding its lease: a worker that stalled past its
+# lease must not take entries the next owner would never see (they would sit in the stalled
+# worker's pending list after the next owner had claimed what was pending then). -1: not ours.
+_READ = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+return redis.call('XREADGROUP', 'GROUP', ARGV[2], ARGV[1], 'COUNT', ARGV[3],
+                  'STREAMS', KEYS[2], '>')
+"""
+
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -53,6 +68,8 @@ class Scripts:
         self.commit: AsyncScript = redis.register_script(_COMMIT)
         self.acquire: AsyncScript = redis.register_script(_ACQUIRE)
         self.release: AsyncScript = redis.register_script(_RELEASE)
+        self.renew: AsyncScript = redis.register_script(_RENEW)
+        self.read: AsyncScript = redis.register_script(_READ)
 
 
 class Writes:
