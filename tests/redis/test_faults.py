@@ -1,6 +1,7 @@
 """Faults in the middle of a simulated day on Redis leave the day's compliance and alerts
 exactly as without them: a tracker killed with kill -9 (its partitions are taken over, its
-pending entries claimed), a gateway restarted (handsets reconnect and resend), and Redis itself
+pending entries claimed), a tracker frozen past its leases (SIGSTOP: it must neither read nor
+commit what its successor now owns), a gateway restarted (handsets reconnect and resend), and Redis itself
 killed and restarted from its AOF (gateways answer "not taken, retry" meanwhile: nothing
 accepted is lost, nothing counted twice)."""
 
@@ -51,6 +52,11 @@ async def faults(cluster: LocalCluster, opening: float, log: list[str]) -> None:
     log.append("tracker-0 killed")
     await asyncio.sleep(4)  # its leases run out; tracker-1 takes every partition
     await asyncio.to_thread(cluster.start, "tracker-0")  # and later hands half back
+    await when_clock_reaches(cluster, opening + 4 * hour)
+    cluster.procs["tracker-1"].send_signal(signal.SIGSTOP)  # a stall longer than its leases
+    log.append("tracker-1 frozen")
+    await asyncio.sleep(5)  # tracker-0 takes its partitions; then it wakes up behind the times
+    cluster.procs["tracker-1"].send_signal(signal.SIGCONT)
     await when_clock_reaches(cluster, opening + 5.5 * hour)
     code = await asyncio.to_thread(cluster.kill, "gateway-0", signal.SIGTERM)
     log.append(f"gateway-0 stopped ({code})")
@@ -75,8 +81,8 @@ async def test_a_day_with_faults_matches_a_day_without(tmp_path: Path) -> None:
         await chaos
         end_of_day(cluster, max(p.ts for p in day.positions))
         rows, alerts = await results(cluster.web_url)
-    assert log == ["tracker-0 killed", "gateway-0 stopped (0)", "redis killed",
-                   "redis restarted"]
+    assert log == ["tracker-0 killed", "tracker-1 frozen", "gateway-0 stopped (0)",
+                   "redis killed", "redis restarted"]
     assert stats.retries > 0  # the gateway restart and the Redis outage were felt
     assert not stats.rejected
     assert rows == want_rows
