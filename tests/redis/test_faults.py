@@ -1,9 +1,9 @@
 """Faults in the middle of a simulated day on Redis leave the day's compliance and alerts
 exactly as without them: a tracker killed with kill -9 (its partitions are taken over, its
 pending entries claimed), a tracker frozen past its leases (SIGSTOP: it must neither read nor
-commit what its successor now owns), a gateway restarted (handsets reconnect and resend), and Redis itself
-killed and restarted from its AOF (gateways answer "not taken, retry" meanwhile: nothing
-accepted is lost, nothing counted twice)."""
+commit what its successor now owns), a gateway restarted (handsets reconnect and resend), and
+Redis itself killed and restarted from its AOF (gateways answer "not taken, retry" meanwhile:
+nothing accepted is lost, nothing counted twice)."""
 
 from __future__ import annotations
 
