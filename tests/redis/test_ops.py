@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -63,11 +64,13 @@ async def test_the_sink_keeps_each_device_in_its_partition(redis: Redis) -> None
     first = [Position(f"dev-{i}", 1000.0 + i, 36.6, 116.9) for i in range(20)]
     await sink.submit(first)
     await sink.submit([Position("dev-3", 900.0, 36.6, 116.9)])  # late: the clock stays
-    assert float(await redis.get(keys.clock)) == 1019.0
-    assert float(await redis.get(keys.started)) == 1000.0
+    clock: Any = await redis.get(keys.clock)
+    started: Any = await redis.get(keys.started)
+    assert (float(clock), float(started)) == (1019.0, 1000.0)
     seen: dict[str, int] = {}
     for p in range(4):
-        for _id, fields in await redis.xrange(keys.inbox(p)):
+        entries: Any = await redis.xrange(keys.inbox(p))
+        for _id, fields in entries:
             for pos in decode_positions(fields[b"b"]):
                 assert partition_of(pos.device, 4) == p
                 seen[pos.device] = seen.get(pos.device, 0) + 1
