@@ -319,9 +319,9 @@ class TrackerWorker:
                 w.add_many("HSET", keys.stats(p, date), [], items, step=2)
                 w.add("PEXPIRE", keys.stats(p, date), keep_ms)
             part.dirty = set()
-        if part.outputs or part.horizon is not None:
+        if part.outputs:
             w.add("XADD", keys.out(p), "MINID", "~", int(time.time() * 1000) - keep_ms, "*",
-                  "o", encode(part.outputs), "h", repr(part.horizon))
+                  "o", encode(part.outputs))
             part.outputs = []
         if part.horizon is not None:
             w.add("SET", keys.horizon(p), repr(part.horizon))

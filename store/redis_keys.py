@@ -43,7 +43,7 @@ class Keys:
         return f"{self._p(p)}:snap"
 
     def out(self, p: int) -> str:
-        """Durable outputs, exactly once: passes, device alerts and clearings, horizons."""
+        """Durable outputs, exactly once: passes, device alerts and clearings."""
         return f"{self._p(p)}:out"
 
     def live(self, p: int) -> str:
