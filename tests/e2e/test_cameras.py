@@ -65,7 +65,11 @@ async def test_bad_frames_get_clear_answers(cam_srv: RunningServer) -> None:
 
 
 async def push_scene(srv: RunningServer, scene: Scene) -> None:
-    async with srv.http(DEVICE) as http:
+    await push_frames(srv.base, scene)
+
+
+async def push_frames(base: str, scene: Scene) -> None:
+    async with aiohttp.ClientSession(base, headers={"Authorization": f"Bearer {DEVICE}"}) as http:
         for ts, jpeg in scene.frames():
             while True:  # 503: the analysis is behind; a pacing camera sends again later
                 async with http.post(frame_url(), data=jpeg, headers={

@@ -16,7 +16,7 @@ import pytest
 
 from server import DEMO_CITY
 from simulator.cameras.scene import Scene
-from tests.e2e.test_cameras import CAMERA, frame_url
+from tests.e2e.test_cameras import CAMERA, frame_url, push_frames
 from tests.redis.cluster import LocalCluster
 from tests.serverkit import DEVICE, SUPERVISOR
 
@@ -41,18 +41,6 @@ async def leader(cluster: LocalCluster) -> tuple[str, str]:
             await asyncio.sleep(0.1)
 
 
-async def push(base: str, scene: Scene) -> None:
-    async with aiohttp.ClientSession(base, headers=auth(DEVICE)) as http:
-        for ts, jpeg in scene.frames():
-            while True:  # 503: analysis behind; the camera sends again a moment later
-                async with http.post(frame_url(), data=jpeg, headers={
-                        "Content-Type": "image/jpeg", "X-Frame-Time": f"{ts:.3f}"}) as resp:
-                    if resp.status != 503:
-                        assert resp.status == 200
-                        break
-                await asyncio.sleep(0.02)
-
-
 async def test_a_spill_on_redis_reaches_the_web_process_with_its_evidence(
         tmp_path: Path) -> None:
     city = tmp_path / "city"
@@ -71,7 +59,7 @@ async def test_a_spill_on_redis_reaches_the_web_process_with_its_evidence(
                 cluster.web_url.replace("http", "ws") + f"/ws/live?token={SUPERVISOR}") as live:
             await live.send_str('{"subscribe": {"types": ["alert", "camera_event"]}}')
             assert orjson.loads((await live.receive()).data)["type"] == "subscribed"
-            await push(lead, scene)
+            await push_frames(lead, scene)
             async with asyncio.timeout(90):
                 while True:
                     events.append(orjson.loads((await live.receive()).data))
