@@ -142,7 +142,21 @@ class PassCounter:
             o0 += (off - o0) * (day.open - t0) / dt
             t0 = day.open
             tr.start = t0
-        added = add_interval(tr.iv, o0, off) if off != o0 else 0.0
+        iv = tr.iv
+        if off == o0:
+            added = 0.0
+        else:
+            lo, hi = (o0, off) if o0 <= off else (off, o0)
+            if len(iv) == 2 and lo <= iv[1] and hi >= iv[0]:
+                # add_interval's fast path, inlined: one interval, which the step overlaps
+                x, y = iv[0], iv[1]
+                nlo = x if x < lo else lo
+                nhi = y if y > hi else hi
+                iv[0] = nlo
+                iv[1] = nhi
+                added = (nhi - nlo) - (y - x)
+            else:
+                added = add_interval(iv, o0, off)
         tr.last = ts
         tr.off = off
         dt = ts - t0
