@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from aiohttp import WSCloseCode, web
 
-from model.events import Event
+from model.events import Event, PositionEvent
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +111,10 @@ class LiveHub:
                 every = True
                 break
             wanted |= types
-        self.publish_encoded([(e.TYPE, e.grid, orjson.dumps(e.to_json()).decode())
-                              for e in events if every or e.TYPE in wanted])
+        self.publish_encoded([
+            (e.TYPE, e.grid, e.encode() if isinstance(e, PositionEvent)
+             else orjson.dumps(e.to_json()).decode())
+            for e in events if every or e.TYPE in wanted])
 
     def publish_encoded(self, encoded: Sequence[tuple[str, str | None, str]]) -> None:
         """Events already encoded elsewhere (a tracker process): (type, grid, JSON text)."""
