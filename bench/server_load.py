@@ -10,8 +10,9 @@ The server runs with `--clock data` and the load is a patrol morning two days ag
 city's zone), so every run does the same work whatever the hour: matching, pass counting and the
 device rules on on-duty inspectors, as a live day would (a wall-clock server fed two-day-old data
 would instead raise and clear signal_lost for every device on every tick).
-With --redis it starts its own redis-server (AOF, fsync always) and runs the one server process
-over it (`--redis URL`, role all): the difference is what Redis costs one process.
+With --redis it starts its own redis-server (AOF, `--fsync always` by default, or everysec) and
+runs the one server process over it (`--redis URL`, role all): the difference is what Redis
+costs one process.
 Usage: python bench/server_load.py [--devices 1000] [--seconds 300] [--sockets 10000] [--redis]
 """
 
@@ -114,7 +115,8 @@ async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         redis_url = None
         if args.redis:
-            redis_url = stack.enter_context(RedisProcess(Path(tmp) / "redis")).url
+            redis_url = stack.enter_context(RedisProcess(Path(tmp) / "redis",
+                                                         fsync=args.fsync)).url
         port = free_port()
         proc = start_server(Path(tmp), port, clock="data", redis_url=redis_url)
         pin(proc.pid)
@@ -166,6 +168,8 @@ def main() -> None:
     p.add_argument("--hold", type=float, default=10.0)
     p.add_argument("--redis", action="store_true",
                    help="the same server over its own redis-server (one process, role all)")
+    p.add_argument("--fsync", choices=("always", "everysec"), default="always",
+                   help="with --redis: the AOF's appendfsync")
     args = p.parse_args()
     print(f"cpu cores: {os.cpu_count()}; server in its own process"
           f"{', over Redis' if args.redis else ''}", flush=True)

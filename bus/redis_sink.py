@@ -1,14 +1,15 @@
 """The gateways' side of the Redis bus: positions into streams partitioned by device.
 
-One XADD per partition a message touches (a whole gateway message is one entry per partition,
-not one per position), pipelined in one round trip with the data clock's update. The device is
-told "accepted" only after Redis answered, so with AOF (`appendfsync always`) an accepted
+One XADD per partition a write touches (one entry per partition for every message taken
+together, not one per position), pipelined in one round trip with the data clock's update. The
+device is told "accepted" only after Redis answered, so with AOF (`appendfsync always`) an accepted
 position survives a Redis restart. If Redis cannot be reached the gateway raises
 SinkUnavailable: the device hears 503 (or a WebSocket error answer) and sends again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,8 @@ class RedisSink:
         self.redis, self.keys, self.registry = redis, keys, registry
         self._partition: dict[str, int] = {}
         self._clock = redis.register_script(CLOCK_MAX)
+        self._waiting: list[tuple[list[Position], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
         self.submitted = 0
 
     def known(self, device: str) -> bool:
@@ -53,8 +56,37 @@ class RedisSink:
         return p
 
     async def submit(self, positions: list[Position]) -> None:
+        """Returns once Redis has stored them (raises SinkUnavailable if it could not).
+
+        Group commit: messages that arrive while a write is in flight wait for the next one,
+        which takes them all in one pipeline, so under load each message costs a share of one
+        round trip, not a round trip (redis-py spends ~0.3 ms of Python on each pipeline)."""
         if not positions:
             return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((positions, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_all(), name="redis-sink")
+        await done
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            positions = [pos for group, _ in batch for pos in group]
+            error: SinkUnavailable | None = None
+            try:
+                await self._write(positions)
+            except SinkUnavailable as exc:
+                error = exc
+            for _, done in batch:
+                if done.done():  # its sender went away (its device will send again)
+                    continue
+                if error is None:
+                    done.set_result(None)
+                else:
+                    done.set_exception(error)
+
+    async def _write(self, positions: list[Position]) -> None:
         groups: dict[int, list[Position]] = {}
         part = self.partition
         for pos in positions:
@@ -70,7 +102,7 @@ class RedisSink:
             pipe.xadd(keys.inbox(p), {"b": encode_positions(group)})
         ts = [p.ts for p in positions]
         await self._clock(keys=[keys.clock, keys.started], args=[repr(max(ts)), repr(min(ts))],
-                    client=pipe)
+                          client=pipe)
         try:
             await pipe.execute()
         except (RedisError, OSError, TimeoutError) as exc:

@@ -26,11 +26,13 @@ def free_port() -> int:
 
 
 class RedisProcess:
-    def __init__(self, folder: Path, aof: bool = True) -> None:
+    def __init__(self, folder: Path, aof: bool = True, fsync: str = "always") -> None:
+        """aof: append-only file on (what a restart recovers from); fsync: always (an
+        acknowledged write is on disk) or everysec."""
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        self.aof = aof
+        self.aof, self.fsync = aof, fsync
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -41,7 +43,7 @@ class RedisProcess:
         args = [SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
                 str(self.folder), "--save", "", "--logfile", str(self.folder / "redis.log")]
         if self.aof:
-            args += ["--appendonly", "yes", "--appendfsync", "always"]
+            args += ["--appendonly", "yes", "--appendfsync", self.fsync]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis(port=self.port)
         deadline = time.monotonic() + 20
