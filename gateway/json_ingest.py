@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -24,6 +25,9 @@ from web.auth import DEVICE, TokenAuth
 log = logging.getLogger(__name__)
 
 Convert = Callable[[list[Position]], list[Position]]
+# A WebSocket message's answer, after the positions it carried (if any) were taken.
+Answer = tuple["asyncio.Future[None] | None", dict[str, Any]]
+WS_IN_FLIGHT = 32  # messages of one device socket being stored at once
 
 
 def _json_error(status: type[web.HTTPException], message: str, **headers: str) -> web.HTTPException:
@@ -102,11 +106,16 @@ class JsonIngest:
         return web.json_response(answer, dumps=lambda o: orjson.dumps(o).decode())
 
     async def ws_device(self, request: web.Request) -> web.WebSocketResponse:
+        """Messages are read on while earlier ones are being stored (up to WS_IN_FLIGHT of
+        them): a sink with latency (Redis) then costs a connection no round trip per message.
+        Answers still go out one per message, in order, each after its positions were taken."""
         self.auth.check(request, DEVICE, allow_query=True)
         ws = web.WebSocketResponse(heartbeat=60.0, max_msg_size=self.cfg.max_body_bytes)
         await ws.prepare(request)
         bucket = TokenBucket(self.cfg.rate_messages_per_s, self.cfg.rate_burst)
         flooded = 0
+        answers: asyncio.Queue[Answer | None] = asyncio.Queue(WS_IN_FLIGHT)
+        sender = asyncio.create_task(self._answer(ws, answers))
         self.metrics.device_sockets.inc()
         try:
             async for msg in ws:
@@ -119,31 +128,47 @@ class JsonIngest:
                     flooded += 1
                     self.metrics.requests_refused.labels("rate").inc()
                     if flooded >= self.cfg.flood_close_after:
+                        await answers.put(None)
+                        await sender
                         await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"flooding")
                         break
-                    await ws.send_str(orjson.dumps({"accepted": 0, "rejected": [],
-                                                      "error": "rate limit exceeded",
-                                                      "retry_after": round(wait, 3)}).decode())
+                    await answers.put((None, {"accepted": 0, "rejected": [],
+                                              "error": "rate limit exceeded",
+                                              "retry_after": round(wait, 3)}))
                     continue
                 flooded = 0
                 try:
                     good, answer = self._process(msg.data, "ws")
                 except Rejected as exc:
-                    await ws.send_str(orjson.dumps({"accepted": 0, "rejected": [],
-                                                    "error": str(exc)}).decode())
+                    await answers.put((None, {"accepted": 0, "rejected": [], "error": str(exc)}))
                     continue
-                if good:
-                    try:
-                        await self.sink.submit(good)
-                    except SinkUnavailable as exc:
-                        self.metrics.requests_refused.labels("unavailable").inc()
-                        await ws.send_str(orjson.dumps({
-                            "accepted": 0, "rejected": [], "error": f"not taken: {exc}; retry",
-                            "retry_after": 1.0}).decode())
-                        continue
-                await ws.send_str(orjson.dumps(answer).decode())
+                taking = asyncio.ensure_future(self.sink.submit(good)) if good else None
+                await answers.put((taking, answer))
         finally:
             self.metrics.device_sockets.dec()
+            if not sender.done():  # the answers still due go out, then the sender stops
+                await answers.put(None)
+                await sender
         if ws.close_code == WSCloseCode.MESSAGE_TOO_BIG:
             self.metrics.requests_refused.labels("size").inc()
         return ws
+
+    async def _answer(self, ws: web.WebSocketResponse,
+                      answers: asyncio.Queue[Answer | None]) -> None:
+        """Each message's answer, in order, once its positions were taken (or refused)."""
+        while (item := await answers.get()) is not None:
+            taking, answer = item
+            if taking is not None:
+                try:
+                    await taking
+                except SinkUnavailable as exc:
+                    self.metrics.requests_refused.labels("unavailable").inc()
+                    answer = {"accepted": 0, "rejected": [], "error": f"not taken: {exc}; retry",
+                              "retry_after": 1.0}
+                except Exception:  # a bug must not leave the device without its answers
+                    log.exception("positions from a device socket not taken")
+                    answer = {"accepted": 0, "rejected": [],
+                              "error": "not taken: internal error; retry", "retry_after": 1.0}
+            if not ws.closed:
+                with contextlib.suppress(ConnectionResetError):
+                    await ws.send_str(orjson.dumps(answer).decode())
