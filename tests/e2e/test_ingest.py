@@ -162,6 +162,31 @@ async def test_device_websocket_answers_each_message(srv: RunningServer) -> None
         assert orjson.loads((await ws.receive()).data)["accepted"] == 1
 
 
+async def test_device_websocket_answers_in_order_when_messages_do_not_wait(
+        srv: RunningServer) -> None:
+    """A handset may send on without waiting: each message still gets its own answer, in the
+    order sent, bad ones included, and every position is tracked."""
+    dev = inspector(srv)
+    sizes = [1, 3, 0, 2, 5, 4]  # 0: a malformed message
+    async with aiohttp.ClientSession() as http, http.ws_connect(
+            srv.ws_url("/ws/device", DEVICE)) as ws:
+        ts = NOW - 100
+        for size in sizes:
+            if size == 0:
+                await ws.send_str("[{broken")
+                continue
+            await ws.send_str(orjson.dumps([on_city(srv, dev, ts + k) for k in range(size)])
+                              .decode())
+            ts += size
+        answers = [orjson.loads((await ws.receive()).data) for _ in sizes]
+    assert [a.get("accepted") for a in answers] == sizes
+    assert "malformed JSON" in answers[2]["error"]
+    await srv.settle()
+    async with srv.http() as http, http.get("/api/v1/devices") as resp:
+        (row,) = [d for d in await resp.json() if d["device"] == dev]
+    assert row["ts"] == NOW - 100 + sum(sizes) - 1
+
+
 async def test_device_websocket_needs_a_device_token(srv: RunningServer) -> None:
     async with aiohttp.ClientSession() as http:
         with pytest.raises(aiohttp.WSServerHandshakeError) as info:
