@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 class LocalCluster:
     def __init__(self, folder: Path, gateways: int = 2, trackers: int = 2, web: int = 1,
-                 clock: str = "data", partitions: int = 8, city: Path = DEMO_CITY) -> None:
+                 clock: str = "data", partitions: int = 8, city: Path = DEMO_CITY,
+                 osmand_port: int = 0) -> None:
+        """osmand_port: a fixed port for a lone gateway's OsmAnd listener (0: any)."""
         self.folder = folder
         self.city = city
         self.redis = RedisProcess(folder / "redis")
@@ -42,7 +44,7 @@ data_dir = "{folder / 'data'}"
 [auth]
 tokens = {{ {tokens} }}
 [osmand]
-port = 0
+port = {osmand_port}
 [jt808]
 port = 0
 [redis]
