@@ -14,12 +14,15 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import socket
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from bus.redis_roads import RoadWorker
@@ -84,8 +87,12 @@ class RedisParts:
     @classmethod
     def build(cls, url: str, role: str, cfg: Config, index: CityIndex) -> RedisParts:
         rc = cfg.redis
+        # No silent retries: a command retried after its reply was lost would run twice (a
+        # read would skip a batch, a commit would write its outputs twice). A failed command
+        # is the caller's to handle: a gateway answers 503, a worker takes its partitions again
+        # from their last commit.
         redis = Redis.from_url(url, socket_timeout=rc.timeout_s,
-                               socket_connect_timeout=rc.timeout_s)
+                               socket_connect_timeout=rc.timeout_s, retry=Retry(NoBackoff(), 0))
         keys = Keys(rc.partitions)
         roles = frozenset(ROLES[:3]) if role == "all" else frozenset({role})
         clock: RedisClock | WallClock = RedisClock(redis, keys) \
@@ -127,6 +134,9 @@ class RedisParts:
             except (RedisError, OSError) as exc:
                 log.warning("road rules: Redis unavailable (%s); retrying", exc)
                 self.roads.drop()
+            except Exception:  # a bug: say so, start again from the last commit
+                log.exception("road rules: step failed; starting again from the last commit")
+                self.roads.drop()
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.stop.wait(),
                                        max(0.05, period - (time.monotonic() - started)))
@@ -134,9 +144,12 @@ class RedisParts:
     async def stop_all(self) -> None:
         """Trackers commit and hand their partitions back before the connection closes."""
         self.stop.set()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for task, result in zip(self.tasks, await asyncio.gather(*self.tasks,
+                                                                return_exceptions=True),
+                                strict=True):
+            if isinstance(result, BaseException) and not isinstance(
+                    result, asyncio.CancelledError):
+                log.error("%s ended with %r", task.get_name(), result)
         await self.redis.aclose()
 
     def health(self) -> dict[str, Any]:
@@ -153,9 +166,10 @@ class RedisParts:
 
 
 def redact(url: str | None) -> str:
-    """The URL without its password, for messages and logs."""
+    """The URL without its password (user:password@ or ?password=), for messages and logs."""
     if not url:
         return ""
+    url = re.sub(r"([?&]password=)[^&#]*", r"\1***", url)
     scheme, sep, rest = url.partition("://")
     creds, at, host = rest.rpartition("@")
     if not at:

@@ -33,6 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import orjson
 from redis.exceptions import RedisError, ResponseError
 
@@ -126,17 +127,23 @@ class TrackerWorker:
         # state lacks, in stream order, then acknowledge them with the next commit.
         start: bytes | str = "0-0"
         claimed = 0
-        while True:
+        while True:  # until the cursor comes back to 0-0 (a batch may be empty before that)
             reply = await redis.xautoclaim(keys.inbox(p), GROUP, self.name, 0, start_id=start,
                                            count=self.rc.read_count)
             start, entries = reply[0], reply[1]
             claimed += len(entries)
             self._apply(part, entries)
-            if entry_id(start) == (0, 0) or not entries:
+            if entry_id(start) == (0, 0):
                 break
         if claimed:
             self.taken_over += 1
             log.info("partition %d: %d pending entries claimed", p, claimed)
+        # Stopped workers leave their consumer names behind: those with nothing pending go.
+        for consumer in await redis.xinfo_consumers(keys.inbox(p), GROUP):
+            name = consumer["name"]
+            name = name.decode() if isinstance(name, bytes) else name
+            if name != self.name and consumer["pending"] == 0:
+                await redis.xgroup_delconsumer(keys.inbox(p), GROUP, name)
         self.owned[p] = part
         log.info("partition %d taken (state up to entry %d-%d)", p, *part.applied)
         return True
@@ -150,10 +157,15 @@ class TrackerWorker:
         await self.scripts.release(keys=[self.keys.lease(p)], args=[self.name])
         log.info("partition %d handed back", p)
 
+    async def _now(self) -> float:
+        """Redis's own clock: one clock for every machine's heartbeats and wall-clock ticks."""
+        seconds, micros = await self.redis.time()
+        return seconds + micros / 1e6
+
     async def _leases(self) -> None:
         """Heartbeat, then take free partitions up to our share or hand back what is over."""
         redis, keys = self.redis, self.keys
-        now = time.time()
+        now = await self._now()
         members = f"{keys.prefix}:trackers"
         await redis.zadd(members, {self.name: now})
         await redis.zremrangebyscore(members, "-inf", now - self.rc.lease_s)
@@ -198,8 +210,14 @@ class TrackerWorker:
                 continue  # the committed state includes it already
             part.applied = eid
             # A dict from XAUTOCLAIM; a flat [field, value] list from the read script.
-            positions.extend(decode_positions(
-                fields[b"b"] if isinstance(fields, dict) else fields[1]))
+            try:
+                positions.extend(decode_positions(
+                    fields[b"b"] if isinstance(fields, dict) else fields[1]))
+            except (msgspec.DecodeError, KeyError, IndexError, TypeError) as exc:
+                # Not written by a gateway of this version: skipped (and acknowledged), so it
+                # cannot stop this partition on every worker that takes it.
+                log.error("partition %d: entry %r skipped, not positions: %s", part.p, raw_id,
+                          exc)
         if not positions:
             return 0
         events = part.tracker.ingest(positions)
@@ -263,7 +281,7 @@ class TrackerWorker:
 
     async def _clock_now(self) -> float:
         if not self.data_clock:
-            return time.time()
+            return await self._now()
         raw = await self.redis.get(self.keys.clock)
         now = float(raw) if raw is not None else 0.0
         assert isinstance(self.clock, DataClock)
@@ -286,7 +304,9 @@ class TrackerWorker:
                 self._collect(part, tracker.tick(step))
                 await asyncio.sleep(0)
             self._collect(part, tracker.tick(now))
-            part.horizon = now - window
+            # Never backwards (a clock that stepped back, a handover between machines).
+            part.horizon = now - window if part.horizon is None else max(part.horizon,
+                                                                         now - window)
         await self._publish_live()
 
     # Committing -----------------------------------------------------------------------------
@@ -388,8 +408,11 @@ class TrackerWorker:
                     idle = min(IDLE_S[1], idle * 2)
                 else:
                     idle = IDLE_S[0]
-            except (RedisError, OSError) as exc:
-                log.warning("tracker %s: Redis unavailable (%s); retrying", self.name, exc)
+            except Exception as exc:
+                if isinstance(exc, RedisError | OSError):
+                    log.warning("tracker %s: Redis unavailable (%s); retrying", self.name, exc)
+                else:  # a bug: say so, and go on from the last commits
+                    log.exception("tracker %s: failed; taking its partitions again", self.name)
                 self.drop_all()
                 self._live.clear()
                 with contextlib.suppress(asyncio.TimeoutError):
@@ -402,6 +425,11 @@ class TrackerWorker:
         try:
             for p in sorted(self.owned):
                 await self._release(p)
+                # Everything it read is acknowledged now: its consumer name can go.
+                pending: Any = await self.redis.xpending_range(
+                    self.keys.inbox(p), GROUP, "-", "+", 1, consumername=self.name)
+                if not pending:
+                    await self.redis.xgroup_delconsumer(self.keys.inbox(p), GROUP, self.name)
             await self.redis.zrem(f"{self.keys.prefix}:trackers", self.name)
         except (RedisError, OSError) as exc:
             log.warning("tracker %s: could not hand back its partitions: %s", self.name, exc)

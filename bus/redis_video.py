@@ -87,7 +87,13 @@ class VideoLeader:
             item = evidence.summary(self.evidence_dir, evidence_id)
             if item is not None:
                 w.add("HSET", self.keys.evidence, evidence_id, orjson.dumps(item))
-        if not await w.commit(self.scripts, self.name, self.lease_ms):
+        try:
+            committed = await w.commit(self.scripts, self.name, self.lease_ms)
+        except BaseException:
+            # Not written: kept for the next flush, in order, ahead of anything newer.
+            self._out[:0], self._indexed[:0] = out, ids
+            raise
+        if not committed:
             log.warning("video: the lease was lost; %d events not published", len(out))
             await self._stop()
 
@@ -125,9 +131,14 @@ class VideoLeader:
                 await self._flush()
             except (RedisError, OSError) as exc:
                 log.warning("video: Redis unavailable (%s); retrying", exc)
+            except Exception:
+                log.exception("video: publishing failed; retrying")
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), FLUSH_S)
-        with contextlib.suppress(RedisError, OSError):
-            await self._flush()
-            await self.scripts.release(keys=[self.keys.video_lease], args=[self.name])
+        # Stop analysing first: what the cameras raise while stopping goes out too.
+        leading = self.leading
         await self._stop()
+        if leading:
+            with contextlib.suppress(RedisError, OSError):
+                await self._flush()
+                await self.scripts.release(keys=[self.keys.video_lease], args=[self.name])

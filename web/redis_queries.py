@@ -164,6 +164,9 @@ class RedisQueries:
             except (RedisError, OSError) as exc:
                 log.warning("web: Redis unavailable (%s); retrying", exc)
                 busy, idle = False, 1.0
+            except Exception:  # a bug (e.g. an entry it cannot read): said, and it goes on
+                log.exception("web: following the streams failed; retrying")
+                busy, idle = False, 1.0
             if busy:
                 idle = IDLE_S[0]
                 continue

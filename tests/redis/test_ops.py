@@ -3,6 +3,7 @@ partitions by device and moves the data clock forwards only."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,14 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from bus.redis_roles import redact
 from bus.redis_sink import RedisSink
+from bus.redis_tracker import TrackerWorker
+from config.server import Config
+from geofence.city import load_city
+from geofence.index import CityIndex
 from model.position import Position
+from server import DEMO_CITY
 from store.redis_codec import decode_positions
 from store.redis_keys import GROUP, Keys, partition_of
 from store.redis_ops import Scripts, Writes
@@ -75,3 +82,36 @@ async def test_the_sink_keeps_each_device_in_its_partition(redis: Redis) -> None
                 assert partition_of(pos.device, 4) == p
                 seen[pos.device] = seen.get(pos.device, 0) + 1
     assert seen == {f"dev-{i}": 2 if i == 3 else 1 for i in range(20)}
+
+
+def test_passwords_never_reach_a_message() -> None:
+    assert redact("redis://:s3cret@db:6379/0") == "redis://***@db:6379/0"
+    assert redact("redis://app:s3cret@db/0") == "redis://app:***@db/0"
+    assert redact("redis://db:6379/0?password=s3cret&db=1") == \
+        "redis://db:6379/0?password=***&db=1"
+
+
+async def test_an_entry_that_is_not_positions_is_skipped_not_fatal(
+        redis: Redis, caplog: pytest.LogCaptureFixture) -> None:
+    cfg = Config.model_validate({"server": {"clock": "data"},
+                                 "devices": {"auto_register": True},
+                                 "redis": {"partitions": 2, "commit_interval_s": 0.05}})
+    keys = Keys(2)
+    index = CityIndex(load_city(DEMO_CITY), cfg.patrol.match_tolerance)
+    worker = TrackerWorker(redis, keys, cfg, index)
+    p = partition_of("walker-1", 2)
+    await redis.xadd(keys.inbox(p), {"b": b"\xc1 not msgpack"})
+    await RedisSink(redis, keys, DeviceRegistry([], auto_register=True)).submit(
+        [Position("walker-1", 1795140000.0 + i, 36.6, 116.9) for i in range(3)])
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    async with asyncio.timeout(30):
+        while True:
+            groups: Any = await redis.xinfo_groups(keys.inbox(p))
+            if worker.processed == 3 and groups[0]["pending"] == 0 and groups[0]["lag"] == 0:
+                break
+            await asyncio.sleep(0.05)
+    stop.set()
+    await task
+    assert "skipped, not positions" in caplog.text
+    assert not task.exception()
