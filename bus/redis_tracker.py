@@ -64,6 +64,7 @@ log = logging.getLogger(__name__)
 
 IDLE_S = (0.002, 0.02)  # pause between empty reads: first, then at most
 TICK_STEP_S = 1.0
+COMMIT_SHARE = 9.0  # wait this many times a commit's cost before the next: <= 10 % of the time
 DAY_MS = 86_400_000
 
 
@@ -100,6 +101,8 @@ class TrackerWorker:
         self._live: list[tuple[int, bytes]] = []  # (partition, encoded position events)
         self.processed = 0  # positions tracked by this worker
         self.taken_over = 0  # partitions taken from a stopped worker with pending entries
+        self.commit_cost = 0.0  # seconds the last commit of every owned partition took
+        self._expiring: set[str] = set()  # track keys given their time to live already
 
     # Partitions -----------------------------------------------------------------------------
 
@@ -318,7 +321,11 @@ class TrackerWorker:
         for (date, device), data in snapshot.take_tracks(tracker).items():
             key = keys.track(p, date, device)
             w.add("RPUSH", key, data)
-            w.add("PEXPIRE", key, keep_ms)
+            if key not in self._expiring:  # a day's track expires keep_days after its start
+                if len(self._expiring) > 1_000_000:
+                    self._expiring.clear()
+                self._expiring.add(key)
+                w.add("PEXPIRE", key, keep_ms)
         if part.dirty:
             on_duty = tracker.ctx.calendar.on_duty(self.clock.now())
             rows: list[bytes | str | int | float] = []
@@ -371,13 +378,28 @@ class TrackerWorker:
         self.owned.pop(part.p, None)
 
     async def commit_all(self) -> None:
-        for part in list(self.owned.values()):
-            await self._commit(part)
+        """Every owned partition that moved, in one round trip (one script per partition)."""
+        started = time.monotonic()
+        parts = [part for part in self.owned.values() if part.changed]
+        if parts:
+            pipe = self.redis.pipeline(transaction=False)
+            for part in parts:
+                part.changed = False
+                await self._writes(part).queue(self.scripts, self.name, self.lease_ms, pipe)
+            for part, done in zip(parts, await pipe.execute(), strict=True):
+                if not done:
+                    self._lost(part)
+        self.commit_cost = time.monotonic() - started
+
+    def commit_gap(self) -> float:
+        """Seconds to the next commit: commit_interval_s, or longer when commits are costly
+        (a snapshot grows with the devices), so that they take at most a tenth of the time."""
+        return max(self.rc.commit_interval_s, COMMIT_SHARE * self.commit_cost)
 
     # The loop -------------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        rc, tick_s = self.rc, self.cfg.live.tick_s
+        tick_s = self.cfg.live.tick_s
         next_lease = next_tick = next_commit = 0.0
         idle = IDLE_S[0]
         log.info("tracker %s started", self.name)
@@ -386,7 +408,7 @@ class TrackerWorker:
                 mono = time.monotonic()
                 if mono >= next_lease:
                     await self._leases()
-                    next_lease = mono + rc.lease_s / 3
+                    next_lease = mono + self.rc.lease_s / 3
                 if mono >= next_tick and self._tick_at is None:
                     # Read the clock first: the reads that follow take in every position
                     # that moved it, and only then is the tick made.
@@ -396,12 +418,10 @@ class TrackerWorker:
                 if got == 0 and self._tick_at is not None:
                     if self._tick_at > 0:
                         await self._tick(self._tick_at)
-                        await self.commit_all()
-                        next_commit = time.monotonic() + rc.commit_interval_s
                     self._tick_at = None
                 if time.monotonic() >= next_commit:
                     await self.commit_all()
-                    next_commit = time.monotonic() + rc.commit_interval_s
+                    next_commit = time.monotonic() + self.commit_gap()
                 if got == 0:
                     with contextlib.suppress(asyncio.TimeoutError):
                         await asyncio.wait_for(stop.wait(), idle)

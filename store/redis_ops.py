@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+    from redis.asyncio.client import Pipeline
     from redis.commands.core import AsyncScript
 
 # ARGV: owner, lease ms, then per write: command, key index, argument count, arguments...
@@ -101,3 +102,8 @@ class Writes:
     async def commit(self, scripts: Scripts, owner: str, lease_ms: int) -> bool:
         done = await scripts.commit(keys=self.keys, args=[owner, lease_ms, *self.argv])
         return bool(done)
+
+    async def queue(self, scripts: Scripts, owner: str, lease_ms: int, pipe: Pipeline) -> None:
+        """The same commit, queued on a pipeline: its result (0: lease lost) comes with the
+        pipeline's."""
+        await scripts.commit(keys=self.keys, args=[owner, lease_ms, *self.argv], client=pipe)
