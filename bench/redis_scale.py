@@ -155,7 +155,7 @@ def redis_rate(tmp: Path, rp: RedisProcess, workers: int, data: list[tuple[str, 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--devices", type=int, default=1000)
-    ap.add_argument("--seconds", type=int, default=300)
+    ap.add_argument("--seconds", type=int, default=1200)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     messages = positions(args.devices, args.seconds)
