@@ -83,9 +83,9 @@ class RedisSection(Strict):
 
     partitions: int = Field(8, ge=1, le=1024, description="Position streams, by device hash. "
                             "Fixed for a deployment: every process must use the same number.")
-    commit_interval_s: float = Field(0.5, gt=0, le=60, description="How often a tracker "
-                                     "stores its partitions' state and outputs, then "
-                                     "acknowledges the positions they came from.")
+    commit_interval_s: float = Field(0.5, gt=0, le=60, description="Shortest time between a "
+                                     "tracker's commits (its partitions' state and outputs, "
+                                     "then acknowledgements); longer while commits are costly.")
     lease_s: float = Field(5.0, ge=1, le=300, description="A partition (or the road rules) "
                            "whose owner stopped renewing for this long is taken over.")
     read_count: int = Field(200, ge=1, le=100_000, description="Stream entries a tracker "
