@@ -131,7 +131,7 @@ class Server:
             self.parts["osmand"] = OsmandServer(cfg.osmand, rp.sink.submit, rp.sink.known)
             self.parts["jt808"] = Jt808Server(cfg.jt808, rp.sink.submit, rp.sink.known)
             if city.cameras:
-                rp.video = self._video_leader(rp)
+                rp.video = self._video_leader(rp, evidence_dir)
                 routes.append(CameraIngest(auth, rp.video, frozenset(c.id for c in city.cameras),
                                            cfg.video.max_frame_bytes).routes())
         site = Site(auth, hub, metrics, city_geojson(city), rp.health,
@@ -150,10 +150,9 @@ class Server:
             self.app = build_app(routes, cfg.gateway.max_body_bytes,
                                  unavailable=(RedisError, ConnectionError, TimeoutError))
 
-    def _video_leader(self, rp: RedisParts) -> VideoLeader:
+    def _video_leader(self, rp: RedisParts, evidence_dir: Path) -> VideoLeader:
         """Video analysis for a gateway: runs while this gateway holds the video lease."""
         cfg, city = self.cfg, self.city
-        evidence_dir = Path(cfg.server.data_dir) / "evidence"
         events = EventFanout()
         leader = VideoLeader(rp.redis, rp.keys, lambda: VideoService(
             city.cameras, cfg.video, evidence_dir, camera_events_to(events, city), rp.clock),

@@ -25,8 +25,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from tracking.alertstages import DeviceRules, RoadProgress
-from tracking.inspectors import grid_rows, inspector_row
 from tracking.reorder import held_count
+from tracking.report import daily_report
 from tracking.stages import Admit, Batch, CountPasses, Match, Release
 from tracking.state import Context
 from tracking.tracks import TrackLog
@@ -160,22 +160,8 @@ class Tracker:
     def daily_report(self, date: str, now: float | None = None) -> dict[str, Any]:
         ctx = self.ctx
         now = ctx.clock.now() if now is None else now
-        day = ctx.calendar.day(date)
-        roads = ctx.ledger.rows(date, now)
-        alerts: dict[str, int] = {}
-        for a in ctx.book.history:
-            dev = a.subject.get("device")
-            if dev is not None and day.start <= a.ts < day.end:
-                alerts[dev] = alerts.get(dev, 0) + 1
-        inspectors = []
-        for info in ctx.registry:
-            if info.kind != "inspector":
-                continue
-            names = [ctx.grid_ids[g] for g in info.grids]
-            inspectors.append(inspector_row(info.id, names, ctx.stats.get(date, {}).get(info.id),
-                                            ctx.roads, alerts.get(info.id, 0)))
-        grids = grid_rows(((g.id, g.name) for g in ctx.index.grids), roads)
-        return {"date": date, "inspectors": inspectors, "grids": grids, "roads": roads}
+        return daily_report(ctx.calendar.day(date), ctx.ledger.rows(date, now), ctx.index,
+                            ctx.registry, ctx.stats.get(date, {}), ctx.book.history)
 
     def stats(self) -> dict[str, int]:
         """Counters for /metrics."""

@@ -196,3 +196,21 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+class EvidenceFolder:
+    """Evidence read from its folder: manifests (with the tamper check), files the manifest
+    lists, the listing. The video service is one; so is a web process reading the folder that
+    another process's cameras write (shared storage)."""
+
+    def __init__(self, root: Path) -> None:
+        self.evidence_dir = Path(root)
+
+    def evidence_manifest(self, evidence_id: str) -> dict[str, Any]:
+        return read(self.evidence_dir, evidence_id)
+
+    def evidence_file(self, evidence_id: str, name: str) -> Path:
+        return file_path(self.evidence_dir, evidence_id, name)
+
+    def list_evidence(self, camera: str | None = None) -> list[dict[str, Any]]:
+        return listing(self.evidence_dir, camera)

@@ -57,12 +57,12 @@ class _Proc:
         self.restarts = 0
 
 
-class VideoService:
+class VideoService(evidence.EvidenceFolder):
     def __init__(self, cameras: Sequence[Camera], config: VideoConfig, evidence_dir: Path,
                  emit: Emit, clock: Clock) -> None:
+        super().__init__(evidence_dir)
         self.cameras = {c.id: c for c in cameras}
         self.config = config
-        self.evidence_dir = Path(evidence_dir)
         self.emit = emit
         self.clock = clock
         self.alerts = CameraAlerts(config, clock)
@@ -124,15 +124,6 @@ class VideoService:
             self.dropped += 1
             return False
         return True
-
-    def evidence_manifest(self, evidence_id: str) -> dict[str, Any]:
-        return evidence.read(self.evidence_dir, evidence_id)
-
-    def evidence_file(self, evidence_id: str, name: str) -> Path:
-        return evidence.file_path(self.evidence_dir, evidence_id, name)
-
-    def list_evidence(self, camera: str | None = None) -> list[dict[str, Any]]:
-        return evidence.listing(self.evidence_dir, camera)
 
     def worker_pids(self) -> list[int]:
         return [p.process.pid for p in self._procs if p.process is not None]

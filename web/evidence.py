@@ -4,12 +4,10 @@ nothing from the request is joined onto a path here."""
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from pathlib import Path
 from typing import Any, Protocol
 
 from aiohttp import web
 
-from video import evidence
 from web.api import answer, json_response, not_found
 from web.auth import SUPERVISOR, TokenAuth
 
@@ -56,19 +54,3 @@ class EvidenceApi:
             raise not_found("evidence file") from None
         return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
 
-
-class EvidenceFolder:
-    """Evidence read from its folder (shared storage when cameras are analysed by another
-    process): the same checks as the video service's own store."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def evidence_manifest(self, evidence_id: str) -> dict[str, Any]:
-        return evidence.read(self.root, evidence_id)
-
-    def evidence_file(self, evidence_id: str, name: str) -> Path:
-        return evidence.file_path(self.root, evidence_id, name)
-
-    def list_evidence(self, camera: str | None = None) -> list[dict[str, Any]]:
-        return evidence.listing(self.root, camera)

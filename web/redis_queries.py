@@ -23,10 +23,12 @@ from model.events import AlertEvent, CameraEvent, ClearedEvent, Event, PositionE
 from store.redis_codec import alert_from_wire, decode, decode_position_events, pass_from_wire
 from store.redis_keys import Keys, partition_of
 from tracking.compliance import ComplianceBook
-from tracking.inspectors import DayStats, grid_rows, inspector_row
+from tracking.inspectors import DayStats
 from tracking.patrolday import PatrolCalendar
+from tracking.report import daily_report
+from tracking.rules.base import DeviceInfo
 from tracking.tracks import TrackLog
-from web.evidence import EvidenceFolder
+from video.evidence import EvidenceFolder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -232,28 +234,13 @@ class RedisQueries:
         """As the one-process Tracker.daily_report, from the shared state."""
         await self.catch_up()
         now = self.clock.now() if now is None else now
-        day = self.calendar.day(date)
-        roads = self.ledger.rows(date, now)
         figures = await self._figures(date)
-        alerts: dict[str, int] = {}
-        for a in self.history.values():
-            dev = a.subject.get("device")
-            if dev is not None and day.start <= a.ts < day.end:
-                alerts[dev] = alerts.get(dev, 0) + 1
-        grid_ids = [g.id for g in self.index.grids]
-        inspectors = []
-        listed = set()
-        for info in self.registry:
-            if info.kind == "inspector":
-                listed.add(info.id)
-                inspectors.append(inspector_row(info.id, [grid_ids[g] for g in info.grids],
-                                                figures.get(info.id), self.index.roads,
-                                                alerts.get(info.id, 0)))
-        for dev in sorted(set(figures) - listed):  # registered on first sight somewhere
-            inspectors.append(inspector_row(dev, [], figures[dev], self.index.roads,
-                                            alerts.get(dev, 0)))
-        grids = grid_rows(((g.id, g.name) for g in self.index.grids), roads)
-        return {"date": date, "inspectors": inspectors, "grids": grids, "roads": roads}
+        known = list(self.registry)
+        listed = {info.id for info in known}
+        # Devices registered on first sight (auto_register) are known by their figures here.
+        known += [DeviceInfo(dev, "inspector", (), None) for dev in sorted(set(figures) - listed)]
+        return daily_report(self.calendar.day(date), self.ledger.rows(date, now), self.index,
+                            known, figures, self.history.values())
 
 
 class RedisEvidence:
