@@ -1,5 +1,5 @@
 """gridwatch server: the composition root. Read config, build the parts, start them in order,
-stop them in reverse (CONTRACT section 4: `python server.py [--city DIR] [--config FILE] ...`)."""
+stop them in reverse (docs/contract.md §4: `python server.py [--city DIR] [--config FILE] ...`)."""
 
 from __future__ import annotations
 

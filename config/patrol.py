@@ -1,4 +1,4 @@
-"""Patrol and alert-rule settings (CONTRACT sections 2-3). Every key has a default and a bound."""
+"""Patrol and alert-rule settings (docs/contract.md §2-3). Every key has a default and a bound."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Device protocol listeners (CONTRACT sections 4 and 6): OsmAnd over HTTP and JT/T 808 over TCP."""
+"""Device protocol listeners (docs/contract.md §4 and 6): OsmAnd over HTTP and JT/T 808 over TCP."""
 
 from __future__ import annotations
 

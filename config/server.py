@@ -1,4 +1,4 @@
-"""The server's configuration file (CONTRACT section 6): typed, bounded, unknown keys refused."""
+"""The server's configuration file (docs/contract.md §6): typed, bounded, unknown keys refused."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""POST /api/v1/cameras/{id}/frames: pushed JPEG frames (CONTRACT section 4, cameras)."""
+"""POST /api/v1/cameras/{id}/frames: pushed JPEG frames (docs/contract.md §4, cameras)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JSON ingest: POST /api/v1/positions and the /ws/device WebSocket (CONTRACT section 4)."""
+"""JSON ingest: POST /api/v1/positions and the /ws/device WebSocket (docs/contract.md §4)."""
 
 from __future__ import annotations
 

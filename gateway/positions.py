@@ -1,4 +1,4 @@
-"""Validation of JSON positions (CONTRACT section 4): one bad item never drops its neighbours.
+"""Validation of JSON positions (docs/contract.md §4): one bad item never drops its neighbours.
 
 This is on the hot path of every JSON ingest, so it is plain dict access and float checks; a
 numpy pass would cost more than it saves for the 1-100 positions of a typical message.

@@ -1,4 +1,4 @@
-"""load_city: a city folder (CONTRACT section 1) read, checked and converted to WGS-84."""
+"""load_city: a city folder (docs/contract.md §1) read, checked and converted to WGS-84."""
 
 from __future__ import annotations
 

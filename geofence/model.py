@@ -1,4 +1,4 @@
-"""The city as loaded from its folder (CONTRACT section 1), and the answer of a batch match."""
+"""The city as loaded from its folder (docs/contract.md §1), and the answer of a batch match."""
 
 from __future__ import annotations
 

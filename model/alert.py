@@ -1,4 +1,4 @@
-"""Alerts as CONTRACT section 3 defines them."""
+"""Alerts as docs/contract.md §3 defines them."""
 
 from __future__ import annotations
 

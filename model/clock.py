@@ -1,4 +1,4 @@
-"""Clocks. Logic never calls time.time(); it is handed a Clock (CONTRACT: --clock wall|data)."""
+"""Clocks. Logic never calls time.time(); it is handed a Clock (docs/contract.md §4: --clock)."""
 
 from __future__ import annotations
 

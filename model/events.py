@@ -1,4 +1,4 @@
-"""Events that tracking and video emit and /ws/live pushes (CONTRACT section 4, /ws/live)."""
+"""Events that tracking and video emit and /ws/live pushes (docs/contract.md §4, /ws/live)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Seeded generator of a county-town demo city (CONTRACT section 1).
+"""Seeded generator of a county-town demo city (docs/contract.md §1).
 
     python -m simulator.citygen --seed 9 --out cities/demo
 

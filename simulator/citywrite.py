@@ -1,4 +1,4 @@
-"""Writing a City as the folder CONTRACT section 1 describes (GeoJSON + city.toml + README)."""
+"""Writing a City as the folder docs/contract.md §1 describes (GeoJSON + city.toml + README)."""
 
 from __future__ import annotations
 

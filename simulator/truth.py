@@ -1,6 +1,6 @@
 """Ground truth of a simulated day: the passes a perfect counter sees, and the road alerts due.
 
-Passes follow CONTRACT section 2 on the exact (noise-free) walked path: coverage is measured
+Passes follow docs/contract.md §2 on the exact (noise-free) walked path: coverage is measured
 along the road, a pass completes when a continuous traversal has covered pass_coverage of the
 road's length, coverage then starts afresh from that point, more than break_s away from the
 road ends a traversal, only what happens inside the patrol window counts, and riding spoils

@@ -1,4 +1,4 @@
-"""The alert book: each condition raises one alert and clears it once (CONTRACT section 3)."""
+"""The alert book: each condition raises one alert and clears it once (docs/contract.md §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Per road, per local date: the passes made and the road's status (CONTRACT sections 2 and 4).
+"""Per road, per local date: the passes made and the road's status (docs/contract.md §2 and 4).
 
 Status at time `now` for a date:
   ok      passes >= required
@@ -93,7 +93,7 @@ class ComplianceBook:
                 for r in ledger.records if r.road == road]
 
     def rows(self, date: str, now: float) -> list[dict[str, Any]]:
-        """The compliance list of CONTRACT section 4, one row per road in city order."""
+        """The compliance list of docs/contract.md §4, one row per road in city order."""
         day = self.calendar.day(date)
         ledger = self.days.get(date)
         out = []

@@ -1,4 +1,4 @@
-"""Pass counting (CONTRACT section 2), one inspector at a time, fixes in time order.
+"""Pass counting (docs/contract.md §2), one inspector at a time, fixes in time order.
 
 A traversal is the union of the intervals [offset_prev, offset_cur] along one road between
 consecutive fixes on it (linear referencing), so jitter and pacing over a short piece add

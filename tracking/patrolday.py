@@ -1,4 +1,4 @@
-"""Local days and patrol windows in the city's time zone (CONTRACT section 2).
+"""Local days and patrol windows in the city's time zone (docs/contract.md §2).
 
 Every fix is asked "which local day, and is it inside that day's window?", so the answer for the
 day in use is cached and a lookup is two float comparisons on the fast path.

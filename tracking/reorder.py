@@ -1,4 +1,4 @@
-"""Per-device bounded reorder window (CONTRACT section 2: late, out-of-order positions).
+"""Per-device bounded reorder window (docs/contract.md §2: late, out-of-order positions).
 
 A device's fixes are held back and released in time order once they are older than the device's
 newest fix minus the window (or the clock minus the window on a tick, or everything on a flush).

@@ -1,4 +1,4 @@
-"""Road alert rules: coverage_behind, road_unvisited, road_missed (CONTRACT section 3).
+"""Road alert rules: coverage_behind, road_unvisited, road_missed (docs/contract.md §3).
 
 The rules sweep data time forwards to a horizon the engine gives them (the instant up to which
 every fix has been released), taking in order the passes completed so far, the window's opening

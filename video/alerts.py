@@ -1,4 +1,4 @@
-"""Camera events into alerts (CONTRACT section 3): motion, spill, camera_offline, each raised
+"""Camera events into alerts (docs/contract.md §3): motion, spill, camera_offline, each raised
 once per condition and cleared when it ends."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Evidence folders (CONTRACT section 5): written once, checked for tampering, aged out.
+"""Evidence folders (docs/contract.md §5): written once, checked for tampering, aged out.
 
 Layout: <root>/<id>/manifest.json, frames/NNNNNN.jpg (the camera's own bytes, not re-encoded),
 clip.mp4, vehicle.jpg (crop), overview.jpg (the frame with the boxes drawn). A folder is built

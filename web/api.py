@@ -1,4 +1,4 @@
-"""Supervisor REST endpoints (CONTRACT section 4). Reads only; every handler checks its role."""
+"""Supervisor REST endpoints (docs/contract.md §4). Reads only; every handler checks its role."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The aiohttp application: every route of CONTRACT section 4 in one table."""
+"""The aiohttp application: every route of docs/contract.md §4 in one table."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bearer tokens and roles (CONTRACT section 4): 401 without a valid token, 403 with the wrong role.
+"""Bearer tokens and roles (docs/contract.md §4): 401 without a valid token, 403 wrong role.
 
 Tokens are compared in constant time and never logged; only the role is kept on the request.
 """

@@ -1,4 +1,4 @@
-"""Protocol listener settings: the CONTRACT section 6 keys, bounds and refusals."""
+"""Protocol listener settings: the docs/contract.md §6 keys, bounds and refusals."""
 
 from __future__ import annotations
 

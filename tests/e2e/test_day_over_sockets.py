@@ -1,5 +1,5 @@
 """A simulated demo day sent through the real sockets gives the same compliance and alerts as
-the patrol core computed directly from the same positions (CONTRACT: same positions, same
+the patrol core computed directly from the same positions (docs/contract.md: same positions, same
 figures, whenever they arrive)."""
 
 from __future__ import annotations

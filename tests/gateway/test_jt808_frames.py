@@ -40,7 +40,7 @@ def location_of(msg: Message) -> Location:
     return msg.body
 
 
-# 2013 header, phone 013833501744 (the number in CONTRACT section 6), serial 0x0019.
+# 2013 header, phone 013833501744 (the number in docs/contract.md §6), serial 0x0019.
 # status 0x000000c2: bit 1 fixed, north, east. lat 0x01597fa8 = 22642600, lon 0x06cc0158 =
 # 114032984, altitude 0x0080 = 128 m, speed 0, course 0x0008, time 15-08-18 07:21:21 (UTC+8),
 # item 01/04 mileage 0x000002f5 = 757 -> 75.7 km.

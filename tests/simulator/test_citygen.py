@@ -1,4 +1,4 @@
-"""The generated demo city: deterministic, valid for CONTRACT section 1, patrollable."""
+"""The generated demo city: deterministic, valid for docs/contract.md §1, patrollable."""
 
 from __future__ import annotations
 

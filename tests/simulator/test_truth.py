@@ -1,4 +1,4 @@
-"""Ground-truth pass counting and road alerts follow CONTRACT sections 2 and 3."""
+"""Ground-truth pass counting and road alerts follow docs/contract.md §2 and 3."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The issue's accuracy bar on simulated demo days with 8 m GPS noise: pass counts exactly right
 for at least 99 % of road-days, no alert for an inspector who walked the rules, and every
-misbehaviour raises its alert (CONTRACT sections 2-3)."""
+misbehaviour raises its alert (docs/contract.md §2-3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The same positions give the same figures and alerts however they arrive (CONTRACT sections 2-3,
+"""The same positions give the same figures and alerts however they arrive (docs/contract.md §2-3,
 `--clock data`): batch sizes and tick cadence change nothing, neither passes nor any alert's id,
 time, details or clearing time."""
 

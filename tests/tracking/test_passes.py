@@ -1,4 +1,4 @@
-"""Pass counting on hand-made along-road offsets (CONTRACT section 2)."""
+"""Pass counting on hand-made along-road offsets (docs/contract.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""idle: an on-duty device stayed within `idle_radius_m` for `idle_s` (CONTRACT section 3).
+"""idle: an on-duty device stayed within `idle_radius_m` for `idle_s` (docs/contract.md §3).
 
 A *stay* is anchored on the running centroid of its fixes, not on its first fix: with GPS noise
 of σ 5-10 m a standing phone scatters around its true place, and the centroid settles on that

@@ -1,4 +1,4 @@
-"""signal_lost: an on-duty device has sent nothing for `signal_lost_s` (CONTRACT section 3).
+"""signal_lost: an on-duty device has sent nothing for `signal_lost_s` (docs/contract.md §3).
 
 The per-device state is a single reference time, the later of the last fix and the moment the
 device came on duty, so an assigned inspector who never reports is caught `signal_lost_s` after
