@@ -1,0 +1,125 @@
+"""Truth: the contract's pass rule (docs/contract.md §2) applied to the noise-free walk.
+
+Written from the contract's text, sharing nothing with tracking/ or simulator/truth.py:
+- per road and on-duty inspector, a traversal's coverage is the union of the along-road
+  intervals the inspector actually walked on it (a walker who reached a junction from road A
+  has covered A exactly to its end; standing still or walking back over a piece adds nothing);
+- a pass is counted the moment that union reaches `coverage` (80 %) of the road's length, and
+  coverage starts afresh from that point (walking on or back is the next pass's coverage);
+- more than `break_s` (60 s) off the road ends the traversal in progress;
+- only walking inside the patrol window counts: a road entered before the opening is credited
+  from the opening on, a traversal unfinished at the close counts for nothing;
+- a pass whose coverage included riding faster than 25 km/h, in a ride that lasted at least a
+  minute, is suspect: it is listed but never counted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from bench.judge.streets import StreetMap
+from bench.judge.walkers import STOP, Walker
+
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class TruePass:
+    device: str
+    road: int  # index into StreetMap.roads
+    ts: float
+    suspect: bool
+
+
+@dataclass
+class _Traversal:
+    iv: list[tuple[float, float]] = field(default_factory=list)  # sorted, disjoint
+    last_on: float = float("-inf")
+    ridden: bool = False
+
+    def covered(self) -> float:
+        return sum(b - a for a, b in self.iv)
+
+    def add(self, a: float, b: float) -> None:
+        lo, hi = min(a, b), max(a, b)
+        out: list[tuple[float, float]] = []
+        for x, y in self.iv:
+            if y < lo or x > hi:
+                out.append((x, y))
+            else:
+                lo, hi = min(lo, x), max(hi, y)
+        out.append((lo, hi))
+        self.iv = sorted(out)
+
+    def new_along(self, a: float, b: float) -> list[tuple[float, float]]:
+        """The not yet covered pieces of the walk a -> b, in walking order."""
+        lo, hi = min(a, b), max(a, b)
+        gaps, cur = [], lo
+        for x, y in self.iv:
+            if y <= cur:
+                continue
+            if x >= hi:
+                break
+            if x > cur:
+                gaps.append((cur, x))
+            cur = max(cur, y)
+        if cur < hi:
+            gaps.append((cur, hi))
+        return gaps if b >= a else [(y, x) for x, y in reversed(gaps)]
+
+
+def walker_passes(city: StreetMap, w: Walker, open_: float, close: float,
+                  coverage: float = 0.8, break_s: float = 60.0, ride_min_s: float = 60.0
+                  ) -> list[TruePass]:
+    state: dict[int, _Traversal] = defaultdict(_Traversal)
+    long_rides = [(a, b) for a, b in w.rides if b - a >= ride_min_s]
+    out: list[TruePass] = []
+    for i in range(len(w.street)):
+        street = city.streets[int(w.street[i])]
+        if street.road < 0:
+            continue
+        st = street.road
+        t0, t1 = float(w.t0[i]), float(w.t1[i])
+        s0, s1 = street.on_road(float(w.s0[i])), street.on_road(float(w.s1[i]))
+        ta, tb = max(t0, open_), min(t1, close)
+        if tb <= ta:
+            continue
+
+        def at(t: float, t0: float = t0, t1: float = t1, s0: float = s0, s1: float = s1
+               ) -> float:
+            return s0 + (s1 - s0) * (t - t0) / (t1 - t0)
+
+        sa, sb = at(ta), at(tb)
+        trav = state[st]
+        if ta - trav.last_on > break_s:
+            state[st] = trav = _Traversal()
+        riding = any(a < tb and ta < b for a, b in long_rides)
+        trav.ridden = trav.ridden or riding
+        need_total = coverage * city.roads[st].length
+        while int(w.mode[i]) != STOP:
+            need = need_total - trav.covered()
+            done, hit = 0.0, None
+            for x, y in trav.new_along(sa, sb):
+                piece = abs(y - x)
+                if done + piece >= need - EPS:
+                    hit = x + (need - done) * (1.0 if y >= x else -1.0)
+                    break
+                done += piece
+            if hit is None:
+                trav.add(sa, sb)
+                break
+            ts = t0 + (t1 - t0) * (hit - s0) / (s1 - s0)
+            out.append(TruePass(w.device, st, ts, trav.ridden))
+            state[st] = trav = _Traversal(ridden=riding)
+            sa = hit
+        trav.last_on = tb
+    return out
+
+
+def day_passes(city: StreetMap, walkers: list[Walker], open_: float, close: float
+               ) -> list[TruePass]:
+    out: list[TruePass] = []
+    for w in walkers:
+        out.extend(walker_passes(city, w, open_, close))
+    return out
