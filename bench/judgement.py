@@ -58,7 +58,7 @@ def main() -> None:
     ap.add_argument("--markdown", action="store_true", help="print Markdown tables")
     ap.add_argument("--wrong", action="store_true", help="list some wrong road-days per cell")
     args = ap.parse_args()
-    conds = quick() if args.quick or args.server and not args.only else conditions()
+    conds = quick() if args.quick or (args.server and not args.only) else conditions()
     conds = [c for c in conds if args.only in c.name]
     cities = [c for c in args.cities.split(",") if c]
     for c in cities:
@@ -85,9 +85,10 @@ def main() -> None:
     print(render(results, conds, cities, args.markdown))
     fixes = sum(s.fixes for s in results.values())
     inside = sum(s.seconds for s in results.values())
+    how = "server.py over HTTP" if args.server else "in-process Tracker"
     print(f"\n{len(tasks)} cells, {fixes:,} fixes, {time.perf_counter() - started:.0f} s "
           f"({args.jobs} processes); {fixes / max(inside, 1e-9):,.0f} fixes/s inside the "
-          f"system under test; seed {args.seed}, {'server.py over HTTP' if args.server else 'in-process Tracker'}")
+          f"system under test; seed {args.seed}, {how}")
 
 
 if __name__ == "__main__":
