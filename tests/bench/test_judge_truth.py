@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from bench.judge.geo import Plane
@@ -25,7 +27,10 @@ def city() -> StreetMap:
     return StreetMap("hand", Plane(116.0, 36.0), nodes, pieces)
 
 
-def walk(c: StreetMap, legs: list[tuple[str, float, float, float, int]], t: float = 2000.0,
+Leg = tuple[str, float, float, float, int]
+
+
+def walk(c: StreetMap, legs: Sequence[Leg], t: float = 2000.0,
          rides: list[tuple[float, float]] | None = None) -> Walker:
     """legs: (road, from, to, seconds, mode) in road offsets; C's offsets span both streets."""
     rows = []
@@ -41,10 +46,10 @@ def walk(c: StreetMap, legs: list[tuple[str, float, float, float, int]], t: floa
                   np.array([r[5] for r in rows], dtype=np.int64), [], rides or [])
 
 
-def passes(legs: list[tuple[str, float, float, float, int]], **kw: object
-           ) -> list[tuple[str, float, bool]]:
+def passes(legs: Sequence[Leg], t: float = 2000.0,
+           rides: list[tuple[float, float]] | None = None) -> list[tuple[str, float, bool]]:
     c = city()
-    w = walk(c, legs, **kw)  # type: ignore[arg-type]
+    w = walk(c, legs, t, rides)
     return [(c.roads[p.road].id, round(p.ts, 6), p.suspect)
             for p in walker_passes(c, w, OPEN, CLOSE)]
 
@@ -84,7 +89,8 @@ def test_coverage_starts_afresh_after_a_pass_so_walking_back_is_a_second_pass() 
 
 
 def test_jitter_and_pacing_over_a_piece_add_nothing() -> None:
-    legs = [("A", 0, 100, 100, WALK)] + [("A", 100, 60, 40, WALK), ("A", 60, 100, 40, WALK)] * 5
+    legs: list[Leg] = [("A", 0, 100, 100, WALK)]
+    legs += [("A", 100, 60, 40, WALK), ("A", 60, 100, 40, WALK)] * 5
     assert passes(legs) == []
 
 
