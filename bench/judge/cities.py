@@ -21,7 +21,7 @@ class CitySpec:
 
 
 CITIES = {
-    "demo": CitySpec("demo", "Asia/Shanghai", 6, load_demo,
+    "demo": CitySpec("demo", "Asia/Shanghai", 4, load_demo,
                      "cities/demo (generated county town, 95 roads)"),
     "lattice": CitySpec("lattice", "Asia/Shanghai", 6, make_lattice,
                         "the judge's bent lattice (bench/judge/lattice.py)"),
