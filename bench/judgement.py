@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.judge.cities import CITIES
-from bench.judge.conditions import Condition, conditions, quick
+from bench.judge.conditions import Condition, conditions, control, quick
 from bench.judge.runner import run_cell
 from bench.judge.score import Score
 from bench.judge.table import render
@@ -47,6 +47,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smoke run: 3 conditions, 1 day each")
+    ap.add_argument("--control", action="store_true",
+                    help="noise-free fixes only: checks the truth against the system's rules")
     ap.add_argument("--server", action="store_true",
                     help="through a real server.py over HTTP (default: in-process Tracker)")
     ap.add_argument("--seed", type=int, default=1, help="walks and errors (default 1)")
@@ -58,7 +60,8 @@ def main() -> None:
     ap.add_argument("--markdown", action="store_true", help="print Markdown tables")
     ap.add_argument("--wrong", action="store_true", help="list some wrong road-days per cell")
     args = ap.parse_args()
-    conds = quick() if args.quick or (args.server and not args.only) else conditions()
+    conds = (control() if args.control else quick() if args.quick or (args.server and not args.only)
+             else conditions())
     conds = [c for c in conds if args.only in c.name]
     cities = [c for c in args.cities.split(",") if c]
     for c in cities:

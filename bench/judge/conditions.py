@@ -76,6 +76,13 @@ def conditions() -> list[Condition]:
     return out
 
 
+def control() -> list[Condition]:
+    """No error at all: where the truth and a sound counter can only differ by a rule read
+    differently, or by what the fixes cannot show (25 m between 5 s fixes of a cyclist)."""
+    none = NoiseSpec("white", 0.0)
+    return [Condition(none), Condition(none, 5.0, "cycle"), Condition(none, 1.0, "ride")]
+
+
 def quick() -> list[Condition]:
     """A smoke run: the base, a 5 s day with jumps, a cycled day with dropouts."""
     return [Condition(_gm(5.0)), Condition(_gm(8.0, jumps=0.02), 5.0),

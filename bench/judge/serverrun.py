@@ -112,5 +112,10 @@ def run_cell_server(cond: Condition, city: str, days: int, seed: int = 1) -> Sco
         by_road: dict[str, list[dict[str, Any]]] = {}
         for ps in passes:
             by_road.setdefault(ps["road"], []).append(ps)
-        total.add(score_day(p.city, plan, truth, rows, lambda r, b=by_road: b.get(r, [])))
+
+        def passes_of(road: str, by_road: dict[str, list[dict[str, Any]]] = by_road
+                      ) -> list[dict[str, Any]]:
+            return by_road.get(road, [])
+
+        total.add(score_day(p.city, plan, truth, rows, passes_of))
     return total
