@@ -9,8 +9,9 @@ shares no code with tracking/, geofence/ or simulator/. Each cell of the table r
     exact road-days / road-days (share) · passes counted / true passes · compliant<->
     non-compliant flips · partial walks counted as passes / partial walks
 
---server drives a real server.py process over HTTP (POST /api/v1/positions, GET
-/api/v1/roads/compliance) on a subset, to prove the same answers end to end.
+--server drives a real server.py process per cell over HTTP (POST /api/v1/positions, GET
+/api/v1/roads/compliance, GET /api/v1/passes), by default on the --quick subset, to prove the
+same answers end to end (compare with --quick: the figures are identical).
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ def main() -> None:
     ap.add_argument("--server", action="store_true",
                     help="through a real server.py over HTTP (default: in-process Tracker)")
     ap.add_argument("--seed", type=int, default=1, help="walks and errors (default 1)")
-    ap.add_argument("--days", type=float, default=1.0,
-                    help="scale the days walked per city (default 1: 500+ road-days a city)")
+    ap.add_argument("--days", type=float, default=None,
+                    help="scale the days walked per city (default 1: 380-615 road-days a "
+                    "city; --quick and --server: one day)")
     ap.add_argument("--cities", default=",".join(CITIES), help="comma-separated subset")
     ap.add_argument("--only", default="", help="conditions whose name contains this text")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
@@ -70,7 +72,10 @@ def main() -> None:
     tasks: list[Task] = []
     for cond in conds:
         for city in cities:
-            days = 1 if args.quick else max(1, round(CITIES[city].days * args.days))
+            if args.days is None and (args.quick or args.server):
+                days = 1
+            else:
+                days = max(1, round(CITIES[city].days * (args.days or 1.0)))
             tasks.append((cond, city, days, args.seed, args.server))
     tasks.sort(key=lambda t: -t[2] / t[0].interval)  # long cells first: the pool ends together
     started = time.perf_counter()
