@@ -16,12 +16,11 @@ Written from the contract's text, sharing nothing with tracking/ or simulator/tr
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from bench.judge.coverage import EPS, Coverage
 from bench.judge.streets import StreetMap
 from bench.judge.walkers import STOP, Walker
-
-EPS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -32,47 +31,10 @@ class TruePass:
     suspect: bool
 
 
-@dataclass
-class _Traversal:
-    iv: list[tuple[float, float]] = field(default_factory=list)  # sorted, disjoint
-    last_on: float = float("-inf")
-    ridden: bool = False
-
-    def covered(self) -> float:
-        return sum(b - a for a, b in self.iv)
-
-    def add(self, a: float, b: float) -> None:
-        lo, hi = min(a, b), max(a, b)
-        out: list[tuple[float, float]] = []
-        for x, y in self.iv:
-            if y < lo or x > hi:
-                out.append((x, y))
-            else:
-                lo, hi = min(lo, x), max(hi, y)
-        out.append((lo, hi))
-        self.iv = sorted(out)
-
-    def new_along(self, a: float, b: float) -> list[tuple[float, float]]:
-        """The not yet covered pieces of the walk a -> b, in walking order."""
-        lo, hi = min(a, b), max(a, b)
-        gaps, cur = [], lo
-        for x, y in self.iv:
-            if y <= cur:
-                continue
-            if x >= hi:
-                break
-            if x > cur:
-                gaps.append((cur, x))
-            cur = max(cur, y)
-        if cur < hi:
-            gaps.append((cur, hi))
-        return gaps if b >= a else [(y, x) for x, y in reversed(gaps)]
-
-
 def walker_passes(city: StreetMap, w: Walker, open_: float, close: float,
                   coverage: float = 0.8, break_s: float = 60.0, ride_min_s: float = 60.0
                   ) -> list[TruePass]:
-    state: dict[int, _Traversal] = defaultdict(_Traversal)
+    state: dict[int, Coverage] = defaultdict(Coverage)
     long_rides = [(a, b) for a, b in w.rides if b - a >= ride_min_s]
     out: list[TruePass] = []
     for i in range(len(w.street)):
@@ -93,7 +55,7 @@ def walker_passes(city: StreetMap, w: Walker, open_: float, close: float,
         sa, sb = at(ta), at(tb)
         trav = state[st]
         if ta - trav.last_on > break_s:
-            state[st] = trav = _Traversal()
+            state[st] = trav = Coverage()
         riding = any(a < tb and ta < b for a, b in long_rides)
         trav.ridden = trav.ridden or riding
         need_total = coverage * city.roads[st].length
@@ -111,7 +73,7 @@ def walker_passes(city: StreetMap, w: Walker, open_: float, close: float,
                 break
             ts = t0 + (t1 - t0) * (hit - s0) / (s1 - s0)
             out.append(TruePass(w.device, st, ts, trav.ridden))
-            state[st] = trav = _Traversal(ridden=riding)
+            state[st] = trav = Coverage(ridden=riding)
             sa = hit
         trav.last_on = tb
     return out

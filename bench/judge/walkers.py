@@ -20,7 +20,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.judge.geo import FloatArray
-from bench.judge.moves import BORDERLINE, Move, route
+from bench.judge.moves import Move, route
+from bench.judge.nearmiss import NearMissGuard
 from bench.judge.streets import StreetMap
 
 WALK, CYCLE, RIDE, STOP = 0, 1, 2, 3
@@ -63,7 +64,7 @@ class _Shift:
         self.legs: list[tuple[int, float, float, float, float, int]] = []
         self.left: dict[int, float] = {}
         self.partials: list[Partial] = []
-        self.run = (-1, 0.0, 0.0)  # (road, lo, hi): what this stint on a road has covered
+        self.guard = NearMissGuard(city)
         self.history: list[tuple[float, int]] = []  # (time, road) of this walker's moves
         self.ridden: dict[int, float] = {}  # road -> when last ridden
         self.mode = WALK
@@ -108,6 +109,7 @@ class _Shift:
                 return
 
     def make(self, m: Move, mode: int) -> None:
+        start = self.t
         v = self.speed(mode)
         if m.road < 0:
             self.leg(m.street, m.a, m.b, v, mode)
@@ -120,7 +122,7 @@ class _Shift:
             self.along(m.road, m.a, m.b, v, mode)
         if m.road >= 0:
             self.visits[m.road] += 1.0 if m.whole else m.length / self.city.roads[m.road].length
-        self.run = self.after(m)
+        self.guard.walked(m.road, m.a, m.b, start, self.t)
         self.node = m.end
         self.history.append((self.t, m.road))
         if mode == RIDE and m.road >= 0:
@@ -146,19 +148,8 @@ class _Shift:
             n += r == road
         return n
 
-    def after(self, m: Move) -> tuple[int, float, float]:
-        road, lo, hi = self.run
-        if m.road != road:
-            return m.road, min(m.a, m.b), max(m.a, m.b)
-        return road, min(lo, m.a, m.b), max(hi, m.a, m.b)
-
     def borderline(self, m: Move) -> bool:
-        """Would this move leave the stint on its road at 70-90 % (moves.BORDERLINE)?"""
-        road, lo, hi = self.after(m)
-        if road < 0 or road != self.run[0]:
-            return False
-        share = (hi - lo) / self.city.roads[road].length
-        return BORDERLINE[0] <= share <= BORDERLINE[1]
+        return not self.guard.clear(m.road, m.a, m.b, self.t)
 
     def walked(self, m: Move) -> float:
         if m.road < 0:
@@ -206,7 +197,7 @@ class _Shift:
         self.stop_at(m.road, far, self.rng.uniform(3.0, 25.0))
         self.along(m.road, far, m.a, v, mode)
         self.partials.append(Partial(self.device, m.road, start, self.t, frac))
-        self.run = (m.road, min(m.a, far), max(m.a, far))
+        self.guard.walked(m.road, m.a, far, start, self.t)
         return m.road
 
 
