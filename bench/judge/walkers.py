@@ -9,7 +9,9 @@ spread their passes evenly and most roads end near their required count. On top 
 - stops of 20-90 s in the middle of a road (talking to a shopkeeper);
 - motion "cycle": cycling stretches of 5-15 min at 3-5 m/s between walking stretches;
   motion "ride": scooter rides of 1.5-3.5 min at 27-32 km/h every 20-50 min (suspect passes).
-Walking speeds are 1.0-1.6 m/s (each walker its own pace, each road +-8 %).
+Walking speeds are 1.0-1.6 m/s (each walker its own pace, each road +-8 %). No walk is chosen
+by chance that lands near a threshold (nearmiss.py), and a rider does not walk a road it rode
+in the last 90 s.
 """
 
 from __future__ import annotations
