@@ -85,8 +85,9 @@ def main() -> None:
         for i, (cname, city, score, spent) in enumerate(pool.imap_unordered(_run, tasks), 1):
             s = Score.from_json(score)
             results[(cname, city)] = s
-            print(f"[{i}/{len(tasks)}] {cname} · {city}: {s.exact}/{s.road_days} exact, "
-                  f"{s.fixes:,} fixes, {spent:.1f} s", file=sys.stderr)
+            either = f" ({s.either} allow two counts)" if s.either else ""
+            print(f"[{i}/{len(tasks)}] {cname} · {city}: {s.exact}/{s.road_days} exact"
+                  f"{either}, {s.fixes:,} fixes, {spent:.1f} s", file=sys.stderr)
             if args.wrong and s.wrong:
                 print("    wrong (date road counted/true): " + "; ".join(s.wrong[:6]),
                       file=sys.stderr)

@@ -27,6 +27,7 @@ class Merged:
     acc: FloatArray | None
     speed: FloatArray | None
     heading: FloatArray | None
+    gaps: dict[str, list[tuple[float, float]]]  # each device's dropouts
 
     def __len__(self) -> int:
         return len(self.t)
@@ -77,4 +78,4 @@ def merge(fixes: list[Fixes]) -> Merged:
                   np.concatenate([f.lon for f in fixes])[order],
                   np.concatenate([f.lat for f in fixes])[order],
                   cat([f.acc for f in fixes]), cat([f.speed for f in fixes]),
-                  cat([f.heading for f in fixes]))
+                  cat([f.heading for f in fixes]), {f.device: f.gaps for f in fixes})

@@ -36,6 +36,7 @@ class Fixes:
     heading: FloatArray | None  # NaN: none reported
     true_xy: FloatArray
     err: FloatArray
+    gaps: list[tuple[float, float]]  # dropouts
 
 
 def true_track(city: StreetMap, w: Walker, t: FloatArray
@@ -80,9 +81,10 @@ def dropouts(w: Walker, rng: np.random.Generator, every_s: float = 480.0
 def receive(city: StreetMap, w: Walker, spec: NoiseSpec, interval: float, extras: bool,
             drop: bool, canyon_side: FloatArray, rng: np.random.Generator) -> Fixes:
     t = np.arange(float(w.t0[0]) + rng.uniform(0.0, interval), float(w.t1[-1]), interval)
-    if drop:
+    gaps = dropouts(w, rng) if drop else []
+    if gaps:
         keep = np.ones(len(t), dtype=bool)
-        for a, b in dropouts(w, rng):
+        for a, b in gaps:
             keep &= (t < a) | (t >= b)
         t = t[keep]
     xy, vel, tangent = true_track(city, w, t)
@@ -106,4 +108,4 @@ def receive(city: StreetMap, w: Walker, spec: NoiseSpec, interval: float, extras
         speed = np.round(np.hypot(v[:, 0], v[:, 1]), 2).astype(np.float64)
         heading = np.where(np.hypot(vel[:, 0], vel[:, 1]) >= 0.3,
                            np.round(heading_deg(v[:, 0], v[:, 1]), 1) % 360.0, np.nan)
-    return Fixes(w.device, t, lon, lat, acc, speed, heading, xy, err + jump)
+    return Fixes(w.device, t, lon, lat, acc, speed, heading, xy, err + jump, gaps)

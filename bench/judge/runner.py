@@ -101,15 +101,17 @@ def run_cell(cond: Condition, city: str, days: int, seed: int = 1) -> Score:
     for day in range(days):
         plan, truth = day_plan(p, day, cond.motion, seed)
         fixes = day_fixes(p, plan, cond, day, seed)
+        silent = (day_passes(p.city, plan.walkers, plan.open, plan.close, fixes.gaps)
+                  if cond.dropouts else None)
         started = time.perf_counter()
         for a, b in fixes.slices(TICK_S):
             tracker.ingest(fixes.positions(a, b))
             tracker.tick()
         total.seconds += time.perf_counter() - started
         total.fixes += len(fixes)
-        plans.append((plan, truth))
+        plans.append((plan, truth, silent))
     tracker.flush()
-    for plan, truth in plans:
+    for plan, truth, silent in plans:
         rows = tracker.compliance(plan.date, now=plan.close + 3600.0)
         cache: dict[str, list[dict[str, object]]] = {}
 
@@ -120,5 +122,5 @@ def run_cell(cond: Condition, city: str, days: int, seed: int = 1) -> Score:
                 cache[road] = tracker.road_passes(road, date)
             return cache[road]
 
-        total.add(score_day(p.city, plan, truth, rows, passes_of))
+        total.add(score_day(p.city, plan, truth, rows, passes_of, silent))
     return total

@@ -24,6 +24,7 @@ from typing import Any
 from bench.judge.conditions import Condition
 from bench.judge.runner import day_fixes, day_plan, prepare
 from bench.judge.score import Score, score_day
+from bench.judge.truth import day_passes
 
 ROOT = Path(__file__).resolve().parents[2]
 CHUNK_S = 60.0
@@ -94,20 +95,22 @@ def run_cell_server(cond: Condition, city: str, days: int, seed: int = 1) -> Sco
             for day in range(days):
                 plan, truth = day_plan(p, day, cond.motion, seed)
                 fixes = day_fixes(p, plan, cond, day, seed)
+                silent = (day_passes(p.city, plan.walkers, plan.open, plan.close, fixes.gaps)
+                          if cond.dropouts else None)
                 started = time.perf_counter()
                 for a, b in fixes.slices(CHUNK_S):
                     client.post(fixes.json(a, b))
                 total.seconds += time.perf_counter() - started
                 total.fixes += len(fixes)
-                plans.append((plan, truth))
+                plans.append((plan, truth, silent))
             last = plans[-1][0]
             client.post([{"device": last.walkers[0].device, "ts": last.close + 7200.0,
                           "lat": float(p.city.plane.lat0), "lon": float(p.city.plane.lon0)}])
-            answers = _settled(client, [plan.date for plan, _ in plans])
+            answers = _settled(client, [plan.date for plan, _, _ in plans])
         finally:
             proc.terminate()
             proc.wait(timeout=60)
-    for plan, truth in plans:
+    for plan, truth, silent in plans:
         rows, passes = answers[plan.date]
         by_road: dict[str, list[dict[str, Any]]] = {}
         for ps in passes:
@@ -117,5 +120,5 @@ def run_cell_server(cond: Condition, city: str, days: int, seed: int = 1) -> Sco
                       ) -> list[dict[str, Any]]:
             return by_road.get(road, [])
 
-        total.add(score_day(p.city, plan, truth, rows, passes_of))
+        total.add(score_day(p.city, plan, truth, rows, passes_of, silent))
     return total
