@@ -113,3 +113,13 @@ def test_only_the_patrol_window_counts() -> None:
     assert passes([("A", 0, 200, 200, WALK)], t=OPEN - 30.0) == [("A", OPEN + 160.0, False)]
     # unfinished at the close: nothing
     assert passes([("A", 0, 200, 200, WALK)], t=CLOSE - 100.0) == []
+
+
+def test_a_silence_longer_than_the_break_has_a_second_reading_without_the_silent_walk() -> None:
+    c = city()
+    w = walk(c, [("A", 0, 200, 200, WALK)])
+    assert len(walker_passes(c, w, OPEN, CLOSE)) == 1  # the walk as walked
+    # silent from 2050 to 2120 (70 s, 50-120 m): 0-50 then 120-200 is 130 m, no pass
+    assert walker_passes(c, w, OPEN, CLOSE, blind=[(2050.0, 2120.0)]) == []
+    # a 40 s silence is no break: the walk stands
+    assert len(walker_passes(c, w, OPEN, CLOSE, blind=[(2050.0, 2090.0)])) == 1
