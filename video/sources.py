@@ -60,6 +60,7 @@ class PullSource:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"pull-{camera}", daemon=True)
         self._last_frame = now()
+        self._reason = "no frames"  # why the last session ended: the offline alert says it
 
     def start(self) -> None:
         self._thread.start()
@@ -77,6 +78,7 @@ class PullSource:
             if reason == "end of file":
                 backoff = self.config.reconnect_min_s
                 continue
+            self._reason = reason
             self._check_offline(reason)
             log.debug("camera %s: %s; retrying in %.1f s", self.camera, reason, backoff)
             self._wait(backoff)
@@ -135,4 +137,4 @@ class PullSource:
             self._stop.wait(min(left, 0.5))
             if not self.offline and self.now() - self._last_frame >= self.config.offline_after_s:
                 self.offline = True
-                self.on_status(self.camera, "offline", "no frames")
+                self.on_status(self.camera, "offline", self._reason)

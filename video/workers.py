@@ -11,6 +11,7 @@ next folders are written without a clip (their frames are kept) until it has cau
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -66,9 +67,14 @@ class Worker:
             if item[0] == "":
                 break
             camera, ts, frame = item
+            if frame is None:  # the camera went offline: write what it has captured
+                self._flush(camera)
+                continue
             self._analyse(camera, ts, frame)
         for source in self.sources:
             source.stop()
+        for camera in self.runners:  # stopping: evidence still waiting for frames is written
+            self._flush(camera)
         self.writes.put(None)
         writer.join()
 
@@ -94,6 +100,14 @@ class Worker:
 
     def _status(self, camera: str, state: str, reason: str) -> None:
         self.outbox.put(("status", camera, state, reason))
+        if state == "offline":  # a marker for the analysis thread, which owns the runners
+            with contextlib.suppress(queue.Full):
+                self.local.put((camera, 0.0, None), timeout=1.0)
+
+    def _flush(self, camera: str) -> None:
+        runner = self.runners.get(camera)
+        for item in runner.ready_evidence(None) if runner is not None else []:
+            self.writes.put(item)
 
     def _analyse(self, camera: str, ts: float, frame: Any) -> None:
         runner = self.runners.get(camera)
