@@ -42,6 +42,7 @@ class Recorder:
     def __init__(self) -> None:
         self.frames = 0
         self.status: list[str] = []
+        self.reasons: list[str] = []
         self.changed = threading.Condition()
 
     def on_frame(self, camera: str, ts: float, frame: Any) -> None:
@@ -52,6 +53,7 @@ class Recorder:
     def on_status(self, camera: str, state: str, reason: str) -> None:
         with self.changed:
             self.status.append(state)
+            self.reasons.append(reason)
             self.changed.notify_all()
 
     def wait(self, predicate: Any, timeout: float = 20.0) -> bool:
@@ -129,15 +131,13 @@ def test_file_that_decodes_nothing_backs_off_and_goes_offline(tmp_path: Path) ->
     path.write_bytes(bytes(data))
     rec = Recorder()
     opens: list[str] = []
-    reasons: list[str] = []
 
     def opener(source: str, timeout: float) -> Any:
         opens.append(source)
         return open_capture(source, timeout)
 
     config = VideoConfig(offline_after_s=0.3, reconnect_min_s=0.1, reconnect_max_s=0.2)
-    src = PullSource("cam", str(path), config, rec.on_frame,
-                     lambda c, s, r: (reasons.append(r), rec.on_status(c, s, r)), opener=opener)
+    src = PullSource("cam", str(path), config, rec.on_frame, rec.on_status, opener=opener)
     src.start()
     try:
         assert rec.wait(lambda: rec.status == ["offline"])
@@ -145,7 +145,7 @@ def test_file_that_decodes_nothing_backs_off_and_goes_offline(tmp_path: Path) ->
     finally:
         src.stop()
     assert rec.frames == 0
-    assert "no frame could be decoded" in reasons[0]
+    assert "no frame could be decoded" in rec.reasons[0]
     assert len(opens) < 15  # 0.1 s, then 0.2 s apart: a spin would have opened it thousands
 
 
