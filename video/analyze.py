@@ -28,6 +28,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from video import evidence, signing
+from video.clips import background_thread
 from video.config import VideoConfig
 from video.frames import Gray
 from video.runner import CameraRunner
@@ -139,7 +140,8 @@ class EvidenceWriter:
     root: Path
     key: Ed25519PrivateKey | None
     codec: str | None = "h264"
-    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "evidence"))
+    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        1, "evidence", initializer=background_thread))
     pending: list[tuple[str, Future[Path]]] = field(default_factory=list)
 
     def submit(self, ready: list[tuple[str, evidence.EvidenceRequest]]) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from video import evidence, signing
+from video.clips import background_thread
 from video.config import VideoConfig
 from video.runner import CameraOutput, CameraRunner
 from video.sources import PullSource
@@ -135,6 +136,7 @@ class Worker:
                              orjson.dumps(out.details).decode()))
 
     def _write_loop(self) -> None:
+        background_thread()
         while True:
             item = self.writes.get()
             if item is None:
