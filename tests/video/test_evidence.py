@@ -9,6 +9,8 @@ import numpy as np
 import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from video import evidence
 from video.evidence import EvidenceRequest
@@ -184,3 +186,30 @@ def test_retention_by_age_then_budget(root: Path) -> None:
     removed = evidence.retain(root, now=10000.0, max_age_s=8000.0, max_bytes=size + 10)
     assert removed == [mid]
     assert [e["id"] for e in evidence.listing(root)] == [new]
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pick=st.integers(0, 1 << 30), offset=st.integers(0, 1 << 30), flip=st.integers(1, 255))
+def test_any_changed_byte_is_named(tmp_path: Path, pick: int, offset: int, flip: int) -> None:
+    """Whatever single byte of a signed folder changes, the check names the file it is in
+    (a byte of manifest.sig or manifest.json fails the signature: manifest.json)."""
+    source = tmp_path / "source"
+    if not source.exists():
+        write(source, key=load_or_create(key_path(source)))
+    root = tmp_path / f"case-{pick}-{offset}-{flip}" / "evidence"
+    shutil.copytree(source, root)
+    shutil.copy(key_path(source), key_path(root))
+    eid = next(p.name for p in root.iterdir())
+    files = sorted(p for p in (root / eid).rglob("*") if p.is_file())
+    target = files[pick % len(files)]
+    data = bytearray(target.read_bytes())
+    data[offset % len(data)] ^= flip
+    target.write_bytes(bytes(data))
+    name = target.relative_to(root / eid).as_posix()
+    state, modified = status(root, eid)
+    assert state == "modified"
+    if name in ("manifest.json", "manifest.sig"):  # an edited hash or name may add its file
+        assert modified[0] == "manifest.json"
+    else:
+        assert modified == [name]
