@@ -66,3 +66,20 @@ def test_stopping_worker_writes_pending_evidence(tmp_path: Path) -> None:
     thread.join(60)
     assert not thread.is_alive() and written(outbox, eid)
     assert evidence.read(root, eid)["integrity"]["status"] == "valid"
+
+
+def test_a_writer_behind_writes_folders_without_clips_until_it_catches_up(
+        tmp_path: Path) -> None:
+    root = tmp_path / "evidence"
+    load_or_create(key_path(root))
+    outbox: queue.Queue[Any] = queue.Queue()
+    worker = Worker(CONFIG, root, [], queue.Queue(), outbox)
+    shots = list(Scene.make(3, 320, 180, start_ts=1.7e9).frames())[:10]
+    ids = [evidence.new_id("cam", 1.7e9 + k) for k in range(7)]
+    for eid in ids:  # a burst: all queued before the writer takes the first
+        worker.writes.put((eid, evidence.EvidenceRequest("cam", "spill", 1.7e9, shots)))
+    worker.writes.put(None)
+    worker._write_loop()
+    clips = [evidence.read(root, eid)["clip"] is not None for eid in ids]
+    assert clips == [False, False, False, False, True, True, True]
+    assert all(evidence.read(root, eid)["integrity"]["status"] == "valid" for eid in ids)
