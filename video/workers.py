@@ -4,11 +4,14 @@ The event loop only puts JPEG bytes on a bounded queue (pickling bytes is one me
 is decoded in the server process) and never waits: when a worker falls behind, new frames for
 it are dropped and counted. Pulled cameras run their capture threads inside the worker that
 analyses them, so their decoded frames never cross a process boundary. Evidence folders are
-written by a thread of the worker, so a spill's files never delay the next frame's analysis.
+written (clip encoded, manifest signed) by a thread of the worker, so a spill's files never
+delay the next frame's analysis; when that thread falls behind by CLIP_BACKLOG folders, the
+next folders are written without a clip (their frames are kept) until it has caught up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -17,13 +20,15 @@ from typing import Any
 
 import orjson
 
-from video import evidence
+from video import evidence, signing
+from video.clips import background_thread
 from video.config import VideoConfig
 from video.runner import CameraOutput, CameraRunner
 from video.sources import PullSource
 
 log = logging.getLogger(__name__)
 CameraSpec = dict[str, Any]  # {"id", "source", "roi"}: picklable form of geofence Camera
+CLIP_BACKLOG = 4
 
 
 def worker_main(index: int, config_json: str, evidence_dir: str, cameras: list[CameraSpec],
@@ -48,6 +53,8 @@ class Worker:
         self.sources = [PullSource(c["id"], c["source"], config, self._pulled, self._status)
                         for c in cameras if c.get("source") not in (None, "", "push")]
         self.dropped = 0
+        # Made by the service before it started this process (video/signing.py).
+        self.key = signing.load(signing.key_path(evidence_dir))
 
     def run(self) -> None:
         writer = threading.Thread(target=self._write_loop, name="evidence", daemon=True)
@@ -61,9 +68,14 @@ class Worker:
             if item[0] == "":
                 break
             camera, ts, frame = item
+            if frame is None:  # the camera went offline: write what it has captured
+                self._flush(camera)
+                continue
             self._analyse(camera, ts, frame)
         for source in self.sources:
             source.stop()
+        for camera in self.runners:  # stopping: evidence still waiting for frames is written
+            self._flush(camera)
         self.writes.put(None)
         writer.join()
 
@@ -89,6 +101,14 @@ class Worker:
 
     def _status(self, camera: str, state: str, reason: str) -> None:
         self.outbox.put(("status", camera, state, reason))
+        if state == "offline":  # a marker for the analysis thread, which owns the runners
+            with contextlib.suppress(queue.Full):
+                self.local.put((camera, 0.0, None), timeout=1.0)
+
+    def _flush(self, camera: str) -> None:
+        runner = self.runners.get(camera)
+        for item in runner.ready_evidence(None) if runner is not None else []:
+            self.writes.put(item)
 
     def _analyse(self, camera: str, ts: float, frame: Any) -> None:
         runner = self.runners.get(camera)
@@ -116,14 +136,19 @@ class Worker:
                              orjson.dumps(out.details).decode()))
 
     def _write_loop(self) -> None:
+        background_thread()
         while True:
             item = self.writes.get()
             if item is None:
                 return
             evidence_id, request = item
+            codec: str | None = self.config.evidence.clip_codec
+            if self.writes.qsize() >= CLIP_BACKLOG:
+                codec = None
+                log.warning("evidence %s: writer %d folders behind, written without a clip",
+                            evidence_id, self.writes.qsize())
             try:
-                evidence.write(self.evidence_dir, evidence_id, request,
-                               self.config.evidence.clip_codec)
+                evidence.write(self.evidence_dir, evidence_id, request, codec, self.key)
                 self.outbox.put(("evidence", evidence_id, True, ""))
             except Exception as exc:
                 log.exception("evidence %s failed", evidence_id)
