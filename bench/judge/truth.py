@@ -34,7 +34,7 @@ class TruePass:
 def _visible(ta: float, tb: float, blind: list[tuple[float, float]]
              ) -> list[tuple[float, float]]:
     """[ta, tb] less the blind windows."""
-    out = [(ta, tb)]
+    out = [(ta, tb)] if tb > ta else []
     for a, b in blind:
         out = [piece for x, y in out for piece in
                ([(x, y)] if b <= x or a >= y else [(x, min(y, a)), (max(x, b), y)])

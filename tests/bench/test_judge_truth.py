@@ -113,6 +113,9 @@ def test_only_the_patrol_window_counts() -> None:
     assert passes([("A", 0, 200, 200, WALK)], t=OPEN - 30.0) == [("A", OPEN + 160.0, False)]
     # unfinished at the close: nothing
     assert passes([("A", 0, 200, 200, WALK)], t=CLOSE - 100.0) == []
+    # wholly before the opening or after the close: nothing
+    assert passes([("A", 0, 200, 200, WALK)], t=OPEN - 500.0) == []
+    assert passes([("A", 0, 200, 200, WALK), ("A", 200, 0, 200, WALK)], t=CLOSE + 10.0) == []
 
 
 def test_a_silence_longer_than_the_break_has_a_second_reading_without_the_silent_walk() -> None:
