@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Creates .venv with gridwatch and its dev tools; installs the system packages the tests need
-# (redis-server, chromium) when they are missing. Safe to run again: it skips what is there.
+# Creates .venv with gridwatch, its dev tools and the judgement bench's extras (the OSM cities);
+# installs the system packages the tests need (redis-server, chromium) when they are missing.
+# Safe to run again: it skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,6 @@ fi
 stamp=.venv/.gridwatch-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip >/dev/null
-  .venv/bin/pip install -q -e '.[dev]'
+  .venv/bin/pip install -q -e '.[dev,bench]'
   touch "$stamp"
 fi

@@ -1,0 +1,1 @@
+"""Tests of the judgement bench itself (bench/judge/)."""
