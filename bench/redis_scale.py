@@ -26,6 +26,7 @@ import redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bus.wire import encode_positions  # noqa: E402
 from config.server import Config  # noqa: E402
 from geofence.city import load_city  # noqa: E402
 from geofence.index import CityIndex  # noqa: E402
@@ -33,7 +34,6 @@ from model.clock import DataClock  # noqa: E402
 from model.position import Position  # noqa: E402
 from server import DEMO_CITY  # noqa: E402
 from simulator.loadtest import walkers  # noqa: E402
-from store.redis_codec import encode_positions  # noqa: E402
 from store.redis_keys import GROUP, Keys, partition_of  # noqa: E402
 from tests.redisproc import RedisProcess  # noqa: E402
 from tracking.devices import DeviceRegistry  # noqa: E402

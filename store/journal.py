@@ -21,6 +21,7 @@ from typing import IO, Any
 
 import orjson
 
+from model.clock import DAY_S
 from model.position import Position
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class PositionJournal:
         return sorted(p for p in self.folder.iterdir() if NAME.match(p.name))
 
     def prune(self, now: float) -> None:
-        cutoff = datetime.fromtimestamp(now - self.keep_days * 86_400, UTC).date().isoformat()
+        cutoff = datetime.fromtimestamp(now - self.keep_days * DAY_S, UTC).date().isoformat()
         for path in self.files():
             match = NAME.match(path.name)
             if match and match.group(1) < cutoff:

@@ -5,6 +5,11 @@ is decoded in the server process) and never waits: when a worker falls behind, n
 it are dropped and counted. Pulled cameras run their capture threads inside the worker that
 analyses them, so their decoded frames never cross a process boundary. Evidence folders are
 written by a thread of the worker, so a spill's files never delay the next frame's analysis.
+
+A frame whose analysis raises is sent back as a dead letter with its bytes (README, Failure
+policy) and the camera's analysis starts afresh; the frame being analysed is always named in
+`busy` (shared memory: camera index, time), so that if the process dies on it (a crash in native
+code, kill -9) the server still knows which frame it was.
 """
 
 from __future__ import annotations
@@ -15,8 +20,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import cv2
 import orjson
 
+from config import testfaults
 from video import evidence
 from video.config import VideoConfig
 from video.runner import CameraOutput, CameraRunner
@@ -27,20 +34,23 @@ CameraSpec = dict[str, Any]  # {"id", "source", "roi"}: picklable form of geofen
 
 
 def worker_main(index: int, config_json: str, evidence_dir: str, cameras: list[CameraSpec],
-                inbox: Any, outbox: Any) -> None:
+                inbox: Any, outbox: Any, busy: Any) -> None:
     """Entry point of a worker process (multiprocessing target)."""
     logging.basicConfig(level=logging.INFO, format=f"worker{index} %(levelname)s %(message)s")
     Worker(VideoConfig.model_validate_json(config_json), Path(evidence_dir), cameras,
-           inbox, outbox).run()
+           inbox, outbox, busy).run()
 
 
 class Worker:
     def __init__(self, config: VideoConfig, evidence_dir: Path, cameras: list[CameraSpec],
-                 inbox: Any, outbox: Any) -> None:
+                 inbox: Any, outbox: Any, busy: Any = None) -> None:
         self.config = config
         self.evidence_dir = evidence_dir
         self.inbox = inbox
         self.outbox = outbox
+        self.busy = busy  # shared [camera index, ts] of the frame in analysis; -1: none
+        self.index = {c["id"]: i for i, c in enumerate(cameras)}
+        self.poison = testfaults.enabled("poison-frame")
         self.runners = {c["id"]: CameraRunner(c["id"], c.get("roi"), config) for c in cameras}
         # Pulled frames and pushed frames meet in one local queue, analysed in arrival order.
         self.local: queue.Queue[tuple[str, float, Any]] = queue.Queue(maxsize=config.queue_frames)
@@ -94,18 +104,29 @@ class Worker:
         runner = self.runners.get(camera)
         if runner is None:
             return
+        busy = self.busy
+        if busy is not None:
+            busy[1], busy[0] = ts, self.index[camera]
         try:
+            if self.poison and testfaults.poison_frame(ts):
+                raise RuntimeError(f"test fault: poison frame of {camera} at {ts}")
             outputs = (runner.feed_jpeg(ts, frame) if isinstance(frame, bytes)
                        else runner.feed_bgr(ts, frame))
         except ValueError as exc:
             self.outbox.put(("bad_frame", camera, str(exc)))
             return
-        except Exception:
-            # A bug on one odd frame must not take the other cameras of this worker down.
+        except Exception as exc:
+            # A bug on one odd frame must not take the other cameras of this worker down:
+            # the frame is dead-lettered, the camera's analysis starts afresh.
             log.exception("camera %s: analysis failed; its state is reset", camera)
+            self.outbox.put(("dead", camera, ts, "analysis", type(exc).__name__, str(exc),
+                             _jpeg_of(frame)))
             old = self.runners[camera]
             self.runners[camera] = CameraRunner(camera, old.pipeline.roi, self.config)
             return
+        finally:
+            if busy is not None:
+                busy[0] = -1.0
         self._send(outputs)
         for item in runner.ready_evidence(ts):
             self.writes.put(item)
@@ -128,3 +149,14 @@ class Worker:
             except Exception as exc:
                 log.exception("evidence %s failed", evidence_id)
                 self.outbox.put(("evidence", evidence_id, False, str(exc)))
+
+
+def _jpeg_of(frame: Any) -> bytes | None:
+    """The frame's bytes for its dead letter (a pulled frame is encoded; None if it cannot)."""
+    if isinstance(frame, bytes):
+        return frame
+    try:
+        ok, buf = cv2.imencode(".jpg", frame)
+    except Exception:  # the frame is what failed: it may not encode either
+        return None
+    return buf.tobytes() if ok else None
