@@ -240,7 +240,8 @@ class Server:
     def _health(self, parts: MemoryParts) -> dict[str, Any]:
         return {**parts.health.status(), "queued_positions": parts.pipeline.queued,
                 "live_clients": len(parts.hub.clients), "clock": parts.clock.now(),
-                "dead_letters": parts.dead.written}
+                "dead_letters": parts.dead.written,
+                "tracking_recoveries": parts.pipeline.guard.recoveries}
 
     async def start(self) -> None:
         self.build()

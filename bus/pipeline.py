@@ -70,7 +70,6 @@ class Pipeline:
         self._idle = asyncio.Event()
         self._idle.set()
         self._tasks: list[asyncio.Task[None]] = []
-        self._closing = False
         self.stopped: str | None = None  # why tracking stopped for good (fatal)
         self._deaths: list[float] = []
         self.health.up(WORKER)
@@ -142,7 +141,6 @@ class Pipeline:
         if self.stopped is None:
             with contextlib.suppress(RuntimeError):
                 await self.drain()
-        self._closing = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

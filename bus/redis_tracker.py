@@ -234,7 +234,8 @@ class TrackerWorker:
         alive = max(1, int(await redis.zcard(members)))
         await publish_health(redis, keys, self.name, "tracker", {
             **self.health.status(), "partitions": sorted(self.owned), "at": now,
-            "tracked": self.processed, "dead_letters": self.dead_letters})
+            "tracked": self.processed, "dead_letters": self.dead_letters,
+            "taken_over": self.taken_over})
         share = math.ceil(keys.partitions / alive)
         for part in list(self.owned.values()):  # idle partitions commit nothing: renew here
             if not await self.scripts.renew(keys=[keys.lease(part.p)],

@@ -29,10 +29,6 @@ log = logging.getLogger(__name__)
 NAME = re.compile(r"^positions-(\d{4}-\d{2}-\d{2})\.jsonl$")
 
 
-def _row(p: Position) -> list[Any]:
-    return [p.device, p.ts, p.lat, p.lon, p.acc, p.speed, p.heading, p.attrs or None]
-
-
 def _position(row: list[Any]) -> Position:
     device, ts, lat, lon, acc, speed, heading, attrs = row
     return Position(device, ts, lat, lon, acc, speed, heading, attrs or {})
@@ -59,7 +55,8 @@ class PositionJournal:
             self._file = self._path(day).open("ab")
             self.prune(now)
         assert self._file is not None
-        # _row(p) for each position, inlined: this runs for every position the server takes
+        # [device, ts, lat, lon, acc, speed, heading, attrs] (see the module doc), inlined:
+        # this runs for every position the server takes
         rows = [[p.device, p.ts, p.lat, p.lon, p.acc, p.speed, p.heading, p.attrs or None]
                 for p in positions]
         self._file.write(orjson.dumps({"t": now, "p": rows}) + b"\n")

@@ -39,9 +39,11 @@ async def health(srv: RunningServer) -> dict[str, Any]:
 
 async def health_turns(srv: RunningServer, status: str) -> dict[str, Any]:
     async with asyncio.timeout(30):
-        while (body := await health(srv))["status"] != status:
+        while True:
+            body = await health(srv)
+            if body["status"] == status:
+                return body
             await asyncio.sleep(0.1)
-    return body
 
 
 async def tracked(srv: RunningServer, device: str, date: str, until: float) -> list[float]:
@@ -58,7 +60,7 @@ async def tracked(srv: RunningServer, device: str, date: str, until: float) -> l
 async def test_a_poison_position_is_dead_lettered_the_rest_tracked_and_a_replay_agrees(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(testfaults.ENV, "poison-rule")
-    config = {"server": {"clock": "data", "health_hold_s": HOLD_S}}
+    config: dict[str, Any] = {"server": {"clock": "data", "health_hold_s": HOLD_S}}
     async with running_server(tmp_path, **config) as srv:
         device = srv.server.city.grids[0].inspectors[0]
         date, t0 = yesterday_at(10, srv.server.city.settings.timezone)
@@ -109,9 +111,11 @@ async def test_live_clients_get_every_event_but_one_that_cannot_be_encoded(
             before = set(hub.clients)
             ws = await http.ws_connect(url)
             async with asyncio.timeout(10):
-                while not set(hub.clients) - before:
+                while True:
+                    new = set(hub.clients) - before
+                    if new:
+                        return ws, new.pop()
                     await asyncio.sleep(0.02)
-            return ws, (set(hub.clients) - before).pop()
 
         good, _ = await connect()
         bad, failing = await connect()
@@ -126,7 +130,9 @@ async def test_live_clients_get_every_event_but_one_that_cannot_be_encoded(
         message = orjson.loads((await good.receive(timeout=5)).data)
         assert (message["type"], message["device"]) == ("position", "p-x")
         async with asyncio.timeout(10):
-            while failing in hub.clients:
+            while True:
+                if failing not in hub.clients:
+                    break
                 await asyncio.sleep(0.02)
         assert hub.failed_total == 1
         srv.server.parts.fanout.publish([PositionEvent(Position("p-y", 3.0, 36.6, 116.9))])
