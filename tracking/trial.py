@@ -71,7 +71,7 @@ class Trial:
                                   if device in day},
                            [a for a in state.open if a.subject.get("device") == device])
         self.load(start)
-        if data is None or not data.held or self._flushes():
+        if data is None or not data.held or self._flushes() is None:
             return []
         # Something held then fails: try the held fixes one at a time, in time order.
         kept: list[PositionData] = []
