@@ -57,3 +57,7 @@ class Metrics:
             "gridwatch_deployment_dead_letters", "Dead letters in a Redis deployment's streams, "
             "by the worker, stage and reason that wrote them (read from Redis at scrape time)",
             ["worker", "stage", "reason"], registry=r)
+        self.video_frames = Counter(
+            "gridwatch_video_frames", "Pushed camera frames: accepted, shed (503: analysis "
+            "behind), analysed, dead (dead-lettered), lost (with a worker that died)",
+            ["outcome"], registry=r)

@@ -64,7 +64,12 @@ class _Proc:
         self.process: Any = None
         self.inbox: Any = None
         self.outbox: Any = None
-        self.busy: Any = None  # [camera index, ts] of the frame in analysis (-1: none)
+        # Shared with the worker: [camera index, ts] of the frame in analysis (-1: none),
+        # pushed frames it finished, of which dead-lettered.
+        self.busy: Any = None
+        self.sent = 0  # pushed frames put in this worker's inbox
+        self.done = 0.0  # its pushed frames finished (dead-lettered ones too), as last read
+        self.dead = 0.0
         self.reader: threading.Thread | None = None
         self.restarts = 0
         self.deaths: list[float] = []
@@ -142,8 +147,15 @@ class VideoService(evidence.EvidenceFolder):
             proc.inbox.put_nowait(("frame", camera_id, float(ts), bytes(jpeg)))
         except queue.Full:
             self.dropped += 1
+            self._count("shed")
             return False
+        proc.sent += 1
+        self._count("accepted")
         return True
+
+    def _count(self, outcome: str, n: float = 1) -> None:
+        if self.health is not None and n:
+            self.health.metrics.video_frames.labels(outcome).inc(n)
 
     def worker_pids(self) -> list[int]:
         return [p.process.pid for p in self._procs if p.process is not None]
@@ -154,9 +166,10 @@ class VideoService(evidence.EvidenceFolder):
         old = proc.inbox
         proc.inbox = self._ctx.Queue(maxsize=self.config.queue_frames)
         proc.outbox = self._ctx.Queue()
-        proc.busy = self._ctx.Array("d", [-1.0, 0.0])
+        proc.busy = self._ctx.Array("d", [-1.0, 0.0, 0.0, 0.0])
+        proc.sent, proc.done, proc.dead = 0, 0.0, 0.0
         if old is not None:
-            self._move_frames(proc, old)
+            proc.sent = self._move_frames(proc, old)
         proc.process = self._ctx.Process(
             target=worker_main, name=f"video-worker-{proc.index}", daemon=True,
             args=(proc.index, self.config.model_dump_json(), str(self.evidence_dir),
@@ -224,6 +237,7 @@ class VideoService(evidence.EvidenceFolder):
                 if p is None or not self._running:
                     continue
                 if p.is_alive():
+                    self._analysed(proc)
                     if proc.down_since is not None:
                         proc.down_since = None
                         if self.health is not None:
@@ -238,18 +252,39 @@ class VideoService(evidence.EvidenceFolder):
                         self.health.metrics.worker_restarts.labels(proc.name).inc()
                     self._spawn(proc)
 
+    def _analysed(self, proc: _Proc) -> None:
+        done, dead = float(proc.busy[2]), float(proc.busy[3])
+        self._count("analysed", (done - proc.done) - (dead - proc.dead))
+        self._count("dead", dead - proc.dead)
+        proc.done, proc.dead = done, dead
+
     def _died(self, proc: _Proc, now: float) -> float:
         p = proc.process
         proc.down_since = now
         proc.deaths = [t for t in proc.deaths if now - t < DEATH_WINDOW_S] + [now]
         code = p.exitcode
         why = f"died (exit code {code})"
+        self._analysed(proc)
         at_camera, at_ts = int(proc.busy[0]), float(proc.busy[1])
+        unfinished = 0
         if 0 <= at_camera < len(proc.cameras):  # it died on this frame: a poison frame
+            spec = proc.cameras[at_camera]
+            if spec.get("source") in (None, "", "push"):
+                unfinished = 1
+                self._count("dead")
             self._dead(DeadLetter("video", "analysis", "WorkerDied",
                                   f"the worker process {why} while analysing this frame",
-                                  {"camera": proc.cameras[at_camera]["id"], "ts": at_ts}),
-                       None)
+                                  {"camera": spec["id"], "ts": at_ts}), None)
+        # What it had taken and not finished, besides that frame (a kill between taking a
+        # frame and naming it): lost, and said so.
+        try:
+            waiting = proc.inbox.qsize()
+        except NotImplementedError:  # not on every platform
+            waiting = 0
+        lost = max(0, proc.sent - int(proc.done) - unfinished - waiting)
+        if lost:
+            self._count("lost", lost)
+            why += f", {lost} frame(s) lost with it"
         if len(proc.deaths) > DEATHS:
             why += f", {len(proc.deaths)} times in {DEATH_WINDOW_S:.0f} s: restarted in " \
                 f"{SLOW_RESTART_S:.0f} s"
@@ -263,7 +298,7 @@ class VideoService(evidence.EvidenceFolder):
         return SLOW_RESTART_S if len(proc.deaths) > DEATHS else 0.0
 
     @staticmethod
-    def _move_frames(proc: _Proc, old: Any) -> None:
+    def _move_frames(proc: _Proc, old: Any) -> int:
         """Frames waiting for a dead worker go to its successor (best effort: a process killed
         while it held the queue's lock leaves the queue unreadable)."""
         moved = 0
@@ -281,6 +316,7 @@ class VideoService(evidence.EvidenceFolder):
             old.close()
         if moved:
             log.warning("%s: %d waiting frames handed to its successor", proc.name, moved)
+        return moved
 
     async def _retention(self) -> None:
         ev = self.config.evidence

@@ -147,11 +147,23 @@ async def test_a_poison_frame_is_dead_lettered_and_a_dead_worker_shows_in_health
         await push_scene(svc, 20, 1.7e9 + 1)  # the camera goes on
         await until(lambda: any(isinstance(e, CameraEvent) and e.kind == "vehicle"
                                 for e in got))
+        # Every frame it accepted is analysed or dead-lettered: none taken and dropped.
+        counts = metrics.video_frames
+
+        def accounted() -> bool:
+            return bool(counts.labels("accepted")._value.get() ==
+                        counts.labels("analysed")._value.get()
+                        + counts.labels("dead")._value.get())
+
+        await until(accounted)
 
         os.kill(svc.worker_pids()[0], signal.SIGKILL)
         status = await until(lambda: (s := health.status())["status"] == "degraded" and s)
         assert any(r.startswith("video worker 0: died (exit code -9)") for r in status["reasons"])
         await until(lambda: health.status()["status"] == "ok")
         assert metrics.worker_restarts.labels("video worker 0")._value.get() == 1
+        assert accounted()
+        assert counts.labels("dead")._value.get() == 1
+        assert counts.labels("lost")._value.get() == 0
     finally:
         await svc.stop()
