@@ -4,8 +4,8 @@ A tracker has no HTTP port, so every worker writes its health to the hash `gw:he
 its name; value: JSON with status, reasons, partitions, Redis's time) with each heartbeat. The
 web and gateway processes answer /healthz with their own health and the deployment's: degraded
 while a tracker says so, while a tracker that holds partitions has been silent past the lease
-(kill -9, a frozen machine: its partitions are about to be taken over), while a partition has no
-owner, and while Redis cannot be reached.
+(kill -9, a frozen machine: its partitions are about to be taken over), while a partition has had
+no owner for longer than a lease, and while Redis cannot be reached.
 """
 
 from __future__ import annotations
@@ -27,34 +27,64 @@ async def publish_health(redis: Redis, keys: Keys, name: str, role: str,
     await redis.hset(keys.health, name, orjson.dumps({"role": role, **status}))
 
 
-async def deployment_health(redis: Redis, keys: Keys, lease_s: float) -> list[str]:
-    """What is wrong with the deployment as Redis shows it (empty: nothing)."""
-    pipe = redis.pipeline(transaction=False)
-    pipe.time()
-    pipe.hgetall(keys.health)
-    for p in range(keys.partitions):
-        pipe.exists(keys.lease(p))
-    replies = await pipe.execute()
-    (seconds, micros), workers, leases = replies[0], replies[1], replies[2:]
-    now = seconds + micros / 1e6
-    reasons: list[str] = []
-    stale: list[bytes] = []
-    for raw_name, raw in sorted(workers.items()):
-        name = raw_name.decode() if isinstance(raw_name, bytes) else str(raw_name)
-        info = orjson.loads(raw)
-        age = now - float(info.get("at", 0.0))
-        if age > FORGET_S:
-            stale.append(raw_name)
-            continue
-        if age > lease_s and info.get("partitions"):
-            reasons.append(f"{info.get('role', 'worker')} {name}: silent for {age:.0f} s "
-                           f"(partitions {info['partitions']} wait for its lease to run out)")
-        elif info.get("status") != "ok" and age <= lease_s:
-            reasons += [f"{info.get('role', 'worker')} {name}: {why}"
-                        for why in info.get("reasons", [])]
-    unowned = [p for p, held in enumerate(leases) if not held]
-    if unowned:
-        reasons.append(f"partitions {unowned} have no tracker")
-    if stale:
-        await redis.hdel(keys.health, *stale)
-    return reasons
+class DeploymentHealth:
+    """What is wrong with the deployment as Redis shows it. A partition handed from one
+    tracker to another has no owner for a moment: it counts once unowned for a lease."""
+
+    def __init__(self, redis: Redis, keys: Keys, lease_s: float) -> None:
+        self.redis, self.keys, self.lease_s = redis, keys, lease_s
+        self._unowned_since: dict[int, float] = {}
+
+    async def reasons(self) -> list[str]:
+        """Empty: nothing wrong."""
+        keys = self.keys
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.time()
+        pipe.hgetall(keys.health)
+        for p in range(keys.partitions):
+            pipe.get(keys.lease(p))
+        replies = await pipe.execute()
+        (seconds, micros), workers, leases = replies[0], replies[1], replies[2:]
+        now = seconds + micros / 1e6
+        owners = {raw.decode() if isinstance(raw, bytes) else str(raw)
+                  for raw in leases if raw is not None}
+        reasons = await self._workers(workers, now, owners)
+        trackers = any(orjson.loads(raw).get("role") == "tracker" and
+                       now - float(orjson.loads(raw).get("at", 0.0)) <= self.lease_s
+                       for raw in workers.values())
+        for p, held in enumerate(leases):
+            if held:
+                self._unowned_since.pop(p, None)
+            else:
+                self._unowned_since.setdefault(p, now)
+        unowned = [p for p, since in sorted(self._unowned_since.items())
+                   if not trackers or now - since > self.lease_s]
+        if unowned:
+            reasons.append(f"partitions {unowned} have no tracker" + (
+                "" if trackers else " (no tracker is running)"))
+        return reasons
+
+    async def _workers(self, workers: dict[bytes, bytes], now: float, owners: set[str]
+                       ) -> list[str]:
+        lease_s = self.lease_s
+        reasons: list[str] = []
+        stale: list[bytes] = []
+        for raw_name, raw in sorted(workers.items()):
+            name = raw_name.decode() if isinstance(raw_name, bytes) else str(raw_name)
+            info = orjson.loads(raw)
+            age = now - float(info.get("at", 0.0))
+            if age > FORGET_S:
+                stale.append(raw_name)
+                continue
+            # Heartbeats come every lease_s / 3: half a lease without one, and its leases not
+            # yet run out, is a worker that stopped (or stalled) with partitions in hand.
+            if age > lease_s / 2 and name in owners:
+                reasons.append(f"{info.get('role', 'worker')} {name}: silent for {age:.1f} s "
+                               f"(partitions {info['partitions']} wait for its lease to run "
+                               "out)")
+            elif info.get("status") != "ok" and age <= lease_s:
+                reasons += [f"{info.get('role', 'worker')} {name}: {why}"
+                            for why in info.get("reasons", [])]
+        if stale:
+            await self.redis.hdel(self.keys.health, *stale)
+        return reasons

@@ -28,7 +28,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from bus.health import Health
-from bus.redis_health import deployment_health
+from bus.redis_health import DeploymentHealth
 from bus.redis_roads import RoadWorker
 from bus.redis_sink import RedisSink
 from bus.redis_tracker import TrackerWorker
@@ -92,6 +92,10 @@ class RedisParts:
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     on_fatal: Callable[[str], None] | None = None  # a worker stopped for good: exit non-zero
+    deployment: DeploymentHealth = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.deployment = DeploymentHealth(self.redis, self.keys, self.lease_s)
 
     @classmethod
     def build(cls, url: str, role: str, cfg: Config, index: CityIndex,
@@ -210,7 +214,7 @@ class RedisParts:
         reasons = list(health["reasons"])
         try:
             async with asyncio.timeout(self.lease_s):
-                reasons += await deployment_health(self.redis, self.keys, self.lease_s)
+                reasons += await self.deployment.reasons()
         except (RedisError, OSError, TimeoutError) as exc:
             reasons.append(f"Redis unavailable: {type(exc).__name__}: {exc}")
         return {"status": "degraded" if reasons else "ok", "reasons": reasons, **out}

@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -67,9 +68,11 @@ class _Proc:
         # Shared with the worker: [camera index, ts] of the frame in analysis (-1: none),
         # pushed frames it finished, of which dead-lettered.
         self.busy: Any = None
-        self.sent = 0  # pushed frames put in this worker's inbox
         self.done = 0.0  # its pushed frames finished (dead-lettered ones too), as last read
         self.dead = 0.0
+        # Pushed frames it has not finished, in the order put in its inbox (which it takes in
+        # that order): what goes to its successor if it dies.
+        self.pending: deque[tuple[str, float, bytes]] = deque()
         self.reader: threading.Thread | None = None
         self.restarts = 0
         self.deaths: list[float] = []
@@ -143,13 +146,14 @@ class VideoService(evidence.EvidenceFolder):
         proc = self._owner[camera_id]
         if proc.inbox is None:
             raise BadFrame("video analysis is not running")
+        frame = (camera_id, float(ts), bytes(jpeg))
         try:
-            proc.inbox.put_nowait(("frame", camera_id, float(ts), bytes(jpeg)))
+            proc.inbox.put_nowait(("frame", *frame))
         except queue.Full:
             self.dropped += 1
             self._count("shed")
             return False
-        proc.sent += 1
+        proc.pending.append(frame)
         self._count("accepted")
         return True
 
@@ -164,12 +168,19 @@ class VideoService(evidence.EvidenceFolder):
 
     def _spawn(self, proc: _Proc) -> None:
         old = proc.inbox
-        proc.inbox = self._ctx.Queue(maxsize=self.config.queue_frames)
+        proc.inbox = self._ctx.Queue(maxsize=self.config.queue_frames + 1)
         proc.outbox = self._ctx.Queue()
         proc.busy = self._ctx.Array("d", [-1.0, 0.0, 0.0, 0.0])
-        proc.sent, proc.done, proc.dead = 0, 0.0, 0.0
-        if old is not None:
-            proc.sent = self._move_frames(proc, old)
+        proc.done, proc.dead = 0.0, 0.0
+        if old is not None:  # a dead worker's queue may be locked for good: never read it
+            with contextlib.suppress(OSError, ValueError):
+                old.cancel_join_thread()
+                old.close()
+            for frame in proc.pending:  # what it had not finished, in order, to its successor
+                proc.inbox.put_nowait(("frame", *frame))
+            if proc.pending:
+                log.warning("%s: %d frames it had not analysed go to its successor",
+                            proc.name, len(proc.pending))
         proc.process = self._ctx.Process(
             target=worker_main, name=f"video-worker-{proc.index}", daemon=True,
             args=(proc.index, self.config.model_dump_json(), str(self.evidence_dir),
@@ -256,6 +267,9 @@ class VideoService(evidence.EvidenceFolder):
         done, dead = float(proc.busy[2]), float(proc.busy[3])
         self._count("analysed", (done - proc.done) - (dead - proc.dead))
         self._count("dead", dead - proc.dead)
+        for _ in range(int(done) - int(proc.done)):
+            if proc.pending:
+                proc.pending.popleft()
         proc.done, proc.dead = done, dead
 
     def _died(self, proc: _Proc, now: float) -> float:
@@ -266,25 +280,16 @@ class VideoService(evidence.EvidenceFolder):
         why = f"died (exit code {code})"
         self._analysed(proc)
         at_camera, at_ts = int(proc.busy[0]), float(proc.busy[1])
-        unfinished = 0
-        if 0 <= at_camera < len(proc.cameras):  # it died on this frame: a poison frame
+        if 0 <= at_camera < len(proc.cameras):  # it died on this frame: a poison frame?
             spec = proc.cameras[at_camera]
-            if spec.get("source") in (None, "", "push"):
-                unfinished = 1
+            jpeg = None
+            if proc.pending and proc.pending[0][:2] == (spec["id"], at_ts):
+                jpeg = proc.pending.popleft()[2]  # a pushed frame: the next it had to finish
                 self._count("dead")
             self._dead(DeadLetter("video", "analysis", "WorkerDied",
                                   f"the worker process {why} while analysing this frame",
-                                  {"camera": spec["id"], "ts": at_ts}), None)
-        # What it had taken and not finished, besides that frame (a kill between taking a
-        # frame and naming it): lost, and said so.
-        try:
-            waiting = proc.inbox.qsize()
-        except NotImplementedError:  # not on every platform
-            waiting = 0
-        lost = max(0, proc.sent - int(proc.done) - unfinished - waiting)
-        if lost:
-            self._count("lost", lost)
-            why += f", {lost} frame(s) lost with it"
+                                  {"camera": spec["id"], "ts": at_ts,
+                                   "bytes": None if jpeg is None else len(jpeg)}), jpeg)
         if len(proc.deaths) > DEATHS:
             why += f", {len(proc.deaths)} times in {DEATH_WINDOW_S:.0f} s: restarted in " \
                 f"{SLOW_RESTART_S:.0f} s"
@@ -296,27 +301,6 @@ class VideoService(evidence.EvidenceFolder):
 
     def _restart_delay(self, proc: _Proc) -> float:
         return SLOW_RESTART_S if len(proc.deaths) > DEATHS else 0.0
-
-    @staticmethod
-    def _move_frames(proc: _Proc, old: Any) -> int:
-        """Frames waiting for a dead worker go to its successor (best effort: a process killed
-        while it held the queue's lock leaves the queue unreadable)."""
-        moved = 0
-        while True:
-            try:
-                item = old.get(timeout=0.05)
-            except (queue.Empty, OSError, ValueError, EOFError):
-                break
-            if item and item[0] == "frame":
-                with contextlib.suppress(queue.Full):
-                    proc.inbox.put_nowait(item)
-                    moved += 1
-        with contextlib.suppress(OSError, ValueError):
-            old.cancel_join_thread()
-            old.close()
-        if moved:
-            log.warning("%s: %d waiting frames handed to its successor", proc.name, moved)
-        return moved
 
     async def _retention(self) -> None:
         ev = self.config.evidence

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +73,15 @@ class Worker:
         writer.start()
         for source in self.sources:
             source.start()
+        parent = os.getppid()
+        checked = time.monotonic()
         while self._turn():
-            pass
+            now = time.monotonic()
+            if now - checked >= 1.0:  # the server was killed (kill -9): do not outlive it
+                checked = now
+                if os.getppid() != parent:
+                    log.error("the server process is gone; this worker stops")
+                    os._exit(1)
         for source in self.sources:
             source.stop()
         self.writes.put(None)
