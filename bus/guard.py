@@ -127,7 +127,7 @@ class Guard:
         self.log.append(op)
         # A batch costs a vectorised match however small; a tick visits every device.
         self.cost += len(op.positions) + (20 if op.kind == "ingest"
-                                          else len(self.tracker.ctx.slots) // 2)
+                                          else self.tracker.size // 2)
         if self.every is not None and self.cost >= self.every:
             self.checkpoint()
         return events

@@ -162,8 +162,7 @@ class RoadWorker:
             except Exception as exc:
                 self.sweep.restore(before)
                 dead.append(letter_for(WORKER, "RoadProgress", exc, {
-                    "road": self.sweep.ctx.road_ids[rec.road]
-                    if 0 <= rec.road < len(self.sweep.ctx.road_ids) else rec.road,
+                    "road": self.sweep.road_id(rec.road),
                     "ts": rec.ts, "device": rec.device, "suspect": rec.suspect}))
         before = self.sweep.export()
         try:

@@ -60,7 +60,7 @@ from model.clock import Clock, DataClock, WallClock
 from model.events import PositionEvent
 from store.deadletter import DeadLetter, letter_for
 from store.redis_keys import DAY_MS, GROUP, Keys, keep_min_id, partition_of
-from store.redis_ops import Scripts, Writes
+from store.redis_ops import IDLE_S, Scripts, Writes
 from tracking.devices import DeviceRegistry
 from tracking.engine import Tracker
 from tracking.export.envelope import StateError, open_sealed, seal
@@ -76,7 +76,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-IDLE_S = (0.002, 0.02)  # pause between empty reads: first, then at most
 COMMIT_SHARE = 9.0  # wait this many times a commit's cost before the next: <= 10 % of the time
 FAILURES = 5  # failures outside the guard within FAILURE_WINDOW_S before the process exits
 FAILURE_WINDOW_S = 60.0

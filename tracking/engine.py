@@ -143,6 +143,11 @@ class Tracker:
         return self._out.take(ctx, rows, self.horizon)
 
     @property
+    def size(self) -> int:
+        """Devices the tracker holds state for."""
+        return len(self.ctx.slots)
+
+    @property
     def started(self) -> float | None:
         """Data time the tracker started from (its first fix or tick)."""
         return self.ctx.started

@@ -49,6 +49,11 @@ class RoadSweep:
         ctx.book.history.clear()  # handed out as events
         return events
 
+    def road_id(self, road: int) -> str | int:
+        """The road's id (the index itself if it is not a road of this city)."""
+        ids = self.ctx.road_ids
+        return ids[road] if 0 <= road < len(ids) else road
+
     def export(self) -> RoadsData:
         return export_roads(self.ctx, self.progress)
 

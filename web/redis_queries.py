@@ -25,6 +25,7 @@ from model.clock import DAY_S
 from model.events import AlertEvent, ClearedEvent, Event, PositionEvent
 from store.deadletter import letter_for
 from store.redis_keys import Keys, partition_of
+from store.redis_ops import IDLE_S
 from tracking.compliance import ComplianceBook
 from tracking.inspectors import DayStats
 from tracking.passes import PassRecord
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-IDLE_S = (0.002, 0.02)
 
 
 class RedisQueries:

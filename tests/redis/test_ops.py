@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import pickle
 from array import array
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -162,3 +163,28 @@ async def test_a_poison_position_is_dead_lettered_and_the_rest_tracked(
     chunks: Any = await redis.lrange(keys.track(p, "2026-11-20", "walker-1"), 0, -1)
     times = [t for chunk in chunks for t in array("d", chunk)[0::3]]
     assert sorted(set(times)) == [f.ts for f in fixes if f is not fixes[25]]
+
+
+async def test_a_pickled_snapshot_in_redis_is_refused_and_the_partition_left_alone(
+        redis: Redis) -> None:
+    """A pickle where a partition's snapshot should be (an older build, or anyone who can
+    write to Redis) is never loaded: the partition is not taken, /healthz says why, and its
+    entries stay pending for a build that can read its state."""
+    cfg = Config.model_validate(CFG)
+    keys = Keys(2)
+    index = CityIndex(load_city(DEMO_CITY), cfg.patrol.match_tolerance)
+    p = partition_of("walker-1", 2)
+    await RedisSink(redis, keys, DeviceRegistry([], auto_register=True)).submit(
+        [Position("walker-1", 1795140000.0, 36.6, 116.9)])
+    await redis.set(keys.snap(p), pickle.dumps({"version": 1, "slots": [_Boom()]}))
+    worker = TrackerWorker(redis, keys, cfg, index)
+    assert not await worker._acquire(p)
+    assert p not in worker.owned and await redis.get(keys.lease(p)) is None
+    reasons = worker.health.status()["reasons"]
+    assert any(f"partition {p}: snapshot refused" in r and "pickle" in r for r in reasons)
+    assert worker.processed == 0
+
+
+class _Boom:
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (pytest.fail, ("the pickle was loaded: it could have run any code",))
