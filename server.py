@@ -44,6 +44,7 @@ from store.journal import PositionJournal
 from tracking.devices import DeviceRegistry
 from tracking.engine import Tracker
 from video.service import VideoService
+from video.signing import SigningKeyError, key_path, load_or_create
 from web.accesslog import SafeAccessLogger
 from web.api import Api
 from web.app import Site, build_app
@@ -229,6 +230,7 @@ class Server:
     def _video_leader(self, rp: RedisParts, evidence_dir: Path) -> VideoLeader:
         """Video analysis for a gateway: runs while this gateway holds the video lease."""
         cfg, city = self.cfg, self.city
+        load_or_create(key_path(evidence_dir))  # refuse to start now, not at the lease
         events = EventFanout()
         leader = VideoLeader(rp.redis, rp.keys, lambda: VideoService(
             city.cameras, cfg.video, evidence_dir, camera_events_to(events, city), rp.clock,
@@ -427,6 +429,9 @@ def main(argv: list[str] | None = None) -> int:
         tokens = demo_tokens()
     try:
         code = asyncio.run(serve(Server(cfg, city, tokens, args.redis, args.role), printed))
+    except SigningKeyError as exc:
+        print(f"gridwatch: refused to start: {exc}", file=sys.stderr)
+        return 2
     except (RedisError, OSError) as exc:
         print(f"gridwatch: refused to start: Redis at {redact(args.redis)}: {exc}"
               if args.redis else f"gridwatch: refused to start: {exc}", file=sys.stderr)

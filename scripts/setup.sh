@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+# the evidence tests check that a third party can verify a signature with openssl alone
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ "${GRIDWATCH_SKIP_BROWSER:-0}" != "1" ]; then
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
   # Chinese labels in the page's screenshots (the tests do not depend on it)

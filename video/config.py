@@ -80,8 +80,9 @@ class EvidenceConfig(Strict):
                          description="Seconds kept before the vehicle entered.")
     post_s: float = Field(default=0.0, ge=0.0, le=60.0,
                           description="Seconds kept after the alert (delays the files).")
-    clip_codec: Literal["mp4v", "vp09"] = Field(default=
-        "mp4v", description="MP4 codec: mp4v is fast; vp09 plays in browsers but is slow.")
+    clip_codec: Literal["h264", "vp9"] = Field(
+        default="h264", description="Clip format: h264 (H.264 in MP4, clip.mp4) or vp9 (VP9 in "
+        "WebM, clip.webm, for browsers built without H.264); both play in the page.")
     motion_evidence: bool = Field(default=False, description="Also keep evidence of motion events.")
     max_age_days: float = Field(default=90.0, gt=0.0, le=3650.0, description="Retention by age.")
     max_total_bytes: int = Field(default=20 << 30, ge=1 << 20, le=1 << 44,

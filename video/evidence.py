@@ -1,11 +1,11 @@
-"""Evidence folders (docs/contract.md §5): written once, checked for tampering, aged out.
+"""Evidence folders (docs/contract.md §5): written once, signed, checked for tampering, aged out.
 
-Layout: <root>/<id>/manifest.json, frames/NNNNNN.jpg (the camera's own bytes, not re-encoded),
-clip.mp4, vehicle.jpg (crop), overview.jpg (the frame with the boxes drawn). A folder is built
-under a hidden temporary name and renamed into place, so a reader never sees half of one and an
-existing id is never written over. Ids are checked against ID_RE before any path is built, and
-file names must be listed in the manifest, so nothing from a request reaches the filesystem
-unchecked.
+Layout: <root>/<id>/manifest.json, manifest.sig (video/integrity.py), frames/NNNNNN.jpg (the
+camera's own bytes, not re-encoded), clip.mp4 or clip.webm (video/clips.py), vehicle.jpg (crop),
+overview.jpg (the frame with the boxes drawn). A folder is built, signed and all, under a hidden
+temporary name and renamed into place, so a reader never sees half of one and an existing id is
+never written over. Ids are checked against ID_RE before any path is built, and file names must
+be listed in the manifest, so nothing from a request reaches the filesystem unchecked.
 """
 
 from __future__ import annotations
@@ -21,14 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from video.evidence_media import write_clip, write_crops
+from video import signing
+from video.clips import FORMATS, write_clip
+from video.evidence_media import write_crops
+from video.integrity import MANIFEST, NAME_RE, check, manifest_bytes, sha256, sign
 
 log = logging.getLogger(__name__)
 
 ID_RE = re.compile(r"^ev-[A-Za-z0-9_-]{1,48}-\d{8}T\d{6}Z-[0-9a-f]{8}$")
-NAME_RE = re.compile(r"^(frames/\d{6}\.jpg|clip\.mp4|vehicle\.jpg|overview\.jpg)$")
-MANIFEST = "manifest.json"
 
 
 @dataclass(slots=True)
@@ -57,8 +59,10 @@ def folder(root: Path, evidence_id: str) -> Path:
     return root / evidence_id
 
 
-def write(root: Path, evidence_id: str, req: EvidenceRequest, codec: str = "mp4v") -> Path:
-    """Write one evidence folder; FileExistsError if the id is taken (never overwritten)."""
+def write(root: Path, evidence_id: str, req: EvidenceRequest, codec: str | None = "h264",
+          key: Ed25519PrivateKey | None = None) -> Path:
+    """Write one evidence folder, signed with `key` (unsigned without one), with a clip in
+    `codec` (video/clips.py FORMATS; None: no clip). FileExistsError if the id is taken."""
     final = folder(root, evidence_id)
     if final.exists():
         raise FileExistsError(f"evidence {evidence_id} exists")
@@ -72,19 +76,21 @@ def write(root: Path, evidence_id: str, req: EvidenceRequest, codec: str = "mp4v
             name = f"frames/{i:06d}.jpg"
             (tmp / name).write_bytes(data)
             frames.append({"file": name, "ts": ts})
-        clip = write_clip(tmp / "clip.mp4", req.frames, codec)
+        clip = _clip(tmp, req.frames, codec)
         crops = write_crops(tmp, req.frames, req.vehicle_box, req.vehicle_ts, req.material_box)
-        names: list[str] = [str(f["file"]) for f in frames] + (["clip.mp4"] if clip else []) + crops
+        names = [str(f["file"]) for f in frames] + ([clip["file"]] if clip else []) + crops
         manifest = {
             "id": evidence_id, "camera": req.camera, "kind": req.kind, "ts": req.ts,
             "start_ts": req.frames[0][0] if req.frames else req.ts,
             "end_ts": req.frames[-1][0] if req.frames else req.ts,
             "vehicle_box": req.vehicle_box, "material_box": req.material_box,
-            "details": req.details, "frames": frames,
-            "clip": {"file": "clip.mp4", "codec": codec} if clip else None,
-            "files": {name: _sha256(tmp / name) for name in names},
+            "details": req.details, "frames": frames, "clip": clip,
+            "files": {name: sha256(tmp / name) for name in names},
         }
-        (tmp / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+        data = manifest_bytes(manifest, key)
+        (tmp / MANIFEST).write_bytes(data)
+        if key is not None:
+            sign(tmp, data, key)
         os.rename(tmp, final)  # fails if the id appeared meanwhile: never overwrite
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -93,17 +99,36 @@ def write(root: Path, evidence_id: str, req: EvidenceRequest, codec: str = "mp4v
     return final
 
 
-def read(root: Path, evidence_id: str) -> dict[str, Any]:
-    """The manifest plus "tampered"; KeyError if there is no such evidence (yet)."""
-    path = folder(root, evidence_id) / MANIFEST
+def _clip(tmp: Path, frames: list[tuple[float, bytes]], codec: str | None) -> dict[str, Any] | None:
+    """The clip, or None: without a codec, or when encoding fails (the frames are kept)."""
+    if codec is None:
+        return None
+    fmt = FORMATS[codec]
     try:
-        manifest: dict[str, Any] = orjson.loads(path.read_bytes())
+        count = write_clip(tmp / fmt.file, frames, fmt)
+    except Exception:
+        log.exception("clip encoding failed; evidence kept without a clip")
+        return None
+    return {"file": fmt.file, "codec": fmt.codec, "mime": fmt.mime, "frames": count} \
+        if count else None
+
+
+def read(root: Path, evidence_id: str, public: Ed25519PublicKey | None = None) -> dict[str, Any]:
+    """The manifest plus "integrity" (video/integrity.py) and "tampered" (integrity is
+    "modified"), checked with `public` (default: the deployment's key beside root); KeyError if
+    there is no such evidence (yet). Hashes every file: slow."""
+    base = folder(root, evidence_id)
+    if public is None:
+        public = signing.load_or_create(signing.key_path(root)).public_key()
+    try:
+        manifest, integrity = check(base, public)
     except FileNotFoundError:
         raise KeyError(evidence_id) from None
-    except orjson.JSONDecodeError:
-        return {"id": evidence_id, "tampered": True, "error": "manifest is not valid JSON"}
-    manifest["tampered"] = not _intact(path.parent, manifest)
-    return manifest
+    out: dict[str, Any] = manifest if manifest is not None else {
+        "id": evidence_id, "error": integrity.reasons[0]}
+    out["integrity"] = integrity.to_json()
+    out["tampered"] = integrity.status == "modified"
+    return out
 
 
 def file_path(root: Path, evidence_id: str, name: str) -> Path:
@@ -177,37 +202,22 @@ def _entries(root: Path) -> list[Path]:
     return [p for p in root.iterdir() if p.is_dir() and ID_RE.match(p.name)]
 
 
-def _intact(base: Path, manifest: dict[str, Any]) -> bool:
-    files = manifest.get("files")
-    if not isinstance(files, dict) or not files:
-        return False
-    for name, digest in files.items():
-        if not isinstance(name, str) or not NAME_RE.match(name):
-            return False
-        path = base / name
-        if not path.is_file() or _sha256(path) != digest:
-            return False
-    return True
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 class EvidenceFolder:
-    """Evidence read from its folder: manifests (with the tamper check), files the manifest
-    lists, the listing. The video service is one; so is a web process reading the folder that
-    another process's cameras write (shared storage)."""
+    """Evidence read from its folder: manifests (with the signature check), files the manifest
+    lists, the listing, the public key. The video service is one; so is a web process reading
+    the folder that another process's cameras write (shared storage)."""
 
     def __init__(self, root: Path) -> None:
         self.evidence_dir = Path(root)
+        # The deployment's key, made here on first start (SigningKeyError if it is unusable).
+        self.public_key = signing.load_or_create(signing.key_path(root)).public_key()
 
     def evidence_manifest(self, evidence_id: str) -> dict[str, Any]:
-        return read(self.evidence_dir, evidence_id)
+        """Hashes every file of the folder: run it in a thread from an event loop."""
+        return read(self.evidence_dir, evidence_id, self.public_key)
+
+    def evidence_public_key(self) -> dict[str, Any]:
+        return signing.public_info(self.public_key)
 
     def evidence_file(self, evidence_id: str, name: str) -> Path:
         return file_path(self.evidence_dir, evidence_id, name)

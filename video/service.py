@@ -35,6 +35,7 @@ from video import evidence
 from video.alerts import CameraAlerts
 from video.config import VideoConfig
 from video.frames import jpeg_size
+from video.pushwatch import PushWatch
 from video.workers import CameraSpec, worker_main
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class VideoService(evidence.EvidenceFolder):
         self._tasks: list[asyncio.Task[None]] = []
         self._running = False
         self.on_evidence: Callable[[str], None] | None = None  # called with each written id
+        self.push_watch = PushWatch(config.offline_after_s)
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -116,7 +118,8 @@ class VideoService(evidence.EvidenceFolder):
             if proc.cameras:
                 self._spawn(proc)
         self._tasks = [asyncio.create_task(self._supervise(), name="video-supervisor"),
-                       asyncio.create_task(self._retention(), name="video-retention")]
+                       asyncio.create_task(self._retention(), name="video-retention"),
+                       asyncio.create_task(self._watch_pushed(), name="video-push-watch")]
 
     async def stop(self) -> None:
         self._running = False
@@ -146,6 +149,8 @@ class VideoService(evidence.EvidenceFolder):
         proc = self._owner[camera_id]
         if proc.inbox is None:
             raise BadFrame("video analysis is not running")
+        if self.push_watch.seen(camera_id):
+            self._on_message(("status", camera_id, "online", "frames again"))
         frame = (camera_id, float(ts), bytes(jpeg))
         try:
             proc.inbox.put_nowait(("frame", *frame))
@@ -301,6 +306,14 @@ class VideoService(evidence.EvidenceFolder):
 
     def _restart_delay(self, proc: _Proc) -> float:
         return SLOW_RESTART_S if len(proc.deaths) > DEATHS else 0.0
+
+    async def _watch_pushed(self) -> None:
+        while self._running:
+            await asyncio.sleep(0.5)
+            for camera in self.push_watch.silent():
+                log.warning("camera %s offline: no frames pushed", camera)
+                self._on_message(("status", camera, "offline", "no frames pushed for "
+                                  f"{self.config.offline_after_s:g} s"))
 
     async def _retention(self) -> None:
         ev = self.config.evidence

@@ -1,10 +1,11 @@
 """Pulled cameras: an OpenCV capture per camera (RTSP, HTTP/MJPEG, file) on its own thread.
 
-A capture that fails to open or stops delivering is released and reopened with exponential
-backoff; the camera is reported offline after `offline_after_s` without a frame and online at
-the first frame after that. A file is played at its own frame rate and starts over at its end,
-like a camera that never stops. Frame times are stamped here, at the edge of the system, with
-the injected `now` (wall time in production).
+A capture that fails to open, decodes nothing, or stops delivering (a stalled stream ends at
+the read timeout) is released and reopened with exponential backoff; the camera is reported
+offline after `offline_after_s` without a frame and online at the first frame after that. A
+file is played at its own frame rate and starts over at its end, like a camera that never
+stops. Frame times are stamped here, at the edge of the system, with the injected `now` (wall
+time in production).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class PullSource:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"pull-{camera}", daemon=True)
         self._last_frame = now()
+        self._reason = "no frames"  # why the last session ended: the offline alert says it
 
     def start(self) -> None:
         self._thread.start()
@@ -76,6 +78,7 @@ class PullSource:
             if reason == "end of file":
                 backoff = self.config.reconnect_min_s
                 continue
+            self._reason = reason
             self._check_offline(reason)
             log.debug("camera %s: %s; retrying in %.1f s", self.camera, reason, backoff)
             self._wait(backoff)
@@ -95,11 +98,15 @@ class PullSource:
             pace = 1.0 / fps if not is_live(self.source) and 0 < fps <= 120 else 0.0
             period = 1.0 / self.config.fps
             next_due = 0.0
+            frames = 0
             while not self._stop.is_set():
                 started = self.now()
                 ok, frame = cap.read()
                 if not ok or frame is None:
+                    if frames == 0:  # opens but decodes nothing: retry with backoff, not a spin
+                        return "no frame could be decoded (corrupt, or a codec FFmpeg lacks)"
                     return "stream ended" if is_live(self.source) else "end of file"
+                frames += 1
                 ts = self.now()
                 self._last_frame = ts
                 if self.offline:
@@ -130,4 +137,4 @@ class PullSource:
             self._stop.wait(min(left, 0.5))
             if not self.offline and self.now() - self._last_frame >= self.config.offline_after_s:
                 self.offline = True
-                self.on_status(self.camera, "offline", "no frames")
+                self.on_status(self.camera, "offline", self._reason)

@@ -6,8 +6,10 @@ and new pushed frames are refused (503, the camera sends again), never taken and
 the worker takes a pushed frame off the queue only when it is about to analyse it. Pulled
 cameras run their capture threads inside the worker that analyses them, so their decoded
 frames never cross a process boundary (when the worker is behind, the newest pulled frames are
-skipped and counted). Evidence folders are
-written by a thread of the worker, so a spill's files never delay the next frame's analysis.
+skipped and counted). Evidence folders are written (clip encoded, manifest signed) by a thread
+of the worker, so a spill's files never delay the next frame's analysis; when that thread falls
+behind by CLIP_BACKLOG folders, the next folders are written without a clip (their frames are
+kept) until it has caught up.
 
 A frame whose analysis raises is sent back as a dead letter with its bytes (README, Failure
 policy) and the camera's analysis starts afresh; the frame being analysed is always named in
@@ -31,13 +33,15 @@ import cv2
 import orjson
 
 from config import testfaults
-from video import evidence
+from video import evidence, signing
+from video.clips import background_thread
 from video.config import VideoConfig
 from video.runner import CameraOutput, CameraRunner
 from video.sources import PullSource
 
 log = logging.getLogger(__name__)
 CameraSpec = dict[str, Any]  # {"id", "source", "roi"}: picklable form of geofence Camera
+CLIP_BACKLOG = 4
 
 
 def worker_main(index: int, config_json: str, evidence_dir: str, cameras: list[CameraSpec],
@@ -67,6 +71,8 @@ class Worker:
         self.sources = [PullSource(c["id"], c["source"], config, self._pulled, self._status)
                         for c in cameras if c.get("source") not in (None, "", "push")]
         self.dropped = 0
+        # Made by the service before it started this process (video/signing.py).
+        self.key = signing.load(signing.key_path(evidence_dir))
 
     def run(self) -> None:
         writer = threading.Thread(target=self._write_loop, name="evidence", daemon=True)
@@ -84,6 +90,8 @@ class Worker:
                     os._exit(1)
         for source in self.sources:
             source.stop()
+        for camera in self.runners:  # stopping: evidence still waiting for frames is written
+            self._flush(camera)
         self.writes.put(None)
         writer.join()
 
@@ -106,10 +114,16 @@ class Worker:
             if self.sources and not busy:
                 with contextlib.suppress(queue.Empty):
                     camera, ts, frame = self.local.get(timeout=0.01)
-                    self._analyse(camera, ts, frame)
+                    self._local(camera, ts, frame)
+        else:
+            self._local(camera, ts, frame)
+        return True
+
+    def _local(self, camera: str, ts: float, frame: Any) -> None:
+        if frame is None:  # the camera went offline: write what it has captured
+            self._flush(camera)
         else:
             self._analyse(camera, ts, frame)
-        return True
 
     def _pulled(self, camera: str, ts: float, frame: Any) -> None:
         try:
@@ -121,6 +135,14 @@ class Worker:
 
     def _status(self, camera: str, state: str, reason: str) -> None:
         self.outbox.put(("status", camera, state, reason))
+        if state == "offline":  # a marker for the analysis thread, which owns the runners
+            with contextlib.suppress(queue.Full):
+                self.local.put((camera, 0.0, None), timeout=1.0)
+
+    def _flush(self, camera: str) -> None:
+        runner = self.runners.get(camera)
+        for item in runner.ready_evidence(None) if runner is not None else []:
+            self.writes.put(item)
 
     def _analyse(self, camera: str, ts: float, frame: Any, pushed: bool = False) -> None:
         runner = self.runners.get(camera)
@@ -165,19 +187,23 @@ class Worker:
                              orjson.dumps(out.details).decode()))
 
     def _write_loop(self) -> None:
+        background_thread()
         while True:
             item = self.writes.get()
             if item is None:
                 return
             evidence_id, request = item
+            codec: str | None = self.config.evidence.clip_codec
+            if self.writes.qsize() >= CLIP_BACKLOG:
+                codec = None
+                log.warning("evidence %s: writer %d folders behind, written without a clip",
+                            evidence_id, self.writes.qsize())
             try:
-                evidence.write(self.evidence_dir, evidence_id, request,
-                               self.config.evidence.clip_codec)
+                evidence.write(self.evidence_dir, evidence_id, request, codec, self.key)
                 self.outbox.put(("evidence", evidence_id, True, ""))
             except Exception as exc:
                 log.exception("evidence %s failed", evidence_id)
                 self.outbox.put(("evidence", evidence_id, False, str(exc)))
-
 
 def _jpeg_of(frame: Any) -> bytes | None:
     """The frame's bytes for its dead letter (a pulled frame is encoded; None if it cannot)."""

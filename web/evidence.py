@@ -1,8 +1,10 @@
-"""Evidence endpoints: manifests and files. Ids and names are validated by the video store;
-nothing from the request is joined onto a path here."""
+"""Evidence endpoints: manifests (with the signature check), files, the public key. Ids and
+names are validated by the video store; nothing from the request is joined onto a path here.
+The check hashes every file of a folder, so it runs in a thread, never on the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from typing import Any, Protocol
 
@@ -18,6 +20,7 @@ class EvidenceStore(Protocol):
     def evidence_manifest(self, evidence_id: str) -> dict[str, Any]: ...
     def evidence_file(self, evidence_id: str, name: str) -> Any: ...
     def list_evidence(self, camera: str | None = None) -> Listing | Awaitable[Listing]: ...
+    def evidence_public_key(self) -> dict[str, Any]: ...
 
 
 class EvidenceApi:
@@ -28,6 +31,7 @@ class EvidenceApi:
     def routes(self) -> list[web.AbstractRouteDef]:
         return [web.get("/api/v1/cameras", self.cameras),
                 web.get("/api/v1/evidence", self.list),
+                web.get("/api/v1/evidence/public-key", self.public_key),
                 web.get("/api/v1/evidence/{id}", self.manifest),
                 web.get("/api/v1/evidence/{id}/{file:.+}", self.file)]
 
@@ -39,17 +43,26 @@ class EvidenceApi:
         self.auth.check(request, SUPERVISOR)
         return json_response(await answer(self.store.list_evidence(request.query.get("camera"))))
 
+    async def public_key(self, request: web.Request) -> web.Response:
+        """The key evidence manifests are signed with (README: Evidence)."""
+        self.auth.check(request, SUPERVISOR)
+        return json_response(self.store.evidence_public_key())
+
     async def manifest(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
         try:
-            return json_response(self.store.evidence_manifest(request.match_info["id"]))
+            found = await asyncio.to_thread(self.store.evidence_manifest, request.match_info["id"])
         except KeyError:
             raise not_found("evidence") from None
+        return json_response(found)
 
     async def file(self, request: web.Request) -> web.StreamResponse:
+        """A listed file; aiohttp's FileResponse answers Range requests (206), which is how a
+        browser's <video> seeks."""
         self.auth.check(request, SUPERVISOR)
         try:
-            path = self.store.evidence_file(request.match_info["id"], request.match_info["file"])
+            path = await asyncio.to_thread(self.store.evidence_file, request.match_info["id"],
+                                           request.match_info["file"])
         except KeyError:
             raise not_found("evidence file") from None
         return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})

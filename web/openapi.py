@@ -124,12 +124,18 @@ def openapi_document() -> dict[str, Any]:
                                        _json({"type": "array", "items": obj}))},
         "/api/v1/evidence": {"get": _op("Evidence list", "supervisor or admin",
                                         _json({"type": "array", "items": obj}))},
+        "/api/v1/evidence/public-key": {"get": _op(
+            "The Ed25519 public key evidence manifests are signed with: algorithm, key_id, pem "
+            "(SubjectPublicKeyInfo), raw (32 bytes, base64)", "supervisor or admin",
+            _json(obj))},
         "/api/v1/evidence/{id}": {"get": _op(
-            "Evidence manifest (with a tamper check)", "supervisor or admin", _json(obj),
+            "Evidence manifest with its integrity: valid, modified (naming the files) or "
+            "unsigned; tampered is true when modified", "supervisor or admin", _json(obj),
             [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
             extra={"404": _ERR})},
         "/api/v1/evidence/{id}/{file}": {"get": _op(
-            "One evidence file (JPEG, MP4)", "supervisor or admin",
+            "One evidence file (JPEG, MP4, WebM); Range requests answered with 206",
+            "supervisor or admin",
             {"description": "The file"},
             [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
              {"name": "file", "in": "path", "required": True, "schema": {"type": "string"}}],

@@ -272,3 +272,6 @@ class RedisEvidence:
 
     def evidence_file(self, evidence_id: str, name: str) -> Path:
         return self.folder.evidence_file(evidence_id, name)
+
+    def evidence_public_key(self) -> dict[str, Any]:
+        return self.folder.evidence_public_key()

@@ -103,8 +103,8 @@ async def test_a_spill_reaches_the_live_feed_with_its_evidence(cam_srv: RunningS
                         manifest = await resp.json()
                         break
                 await asyncio.sleep(0.2)
-        assert manifest["tampered"] is False
-        assert "clip.mp4" in manifest["files"]
+        assert manifest["tampered"] is False and manifest["integrity"]["status"] == "valid"
+        assert "clip.mp4" in manifest["files"] and manifest["clip"]["codec"] == "h264"
         for name, digest in list(manifest["files"].items())[:3]:
             async with http.get(f"/api/v1/evidence/{evidence}/{name}") as resp:
                 assert resp.status == 200
@@ -117,4 +117,5 @@ async def test_a_spill_reaches_the_live_feed_with_its_evidence(cam_srv: RunningS
         clip = next(folder.rglob("clip.mp4"))
         clip.write_bytes(clip.read_bytes() + b"x")
         async with http.get(f"/api/v1/evidence/{evidence}") as resp:
-            assert (await resp.json())["tampered"] is True
+            found = await resp.json()
+        assert found["tampered"] is True and found["integrity"]["modified"] == ["clip.mp4"]

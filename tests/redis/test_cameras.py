@@ -19,6 +19,7 @@ from simulator.cameras.scene import Scene
 from tests.e2e.test_cameras import CAMERA, frame_url, push_frames
 from tests.redis.cluster import LocalCluster
 from tests.serverkit import DEVICE, SUPERVISOR
+from video.signing import key_id, key_path, load
 
 pytestmark = pytest.mark.slow
 
@@ -80,6 +81,13 @@ async def test_a_spill_on_redis_reaches_the_web_process_with_its_evidence(
             async with http.get(f"/api/v1/evidence/{evidence}") as resp:
                 manifest = await resp.json()
             assert manifest["tampered"] is False
+            # Signed by the leading gateway's worker, checked by the web process: one key,
+            # the one in the shared data folder, whichever process made it first.
+            async with http.get("/api/v1/evidence/public-key") as resp:
+                public = await resp.json()
+            assert manifest["integrity"]["status"] == "valid"
+            assert manifest["signing_key"] == public["key_id"] == key_id(
+                load(key_path(tmp_path / "data" / "evidence")).public_key())
             name, digest = next(iter(manifest["files"].items()))
             async with http.get(f"/api/v1/evidence/{evidence}/{name}") as resp:
                 assert hashlib.sha256(await resp.read()).hexdigest() == digest

@@ -1,6 +1,8 @@
 // A camera's drill-down: its live events, its evidence list, and one evidence folder opened:
-// the overview with boxes, the vehicle crop, the frames on a slider and the clip. Files need the
-// bearer header, so each is fetched and shown through a blob: URL revoked when the view closes.
+// its signature check, the overview with boxes, the vehicle crop, the clip (H.264 or VP9) and
+// the original frames on a slider (the playback of old evidence whose clip browsers cannot
+// play). Files need the bearer header, so each is fetched and shown through a blob: URL
+// revoked when the view closes.
 
 import { getBlobURL, getJSON, query } from './api.js';
 import { clear, el, hms, toast } from './dom.js';
@@ -9,6 +11,19 @@ import { label, t } from './i18n.js';
 function fileURL(id, name) {
   // The name may hold a slash (frames/000001.jpg): encoded, it stays one path segment.
   return `/api/v1/evidence/${encodeURIComponent(id)}/${encodeURIComponent(name)}`;
+}
+
+// valid: signed and every file matches; unsigned: files match, no signature (older evidence);
+// modified: named files (or the manifest itself) changed since it was signed.
+function integrityBanner(m) {
+  const status = (m.integrity && m.integrity.status) || (m.tampered ? 'modified' : 'unsigned');
+  if (status === 'modified') {
+    const names = (m.integrity && m.integrity.modified) || [];
+    return el('div', { class: 'tampered' }, el('div', { text: t('detail.tampered') }),
+      names.length ? el('ul', { class: 'modified-files' }, names.map((n) => el('li', { text: n }))) : null);
+  }
+  if (status === 'valid') return el('p', { class: 'intact', text: t('detail.intact') });
+  return el('p', { class: 'unsigned', text: t('detail.unsigned') });
 }
 
 export class CameraView {
@@ -72,9 +87,8 @@ export class CameraView {
     const m = await getJSON(`/api/v1/evidence/${encodeURIComponent(id)}`);
     const files = m.files || {};
     const v = clear(this.viewer);
-    v.append(el('p', { class: m.tampered ? 'tampered' : 'intact',
-      text: m.tampered ? t('detail.tampered') : t('detail.intact') }),
-    el('p', { class: 'muted', text: `${label('type', m.kind)} · ${hms(m.start_ts)} – ${hms(m.end_ts)}` }));
+    v.append(integrityBanner(m),
+      el('p', { class: 'muted', text: `${label('type', m.kind)} · ${hms(m.start_ts)} – ${hms(m.end_ts)}` }));
     try {
       const pics = el('div', { class: 'pics' });
       v.append(pics);
@@ -83,18 +97,32 @@ export class CameraView {
         pics.append(el('figure', {}, el('img', { src: await this.blob(id, name), alt: t(key) }),
           el('figcaption', { text: t(key) })));
       }
+      const clip = m.clip && m.clip.file in files ? m.clip : null;
+      const probe = document.createElement('video');
+      // Old evidence (mp4v) has no mime and does not play: the frames are the playback there.
+      const playable = clip && clip.mime && probe.canPlayType(clip.mime) !== '';
       const frames = Array.isArray(m.frames) ? m.frames : [];
-      if (frames.length) this.frameStrip(v, id, frames);
-      if (m.clip && m.clip.file in files) {
-        const url = await this.blob(id, m.clip.file);
-        // OpenCV's fast mp4v codec does not play in browsers: say so, offer the file, and
-        // leave the frame player above as the playback.
-        const video = el('video', { controls: true, muted: true, loop: true, playsinline: true, class: 'clip' });
+      const original = el('details', { class: 'frames-box', open: !playable },
+        el('summary', { text: `${t('detail.frames')} (${frames.length})` }));
+      if (clip) {
+        const url = await this.blob(id, clip.file);
         const note = el('p', { class: 'note', hidden: true, text: t('detail.clip_unplayable') });
-        video.addEventListener('error', () => { video.hidden = true; note.hidden = false; });
-        v.append(el('h3', { text: t('detail.clip') }), video, note,
-          el('a', { class: 'btn small', href: url, download: `${id}.mp4`, text: t('detail.download_clip') }));
-        video.src = url;
+        v.append(el('h3', { text: t('detail.clip') }));
+        if (playable) {
+          const video = el('video', { controls: true, muted: true, autoplay: true, loop: true,
+            playsInline: true, preload: 'auto', class: 'clip' });
+          video.addEventListener('error', () => { video.hidden = true; note.hidden = false; original.open = true; });
+          v.append(video);
+          video.src = url;
+        } else {
+          note.hidden = false;
+        }
+        const ext = clip.file.slice(clip.file.lastIndexOf('.'));
+        v.append(note, el('a', { class: 'btn small', href: url, download: `${id}${ext}`, text: t('detail.download_clip') }));
+      }
+      if (frames.length) {
+        v.append(original);
+        this.frameStrip(original, id, frames);
       }
     } catch (err) {
       toast(String(err.message || err));
@@ -131,7 +159,7 @@ export class CameraView {
       showFrame(Number(slider.value)).then(step);
     });
     slider.addEventListener('input', () => { stop(); showFrame(Number(slider.value)); });
-    v.append(el('h3', { text: t('detail.frames') }), img, el('div', { class: 'row' }, play, slider, stamp));
+    v.append(img, el('div', { class: 'row' }, play, slider, stamp));
     showFrame(0);
   }
 }
