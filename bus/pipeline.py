@@ -204,6 +204,7 @@ class Pipeline:
                     # Put back (a position tracked twice is dropped as a retransmission).
                     self._queue.appendleft((stamps[0], chunk))
                     self._queued += len(chunk)
+                    self._wake.set()  # the restarted task takes it first
                     raise
                 done = time.perf_counter()
                 for stamp in stamps:
