@@ -46,8 +46,11 @@ class DeploymentHealth:
         replies = await pipe.execute()
         (seconds, micros), workers, leases = replies[0], replies[1], replies[2:]
         now = seconds + micros / 1e6
-        owners = {raw.decode() if isinstance(raw, bytes) else str(raw)
-                  for raw in leases if raw is not None}
+        owners: dict[str, list[int]] = {}  # worker -> the partitions it holds
+        for p, raw in enumerate(leases):
+            if raw is not None:
+                owners.setdefault(raw.decode() if isinstance(raw, bytes) else str(raw),
+                                  []).append(p)
         reasons = await self._workers(workers, now, owners)
         trackers = any(orjson.loads(raw).get("role") == "tracker" and
                        now - float(orjson.loads(raw).get("at", 0.0)) <= self.lease_s
@@ -64,8 +67,8 @@ class DeploymentHealth:
                 "" if trackers else " (no tracker is running)"))
         return reasons
 
-    async def _workers(self, workers: dict[bytes, bytes], now: float, owners: set[str]
-                       ) -> list[str]:
+    async def _workers(self, workers: dict[bytes, bytes], now: float,
+                       owners: dict[str, list[int]]) -> list[str]:
         lease_s = self.lease_s
         reasons: list[str] = []
         stale: list[bytes] = []
@@ -80,7 +83,7 @@ class DeploymentHealth:
             # yet run out, is a worker that stopped (or stalled) with partitions in hand.
             if age > lease_s / 2 and name in owners:
                 reasons.append(f"{info.get('role', 'worker')} {name}: silent for {age:.1f} s "
-                               f"(partitions {info['partitions']} wait for its lease to run "
+                               f"(partitions {owners[name]} wait for its leases to run "
                                "out)")
             elif info.get("status") != "ok" and age <= lease_s:
                 reasons += [f"{info.get('role', 'worker')} {name}: {why}"
