@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import logging
 import secrets
@@ -19,9 +20,11 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from bus.events import EventFanout
+from bus.health import Health
 from bus.pipeline import Pipeline
 from bus.redis_roles import ROLES, RedisParts, redact
 from bus.redis_video import VideoLeader
+from config import testfaults
 from config.load import ConfigError, load_config
 from config.server import Config
 from gateway.camera_ingest import CameraIngest
@@ -36,6 +39,7 @@ from geofence.model import City
 from metrics.registry import Metrics
 from model.clock import Clock, DataClock, WallClock
 from model.events import AlertEvent, CameraEvent, ClearedEvent, Event
+from store.deadletter import DeadLetter, DeadLetterJournal
 from store.journal import PositionJournal
 from tracking.devices import DeviceRegistry
 from tracking.engine import Tracker
@@ -53,12 +57,45 @@ from web.redis_queries import RedisEvidence
 log = logging.getLogger("gridwatch")
 
 DEMO_CITY = Path(__file__).resolve().parent / "cities" / "demo"
+EXIT_WORKER_DIED = 70  # EX_SOFTWARE: a worker stopped for good; start the process again
 
 
 def demo_tokens() -> dict[str, str]:
     """No tokens configured: make one per role for this run and show them to the operator."""
     return {f"demo-{role}-{secrets.token_urlsafe(12)}": role
             for role in ("device", "supervisor", "admin")}
+
+
+@dataclass(kw_only=True)
+class Parts:
+    """What every server process is made of, whatever its layout."""
+
+    metrics: Metrics
+    health: Health
+    auth: TokenAuth
+    hub: LiveHub
+    fanout: EventFanout
+    clock: Clock
+    dead: DeadLetterJournal  # this process's own dead letters (README, Failure policy)
+    osmand: OsmandServer | None = None
+    jt808: Jt808Server | None = None
+
+
+@dataclass(kw_only=True)
+class MemoryParts(Parts):
+    """Everything in this process, in memory."""
+
+    index: CityIndex
+    tracker: Tracker
+    pipeline: Pipeline
+    video: VideoService
+
+
+@dataclass(kw_only=True)
+class RedisLayout(Parts):
+    """The parts of this process's role over Redis."""
+
+    redis: RedisParts
 
 
 @dataclass
@@ -68,10 +105,41 @@ class Server:
     tokens: dict[str, str]
     redis_url: str | None = None  # None: everything in this process's memory
     role: str = "all"
-    parts: dict[str, Any] = field(default_factory=dict)
     runner: web.AppRunner | None = None
     app: web.Application | None = None
     port: int = 0
+    exit_code: int = 0  # non-zero: a worker stopped for good (README, Failure policy)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _parts: MemoryParts | RedisLayout | None = field(default=None, init=False, repr=False)
+
+    @property
+    def parts(self) -> MemoryParts | RedisLayout:
+        if self._parts is None:
+            raise RuntimeError("Server.build() has not run")
+        return self._parts
+
+    def _common(self, metrics: Metrics) -> tuple[Health, DeadLetterJournal, LiveHub,
+                                                 EventFanout]:
+        cfg = self.cfg
+        health = Health(metrics, hold_s=cfg.server.health_hold_s)
+        dead = DeadLetterJournal(Path(cfg.server.data_dir) / "deadletter", cfg.server.keep_days)
+
+        def live_dead(letters: list[DeadLetter]) -> None:
+            health.dead_letters(_kept(dead, letters, health))
+
+        hub = LiveHub(cfg.live.client_queue, on_drop=metrics.live_dropped.inc, health=health,
+                      on_dead=live_dead)
+
+        def listener_failed(listener: object, exc: Exception) -> None:
+            health.failed("fanout", "listener", type(exc).__name__,
+                          f"a live event listener failed: {type(exc).__name__}: {exc}")
+
+        return health, dead, hub, EventFanout(on_error=listener_failed)
+
+    def _fatal(self, reason: str) -> None:
+        log.critical("stopping: %s", reason)
+        self.exit_code = EXIT_WORKER_DIED
+        self.stopping.set()
 
     def build(self) -> None:
         if self.redis_url is not None:
@@ -84,29 +152,34 @@ class Server:
         tracker = Tracker(index, cfg.patrol, cfg.alerts, devices, clock,
                           keep_days=cfg.server.keep_days)
         metrics = Metrics()
-        fanout = EventFanout()
-        hub = LiveHub(cfg.live.client_queue, on_drop=metrics.live_dropped.inc)
+        health, dead, hub, fanout = self._common(metrics)
         fanout.subscribe(hub.publish)
         fanout.subscribe(lambda events: _count_alerts(metrics, events))
         journal = PositionJournal(Path(cfg.server.data_dir) / "journal", cfg.server.keep_days) \
             if cfg.server.journal else None
         pipeline = Pipeline(tracker, fanout, metrics, clock, cfg.gateway.queue_max_positions,
-                            cfg.live.tick_s, journal)
+                            cfg.live.tick_s, journal, dead, health, on_fatal=self._fatal)
         auth = TokenAuth(self.tokens)
         convert = position_converter(city.settings.input_crs)
+
+        def frame_dead(letter: DeadLetter, jpeg: bytes | None) -> None:
+            if jpeg is not None:
+                with contextlib.suppress(OSError):
+                    letter.input["file"] = dead.keep_frame(jpeg)
+            health.dead_letters(_kept(dead, [letter], health))
+
         video = VideoService(city.cameras, cfg.video, Path(cfg.server.data_dir) / "evidence",
-                             camera_events_to(fanout, city), clock)
-        self.parts = {
-            "clock": clock, "index": index, "tracker": tracker, "metrics": metrics,
-            "fanout": fanout, "hub": hub, "pipeline": pipeline, "auth": auth, "video": video,
-            "osmand": OsmandServer(cfg.osmand, pipeline.submit, pipeline.known),
-            "jt808": Jt808Server(cfg.jt808, pipeline.submit, pipeline.known),
-        }
+                             camera_events_to(fanout, city), clock, health, frame_dead)
+        parts = self._parts = MemoryParts(
+            metrics=metrics, health=health, auth=auth, hub=hub, fanout=fanout, clock=clock,
+            dead=dead, index=index, tracker=tracker, pipeline=pipeline, video=video,
+            osmand=OsmandServer(cfg.osmand, pipeline.submit, pipeline.known),
+            jt808=Jt808Server(cfg.jt808, pipeline.submit, pipeline.known))
         ingest = JsonIngest(cfg.gateway, auth, pipeline, metrics, convert,
                             cfg.patrol.max_future_s)
-        api = Api(auth, tracker, city.settings.timezone, clock.now, [r.id for r in city.roads])
-        site = Site(auth, hub, metrics, city_geojson(city), self.health, cfg.gateway.max_body_bytes,
-                    {"tile_url": cfg.web.tile_url}, tracker.stats)
+        api = Api(auth, tracker, city.settings.timezone, clock.now)
+        site = Site(auth, hub, metrics, city_geojson(city), lambda: self._health(parts),
+                    cfg.gateway.max_body_bytes, {"tile_url": cfg.web.tile_url}, tracker.stats)
         cameras = CameraIngest(auth, video, frozenset(c.id for c in city.cameras),
                                cfg.video.max_frame_bytes)
         evidence = EvidenceApi(auth, video, camera_list(city))
@@ -117,31 +190,34 @@ class Server:
         """The parts of this process's role over Redis (bus/redis_roles.py)."""
         cfg, city = self.cfg, self.city
         index = CityIndex(city, cfg.patrol.match_tolerance)
-        rp = RedisParts.build(url, self.role, cfg, index)
         metrics, auth = Metrics(), TokenAuth(self.tokens)
-        hub = LiveHub(cfg.live.client_queue, on_drop=metrics.live_dropped.inc)
-        fanout = EventFanout()
+        rp = RedisParts.build(url, self.role, cfg, index, metrics)
+        rp.on_fatal = self._fatal
+        _health, dead, hub, fanout = self._common(metrics)
+        parts = self._parts = RedisLayout(
+            metrics=metrics, health=rp.health, auth=auth, hub=hub, fanout=fanout,
+            clock=rp.clock, dead=dead, redis=rp)
+        hub.health = rp.health
         evidence_dir = Path(cfg.server.data_dir) / "evidence"
-        self.parts = {"redis": rp, "metrics": metrics, "auth": auth, "clock": rp.clock,
-                      "hub": hub, "fanout": fanout}
         routes: list[list[web.AbstractRouteDef]] = []
         if rp.sink is not None:
             convert = position_converter(city.settings.input_crs)
             routes.append(JsonIngest(cfg.gateway, auth, rp.sink, metrics, convert,
                                      cfg.patrol.max_future_s).routes())
-            self.parts["osmand"] = OsmandServer(cfg.osmand, rp.sink.submit, rp.sink.known)
-            self.parts["jt808"] = Jt808Server(cfg.jt808, rp.sink.submit, rp.sink.known)
+            parts.osmand = OsmandServer(cfg.osmand, rp.sink.submit, rp.sink.known)
+            parts.jt808 = Jt808Server(cfg.jt808, rp.sink.submit, rp.sink.known)
             if city.cameras:
                 rp.video = self._video_leader(rp, evidence_dir)
                 routes.append(CameraIngest(auth, rp.video, frozenset(c.id for c in city.cameras),
                                            cfg.video.max_frame_bytes).routes())
-        site = Site(auth, hub, metrics, city_geojson(city), rp.health,
-                    cfg.gateway.max_body_bytes, {"tile_url": cfg.web.tile_url})
+        site = Site(auth, hub, metrics, city_geojson(city), rp.status,
+                    cfg.gateway.max_body_bytes, {"tile_url": cfg.web.tile_url},
+                    scrape=rp.scrape)
         if rp.queries is not None:
             fanout.subscribe(hub.publish)
             fanout.subscribe(lambda events: _count_alerts(metrics, events))
-            routes += [Api(auth, rp.queries, city.settings.timezone, rp.clock.now,
-                           [r.id for r in city.roads]).routes(), site.routes(),
+            routes += [Api(auth, rp.queries, city.settings.timezone, rp.clock.now).routes(),
+                       site.routes(),
                        EvidenceApi(auth, RedisEvidence(rp.redis, rp.keys, evidence_dir),
                                    camera_list(city)).routes()]
         elif rp.sink is not None:  # a gateway alone: health and metrics for its probes
@@ -157,22 +233,25 @@ class Server:
         load_or_create(key_path(evidence_dir))  # refuse to start now, not at the lease
         events = EventFanout()
         leader = VideoLeader(rp.redis, rp.keys, lambda: VideoService(
-            city.cameras, cfg.video, evidence_dir, camera_events_to(events, city), rp.clock),
-            evidence_dir, cfg.redis.lease_s, cfg.server.keep_days, rp.name)
+            city.cameras, cfg.video, evidence_dir, camera_events_to(events, city), rp.clock,
+            rp.health, leader.dead_letter),
+            evidence_dir, cfg.redis.lease_s, cfg.server.keep_days, rp.name, rp.health)
         events.subscribe(leader.publish)
         return leader
 
-    def health(self) -> dict[str, Any]:
-        pipeline: Pipeline = self.parts["pipeline"]
-        return {"queued_positions": pipeline.queued, "live_clients": len(self.parts["hub"].clients),
-                "clock": self.parts["clock"].now()}
+    def _health(self, parts: MemoryParts) -> dict[str, Any]:
+        return {**parts.health.status(), "queued_positions": parts.pipeline.queued,
+                "live_clients": len(parts.hub.clients), "clock": parts.clock.now(),
+                "dead_letters": parts.dead.written,
+                "tracking_recoveries": parts.pipeline.guard.recoveries}
 
     async def start(self) -> None:
         self.build()
-        if self.redis_url is not None:
-            await self._start_redis()
+        parts = self.parts
+        if isinstance(parts, RedisLayout):
+            await self._start_redis(parts)
             return
-        replayed = self.parts["pipeline"].restore()
+        replayed = parts.pipeline.restore()
         if replayed:
             log.info("resumed from the journal: %d positions replayed", replayed)
         # The city, index and replayed state live for the whole run: keep them out of the
@@ -180,11 +259,12 @@ class Server:
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
-        await self.parts["pipeline"].start()
-        await self.parts["video"].start()
+        await parts.pipeline.start()
+        await parts.video.start()
         await self._serve_http()
-        await self.parts["osmand"].start()
-        await self.parts["jt808"].start()
+        for listener in (parts.osmand, parts.jt808):
+            if listener is not None:
+                await listener.start()
 
     async def _serve_http(self) -> None:
         assert self.app is not None
@@ -198,31 +278,44 @@ class Server:
         await site.start()
         self.port = self.runner.addresses[0][1]
 
-    async def _start_redis(self) -> None:
-        rp: RedisParts = self.parts["redis"]
+    async def _start_redis(self, parts: RedisLayout) -> None:
+        rp = parts.redis
         await rp.check()
         gc.freeze()
-        fanout: EventFanout = self.parts["fanout"]
-        rp.start(fanout.publish, self.cfg.live.tick_s)
+        rp.start(parts.fanout.publish, self.cfg.live.tick_s)
         if self.app is not None:
             await self._serve_http()
-        for name in ("osmand", "jt808"):
-            if name in self.parts:
-                await self.parts[name].start()
+        for listener in (parts.osmand, parts.jt808):
+            if listener is not None:
+                await listener.start()
 
     async def stop(self) -> None:
         """Reverse order: stop taking input first, then let the pipeline finish what it took."""
-        for name in ("jt808", "osmand"):
-            if name in self.parts:
-                await self.parts[name].stop()
-        await self.parts["hub"].close_all()
+        parts = self.parts
+        for listener in (parts.jt808, parts.osmand):
+            if listener is not None:
+                await listener.stop()
+        await parts.hub.close_all()
         if self.runner is not None:
             await self.runner.cleanup()
-        if "redis" in self.parts:
-            await self.parts["redis"].stop_all()
-            return
-        await self.parts["pipeline"].stop()
-        await self.parts["video"].stop()
+        if isinstance(parts, RedisLayout):
+            await parts.redis.stop_all()
+        else:
+            await parts.pipeline.stop()
+            await parts.video.stop()
+        parts.dead.close()
+
+
+def _kept(dead: DeadLetterJournal, letters: list[DeadLetter], health: Health
+          ) -> list[DeadLetter]:
+    """Write letters to the journal; those to count (a journal that cannot be written is
+    said loudly, and the letters still count)."""
+    try:
+        return dead.write(letters)
+    except OSError as exc:
+        log.critical("dead letters not written (%s): %s", exc, [x.to_json() for x in letters])
+        health.down("deadletter", f"cannot write the dead-letter journal: {exc}")
+        return letters
 
 
 def camera_list(city: City) -> list[dict[str, Any]]:
@@ -278,9 +371,10 @@ def configure(args: argparse.Namespace) -> Config:
     return cfg.model_copy(update={"server": server})
 
 
-async def serve(server: Server, printed_tokens: bool) -> None:
+async def serve(server: Server, printed_tokens: bool) -> int:
+    """Run until SIGINT/SIGTERM (exit code 0) or a worker stops for good (EXIT_WORKER_DIED)."""
     loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
+    stop = server.stopping
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await server.start()
@@ -289,9 +383,10 @@ async def serve(server: Server, printed_tokens: bool) -> None:
     backend = f"Redis, role {server.role}" if server.redis_url else "memory"
     print(f"gridwatch: city {server.city.name!r} with {len(server.city.roads)} roads, "
           f"{len(server.city.grids)} grids; {where} ({backend})", flush=True)
-    if "osmand" in server.parts:
-        print(f"  OsmAnd on port {server.parts['osmand'].port}, JT/T 808 on port "
-              f"{server.parts['jt808'].port}", flush=True)
+    parts = server.parts
+    if parts.osmand is not None and parts.jt808 is not None:
+        print(f"  OsmAnd on port {parts.osmand.port}, JT/T 808 on port {parts.jt808.port}",
+              flush=True)
     if printed_tokens and server.runner is not None:
         print("  demo tokens (this run only):", flush=True)
         for token, role in server.tokens.items():
@@ -301,6 +396,7 @@ async def serve(server: Server, printed_tokens: bool) -> None:
     await stop.wait()
     print("gridwatch: stopping (finishing accepted positions)", flush=True)
     await server.stop()
+    return server.exit_code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,12 +415,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gridwatch: refused to start: --role {args.role} needs --redis URL",
               file=sys.stderr)
         return 2
+    try:
+        faults = testfaults.active()
+    except ValueError as exc:
+        print(f"gridwatch: refused to start: {exc}", file=sys.stderr)
+        return 2
+    if faults:
+        log.warning("TEST FAULTS ENABLED (%s=%s): this server fails on purpose",
+                    testfaults.ENV, ",".join(sorted(faults)))
     tokens: dict[str, str] = dict(cfg.auth.tokens)
     printed = not tokens
     if printed:
         tokens = demo_tokens()
     try:
-        asyncio.run(serve(Server(cfg, city, tokens, args.redis, args.role), printed))
+        code = asyncio.run(serve(Server(cfg, city, tokens, args.redis, args.role), printed))
     except SigningKeyError as exc:
         print(f"gridwatch: refused to start: {exc}", file=sys.stderr)
         return 2
@@ -332,7 +436,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gridwatch: refused to start: Redis at {redact(args.redis)}: {exc}"
               if args.redis else f"gridwatch: refused to start: {exc}", file=sys.stderr)
         return 2
-    return 0
+    if code:
+        print(f"gridwatch: exiting with {code}: a worker stopped for good (see the log)",
+              file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -7,11 +7,14 @@ partitions, then write the positions (pre-encoded, as gateways would, messages o
 partition) into the streams as fast as Redis takes them, and time until every entry has been
 tracked, committed and acknowledged. The same positions through the one-process Tracker
 (in this process, no Redis) give the memory backend's figure; the difference is Redis's cost.
+CPU time per position (the tracker processes', from /proc; this process's for the memory
+backend) is printed too: on a shared machine it moves much less than throughput does.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -26,6 +29,7 @@ import redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bus.wire import encode_positions  # noqa: E402
 from config.server import Config  # noqa: E402
 from geofence.city import load_city  # noqa: E402
 from geofence.index import CityIndex  # noqa: E402
@@ -33,7 +37,6 @@ from model.clock import DataClock  # noqa: E402
 from model.position import Position  # noqa: E402
 from server import DEMO_CITY  # noqa: E402
 from simulator.loadtest import walkers  # noqa: E402
-from store.redis_codec import encode_positions  # noqa: E402
 from store.redis_keys import GROUP, Keys, partition_of  # noqa: E402
 from tests.redisproc import RedisProcess  # noqa: E402
 from tracking.devices import DeviceRegistry  # noqa: E402
@@ -78,6 +81,15 @@ def entries(messages: list[list[Position]], keys: Keys) -> list[tuple[str, bytes
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+MEMORY_CPU: list[float] = []  # µs a position, the memory backend's runs
+
+
 def memory_rate(messages: list[list[Position]]) -> float:
     """The memory backend's tracker on the same positions: chunks of 1,000, a tick a second."""
     cfg = Config()
@@ -86,13 +98,14 @@ def memory_rate(messages: list[list[Position]]) -> float:
     clock = DataClock()
     tracker = Tracker(index, cfg.patrol, cfg.alerts, registry, clock)
     flat = [p for m in messages for p in m]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     next_tick = flat[0].ts
     for i in range(0, len(flat), 1000):
         tracker.ingest(flat[i:i + 1000])
         if clock.now() >= next_tick:
             tracker.tick(clock.now())
             next_tick = clock.now() + 1.0
+    MEMORY_CPU.append((time.process_time() - cpu) / len(flat) * 1e6)
     return len(flat) / (time.perf_counter() - started)
 
 
@@ -105,7 +118,8 @@ def wait(what: str, check: Any, timeout: float = 300.0) -> None:
 
 
 def redis_rate(tmp: Path, rp: RedisProcess, workers: int, data: list[tuple[str, bytes]],
-               newest: float, count: int) -> float:
+               newest: float, count: int) -> tuple[float, float]:
+    """Positions a second, and the trackers' CPU µs a position."""
     client = redis.Redis(port=rp.port)
     client.flushall()
     keys = Keys(PARTITIONS)
@@ -123,6 +137,7 @@ def redis_rate(tmp: Path, rp: RedisProcess, workers: int, data: list[tuple[str, 
             return None not in owners and len(counts) == workers and \
                 max(counts) - min(counts) <= 1
         wait("trackers sharing the partitions", shared)
+        cpu = sum(cpu_seconds(proc.pid) for proc in procs)
         started = time.perf_counter()
         pipe = client.pipeline(transaction=False)
         for i, (stream, blob) in enumerate(data):
@@ -142,9 +157,11 @@ def redis_rate(tmp: Path, rp: RedisProcess, workers: int, data: list[tuple[str, 
             return True
         wait("every entry acknowledged", done)
         elapsed = time.perf_counter() - started
+        used = (sum(cpu_seconds(proc.pid) for proc in procs) - cpu) / count * 1e6
         print(f"  {workers} tracker(s): {count:,} positions in {elapsed:.2f} s "
-              f"(written in {written:.2f} s): {count / elapsed:,.0f} positions/s", flush=True)
-        return count / elapsed
+              f"(written in {written:.2f} s): {count / elapsed:,.0f} positions/s; "
+              f"{used:.2f} us of tracker CPU a position", flush=True)
+        return count / elapsed, used
     finally:
         for proc in procs:
             proc.terminate()
@@ -171,10 +188,12 @@ def main() -> None:
     try:
         with RedisProcess(tmp / "redis", aof=False) as rp:
             rates: dict[int, list[float]] = {1: [], 2: []}
+            cpus: dict[int, list[float]] = {1: [], 2: []}
             for _ in range(args.runs):
                 for workers in (1, 2):
-                    rates[workers].append(redis_rate(tmp, rp, workers, data, T0 + args.seconds,
-                                                     count))
+                    rate, used = redis_rate(tmp, rp, workers, data, T0 + args.seconds, count)
+                    rates[workers].append(rate)
+                    cpus[workers].append(used)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     one, two = statistics.median(rates[1]), statistics.median(rates[2])
@@ -182,6 +201,9 @@ def main() -> None:
     print(f"through Redis, 1 tracker process: {one:,.0f} positions/s = {one / m:.2f}x the "
           f"memory backend's tracker")
     print(f"through Redis, 2 tracker processes: {two:,.0f} positions/s = {two / one:.2f}x one")
+    mem_cpu, one_cpu = statistics.median(MEMORY_CPU), statistics.median(cpus[1])
+    print(f"CPU a position: memory backend {mem_cpu:.2f} us, a tracker through Redis "
+          f"{one_cpu:.2f} us: {mem_cpu / one_cpu:.2f}x the memory backend's rate per CPU second")
 
 
 if __name__ == "__main__":

@@ -95,6 +95,12 @@ class Nothing:
     def new_state(self) -> None:
         return None
 
+    def export_state(self, state: Any) -> None:
+        return None
+
+    def import_state(self, data: Any) -> None:
+        return None
+
     def on_fix(self, state: Any, device: DeviceInfo, fix: Fix, book: AlertBook) -> Any:
         return state
 

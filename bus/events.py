@@ -1,4 +1,7 @@
-"""In-process fan-out of live events to whoever listens (the live hub, metrics, ...)."""
+"""In-process fan-out of live events to whoever listens (the live hub, metrics, ...).
+
+A listener that raises is reported (`on_error`: /metrics and /healthz, README Failure policy)
+and the other listeners still get the events."""
 
 from __future__ import annotations
 
@@ -13,8 +16,9 @@ Listener = Callable[[Sequence[Event]], None]
 
 
 class EventFanout:
-    def __init__(self) -> None:
+    def __init__(self, on_error: Callable[[Listener, Exception], None] | None = None) -> None:
         self._listeners: list[Listener] = []
+        self.on_error = on_error
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -25,8 +29,10 @@ class EventFanout:
         for listener in self._listeners:
             try:
                 listener(events)
-            except Exception:  # one broken listener must not stop the others
+            except Exception as exc:  # one broken listener must not stop the others
                 log.exception("event listener %r failed", listener)
+                if self.on_error is not None:
+                    self.on_error(listener, exc)
 
     def publish_one(self, event: Event) -> None:
         self.publish((event,))

@@ -5,6 +5,13 @@ Tracking is CPU work on plain state, so it runs on the event loop in bounded chu
 Submitted positions go first: a tick releases a backlog of held fixes in small steps and, before
 each step, lets whatever was submitted meanwhile be tracked (and its live events go out), for at
 most TICK_YIELD_S, so neither starves the other.
+
+Failures (README, Failure policy): tracking runs through a Guard (bus/guard.py), so a position
+that makes a stage raise is narrowed down and dead-lettered and the rest goes on. The tracking
+task is supervised: if it dies anyway it is started again with its chunk (a position tracked
+twice is dropped as a retransmission); if it keeps dying, or the guard finds the tracker's state
+untrustworthy, the pipeline stops taking input (gateways answer 503) and asks the process to
+exit non-zero (`on_fatal`), so that a restart replays the journal. /healthz says so meanwhile.
 """
 
 from __future__ import annotations
@@ -14,12 +21,17 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 
 from bus.events import EventFanout
+from bus.guard import Failure, Guard, GuardBroken
+from bus.health import Health
+from gateway.sink import SinkUnavailable
 from metrics.registry import Metrics
 from model.clock import Clock
 from model.events import Event
 from model.position import Position
+from store.deadletter import DeadLetter, DeadLetterJournal
 from store.journal import PositionJournal
 from tracking.engine import Tracker
 
@@ -27,17 +39,29 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1_000
 REPLAY_TICK_S = 10.0
-TICK_STEP_S = 0.5  # data time released per step of a backlog (old data replayed fast)
 TICK_YIELD_S = 0.05  # longest a tick step waits for submitted positions to be tracked first
+# A checkpoint (what a failed batch is rolled back to) once the log since the last one would
+# take about as long to replay as this many positions, or 50 a device: a checkpoint costs
+# about 10 us a device, a replay about 6 us a position.
+CHECKPOINT_POSITIONS = 100_000
+RESTARTS = 5  # deaths of the tracking task within RESTART_WINDOW_S before the process exits
+RESTART_WINDOW_S = 60.0
+WORKER = "tracker"
 
 
 class Pipeline:
     def __init__(self, tracker: Tracker, fanout: EventFanout, metrics: Metrics, clock: Clock,
                  max_queued: int, tick_s: float = 1.0,
-                 journal: PositionJournal | None = None) -> None:
+                 journal: PositionJournal | None = None,
+                 dead: DeadLetterJournal | None = None, health: Health | None = None,
+                 on_fatal: Callable[[str], None] | None = None) -> None:
         self.tracker, self.fanout, self.metrics, self.clock = tracker, fanout, metrics, clock
-        self.journal = journal
+        self.journal, self.dead = journal, dead
+        self.health = health if health is not None else Health(metrics)
+        self.on_fatal = on_fatal
         self.max_queued, self.tick_s = max_queued, tick_s
+        self.guard = Guard(tracker, WORKER, self._dead_letters, self._failure,
+                           every=max(CHECKPOINT_POSITIONS, 50 * len(tracker.registry)))
         self._queue: deque[tuple[float, list[Position]]] = deque()
         self._queued = 0
         self._wake = asyncio.Event()
@@ -46,7 +70,9 @@ class Pipeline:
         self._idle = asyncio.Event()
         self._idle.set()
         self._tasks: list[asyncio.Task[None]] = []
-        self._closing = False
+        self.stopped: str | None = None  # why tracking stopped for good (fatal)
+        self._deaths: list[float] = []
+        self.health.up(WORKER)
 
     @property
     def queued(self) -> int:
@@ -56,11 +82,18 @@ class Pipeline:
         return self.tracker.registry.lookup(device) is not None
 
     async def submit(self, positions: list[Position]) -> None:
-        while self._queued >= self.max_queued:  # back-pressure: the gateway waits, drops nothing
-            self._space.clear()
+        while self._queued >= self.max_queued and self.stopped is None:
+            self._space.clear()  # back-pressure: the gateway waits, drops nothing
             await self._space.wait()
+        if self.stopped is not None:  # never acknowledge what will not be tracked
+            raise SinkUnavailable(f"tracking stopped: {self.stopped}")
         if self.journal is not None:  # written before the device hears "accepted"
-            self.journal.append(positions)
+            try:
+                self.journal.append(positions)
+            except OSError as exc:
+                self.health.down("journal", f"cannot write the journal: {exc}")
+                raise SinkUnavailable("journal unavailable") from exc
+            self.health.up("journal")
         self._queue.append((time.perf_counter(), positions))
         self._queued += len(positions)
         self.metrics.queue_depth.set(self._queued)
@@ -70,34 +103,44 @@ class Pipeline:
     def restore(self) -> int:
         """Replay the journal into the tracker (before any input is taken); positions replayed.
 
-        Ticks run every REPLAY_TICK_S of data time, as the live clock would have run them."""
+        Ticks run every REPLAY_TICK_S of data time, as the live clock would have run them.
+        Positions dead-lettered live are dead-lettered again (the same ones), not twice."""
         if self.journal is None:
             return 0
+        guard = self.guard
+        guard.replaying = True
         count, next_tick = 0, float("-inf")
-        for batch in self.journal.replay():
-            self.tracker.ingest(batch)
-            count += len(batch)
-            newest = max(p.ts for p in batch)
-            if newest >= next_tick:
-                self.tracker.tick(newest)
-                next_tick = newest + REPLAY_TICK_S
-        if self.clock.now() > 0:  # a data clock that has seen nothing has no time to tick at
-            self.tracker.tick(self.clock.now())
+        try:
+            for batch in self.journal.replay():
+                guard.ingest(batch)
+                count += len(batch)
+                newest = max(p.ts for p in batch)
+                if newest >= next_tick:
+                    guard.tick(newest)
+                    next_tick = newest + REPLAY_TICK_S
+            if self.clock.now() > 0:  # a data clock that has seen nothing has no time to tick
+                guard.tick(self.clock.now())
+        finally:
+            guard.replaying = False
         return count
 
     async def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._run(), name="pipeline"),
+        self._tasks = [asyncio.create_task(self._supervise(), name="pipeline"),
                        asyncio.create_task(self._tick(), name="pipeline-tick")]
 
     async def drain(self) -> None:
-        """Wait until everything submitted so far has been tracked."""
+        """Wait until everything submitted so far has been tracked (RuntimeError if tracking
+        stopped for good: what is queued will be tracked from the journal at the next start)."""
         while self._queued:
+            if self.stopped is not None:
+                raise RuntimeError(f"tracking stopped: {self.stopped}")
             self._wake.set()
             await self._idle.wait()
 
     async def stop(self) -> None:
-        await self.drain()
-        self._closing = True
+        if self.stopped is None:
+            with contextlib.suppress(RuntimeError):
+                await self.drain()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -105,8 +148,10 @@ class Pipeline:
                 await task
         if self.journal is not None:
             self.journal.close()  # held fixes stay held: the journal replays them next start
-        else:
-            self._emit(self.tracker.flush())
+        elif self.stopped is None:
+            self._emit(self.guard.flush())
+        if self.dead is not None:
+            self.dead.close()
 
     def _take(self) -> tuple[list[float], list[Position]]:
         stamps: list[float] = []
@@ -118,31 +163,75 @@ class Pipeline:
         self._queued -= len(chunk)
         return stamps, chunk
 
+    async def _supervise(self) -> None:
+        """Run the tracking loop; start it again if it dies, stop for good if it keeps dying."""
+        while self.stopped is None:
+            try:
+                await self._run()
+            except GuardBroken as exc:
+                self._fatal(str(exc))
+            except Exception as exc:
+                log.exception("tracking task died")
+                self.metrics.worker_restarts.labels(WORKER).inc()
+                now = time.monotonic()
+                self._deaths = [t for t in self._deaths if now - t < RESTART_WINDOW_S] + [now]
+                if len(self._deaths) > RESTARTS:
+                    self._fatal(f"the tracking task died {len(self._deaths)} times in "
+                                f"{RESTART_WINDOW_S:.0f} s; last: {type(exc).__name__}: {exc}")
+                else:
+                    self.health.down(WORKER, f"tracking task died ({type(exc).__name__}: "
+                                     f"{exc}); restarted")
+                    self.health.failed(WORKER, "task", type(exc).__name__, "restarted")
+                    await asyncio.sleep(0.1 * len(self._deaths))
+
+    def _fatal(self, reason: str) -> None:
+        self.stopped = reason
+        self.health.down(WORKER, f"stopped: {reason}")
+        self._space.set()  # waiting submitters hear 503
+        self._idle.set()
+        if self.on_fatal is not None:
+            self.on_fatal(reason)
+
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
             while self._queue:
                 stamps, chunk = self._take()
-                self.process(chunk)
+                try:
+                    self.process(chunk)
+                except BaseException:
+                    # Put back (a position tracked twice is dropped as a retransmission).
+                    self._queue.appendleft((stamps[0], chunk))
+                    self._queued += len(chunk)
+                    self._wake.set()  # the restarted task takes it first
+                    raise
                 done = time.perf_counter()
                 for stamp in stamps:
                     self.metrics.ingest_latency.observe(done - stamp)
                 self.metrics.queue_depth.set(self._queued)
                 if self.journal is not None:
-                    self.journal.flush()
+                    self._flush_journal()
                 self._space.set()
+                self.health.up(WORKER)
                 await asyncio.sleep(0)  # let ingest and live clients breathe between chunks
             self._idle.set()
 
+    def _flush_journal(self) -> None:
+        assert self.journal is not None
+        try:
+            self.journal.flush()
+        except OSError as exc:
+            self.health.down("journal", f"cannot write the journal: {exc}")
+
     def process(self, chunk: list[Position]) -> None:
         started = time.perf_counter()
-        self._emit(self.tracker.ingest(chunk))
+        self._emit(self.guard.ingest(chunk))
         self.metrics.positions_processed.inc(len(chunk))
         self.metrics.batch_seconds.observe(time.perf_counter() - started)
 
     async def _tick(self) -> None:
-        while True:
+        while self.stopped is None:
             await asyncio.sleep(self.tick_s)
             now = self.clock.now()
             if now <= 0:  # a data clock that has seen no position yet: no time has passed
@@ -150,24 +239,23 @@ class Pipeline:
             try:
                 await self._tick_through_backlog(now)
                 await self._input_first()
-                self._emit(self.tracker.tick(now))
+                self._emit(self.guard.tick(now))
                 if self.journal is not None:
-                    self.journal.flush()
+                    self._flush_journal()
                     # fsync can take tens of ms on a busy disk: never on the event loop
                     await asyncio.to_thread(self.journal.sync)
-            except Exception:
+            except GuardBroken as exc:
+                self._fatal(str(exc))
+            except Exception as exc:
                 log.exception("tick failed")
+                self.health.failed(WORKER, "tick", type(exc).__name__, f"a tick failed: {exc}")
 
     async def _tick_through_backlog(self, now: float) -> None:
-        """Release a large backlog of held fixes (old data replayed fast) one second of data
-        time at a time, yielding between steps, so one tick never stalls the loop. Results
-        do not depend on when ticks come, so the steps change nothing but the latency."""
-        window = self.tracker.ctx.patrol.reorder_window_s
-        while (oldest := self.tracker.oldest_held()) is not None:
-            step = oldest + window + TICK_STEP_S
-            if step >= now:
-                return
-            self._emit(self.tracker.tick(step))
+        """Release a large backlog of held fixes (old data replayed fast) a step of data
+        time at a time (tracking/engine.py BACKLOG_STEP_S), yielding between steps, so one
+        tick never stalls the loop."""
+        while (step := self.tracker.backlog_step(now)) is not None:
+            self._emit(self.guard.tick(step))
             await self._input_first()
 
     async def _input_first(self) -> None:
@@ -181,3 +269,18 @@ class Pipeline:
 
     def _emit(self, events: list[Event]) -> None:
         self.fanout.publish(events)
+
+    def _dead_letters(self, letters: list[DeadLetter]) -> None:
+        if self.dead is not None:
+            try:
+                letters = self.dead.write(letters)
+            except OSError as exc:  # not kept on disk: said loudly, still counted
+                log.critical("dead letters not written (%s): %s", exc,
+                             [letter.to_json() for letter in letters])
+                self.health.down("deadletter", f"cannot write the dead-letter journal: {exc}")
+        self.health.dead_letters(letters)
+
+    def _failure(self, failure: Failure) -> None:
+        self.health.failed(WORKER, failure.stage, failure.reason,
+                           f"{failure.stage} failed ({failure.reason}: {failure.error}); "
+                           "the tick was skipped")

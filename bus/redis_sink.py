@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
 
+from bus.wire import encode_positions
 from gateway.sink import SinkUnavailable
-from store.redis_codec import encode_positions
 from store.redis_keys import Keys, partition_of
 
 if TYPE_CHECKING:

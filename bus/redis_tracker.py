@@ -18,11 +18,20 @@ commit.
 
 Workers share the partitions evenly: each heartbeats in `gw:trackers`, takes free partitions up
 to its share (partitions / live workers, rounded up) and hands back what is over it.
+
+Failures (README, Failure policy): each partition's tracker runs through a Guard
+(bus/guard.py), so a position that makes a stage raise is dead-lettered and the rest goes on;
+an entry that is not positions is dead-lettered whole. Dead letters go to `gw:{pN}:dead` in the
+commit that acknowledges their entries: nothing is acknowledged and then lost. A snapshot this
+build cannot read (another version, a pickle) is refused by name: the partition is not taken
+and the worker says so in its health (bus/redis_health.py). A worker that keeps failing outside
+the guard exits non-zero so that its process manager starts it afresh.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import math
@@ -37,20 +46,25 @@ import msgspec
 import orjson
 from redis.exceptions import RedisError, ResponseError
 
-from model.clock import Clock, DataClock, WallClock
-from model.events import AlertEvent, ClearedEvent, PositionEvent
-from store.redis_codec import (
-    alert_to_wire,
+from bus.guard import Failure, Guard, GuardBroken
+from bus.health import Health
+from bus.redis_health import publish_health
+from bus.wire import (
     decode_positions,
-    encode,
+    encode_figures,
+    encode_outputs,
     encode_position_events,
-    pass_to_wire,
 )
-from store.redis_keys import GROUP, Keys, partition_of
-from store.redis_ops import Scripts, Writes
-from tracking import snapshot
+from metrics.registry import Metrics
+from model.clock import Clock, DataClock, WallClock
+from model.events import PositionEvent
+from store.deadletter import DeadLetter, letter_for
+from store.redis_keys import DAY_MS, GROUP, Keys, keep_min_id, partition_of
+from store.redis_ops import IDLE_S, Scripts, Writes
 from tracking.devices import DeviceRegistry
 from tracking.engine import Tracker
+from tracking.export.envelope import StateError, open_sealed, seal
+from tracking.export.tracker import TrackerData, import_tracker
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -62,10 +76,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-IDLE_S = (0.002, 0.02)  # pause between empty reads: first, then at most
-TICK_STEP_S = 1.0
 COMMIT_SHARE = 9.0  # wait this many times a commit's cost before the next: <= 10 % of the time
-DAY_MS = 86_400_000
+FAILURES = 5  # failures outside the guard within FAILURE_WINDOW_S before the process exits
+FAILURE_WINDOW_S = 60.0
+SNAPSHOT_KIND, SNAPSHOT_VERSION = "partition", 1
+
+
+class PartitionState(msgspec.Struct, array_like=True):
+    """A partition's snapshot (`gw:{pN}:snap`): the newest inbox entry its state includes,
+    and the tracker's state (tracking/export/tracker.py)."""
+
+    applied: tuple[int, int]
+    tracker: TrackerData
+
+
 
 
 def entry_id(raw: bytes | str) -> tuple[int, int]:
@@ -78,17 +102,16 @@ def entry_id(raw: bytes | str) -> tuple[int, int]:
 class Partition:
     p: int
     tracker: Tracker
+    guard: Guard
     applied: tuple[int, int] = (0, 0)  # newest inbox entry the state includes
     unacked: list[bytes] = field(default_factory=list)
-    outputs: list[list[Any]] = field(default_factory=list)  # [kind, payload] since the commit
-    dirty: set[str] = field(default_factory=set)  # devices whose row or figures moved
-    horizon: float | None = None
+    dead: list[DeadLetter] = field(default_factory=list)  # since the commit
     changed: bool = False
 
 
 class TrackerWorker:
     def __init__(self, redis: Redis, keys: Keys, cfg: Config, index: CityIndex,
-                 name: str | None = None) -> None:
+                 name: str | None = None, health: Health | None = None) -> None:
         self.redis, self.keys, self.cfg, self.index = redis, keys, cfg, index
         self.rc = cfg.redis
         self.name = name or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -103,8 +126,31 @@ class TrackerWorker:
         self.taken_over = 0  # partitions taken from a stopped worker with pending entries
         self.commit_cost = 0.0  # seconds the last commit of every owned partition took
         self._expiring: set[str] = set()  # track keys given their time to live already
+        self._pending_dead: dict[int, list[DeadLetter]] = {}
+        self.fatal: str | None = None  # why the worker stopped for good
+        self.health = health or Health(Metrics(), hold_s=cfg.server.health_hold_s)
+        self.dead_letters = 0  # committed by this worker
+        self._failures: list[float] = []
 
     # Partitions -----------------------------------------------------------------------------
+
+    def _guard(self, p: int, tracker: Tracker) -> Guard:
+        worker = f"partition {p}"
+
+        def dead(letters: list[DeadLetter]) -> None:
+            part = self.owned.get(p)
+            (part.dead if part is not None else pending).extend(letters)
+            self.health.dead_letters(letters)
+
+        def failed(failure: Failure) -> None:
+            self.health.failed(worker, failure.stage, failure.reason,
+                               f"{failure.stage} failed ({failure.reason}: {failure.error}); "
+                               "the tick was skipped")
+
+        pending: list[DeadLetter] = []  # found before the partition is in self.owned
+        guard = Guard(tracker, worker, dead, failed)
+        self._pending_dead[p] = pending
+        return guard
 
     def _tracker(self, p: int) -> Tracker:
         cfg, parts = self.cfg, self.keys.partitions
@@ -120,11 +166,22 @@ class TrackerWorker:
             return False
         with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
             await redis.xgroup_create(keys.inbox(p), GROUP, id="0", mkstream=True)
-        part = Partition(p, self._tracker(p))
+        tracker = self._tracker(p)
         blob = await redis.get(keys.snap(p))
+        applied = (0, 0)
         if blob is not None:
-            extra = snapshot.load(part.tracker, blob if isinstance(blob, bytes) else blob.encode())
-            part.applied, part.horizon = tuple(extra["applied"]), extra["horizon"]
+            try:
+                state = open_sealed(blob if isinstance(blob, bytes) else blob.encode(),
+                                    SNAPSHOT_KIND, SNAPSHOT_VERSION, PartitionState)
+                import_tracker(tracker, state.tracker)
+            except (StateError, ValueError, TypeError) as exc:
+                # Not taken: its entries stay pending for a build that reads its state.
+                self.health.down(f"partition {p}", f"snapshot refused: {exc}")
+                await self.scripts.release(keys=[keys.lease(p)], args=[self.name])
+                return False
+            applied = (int(state.applied[0]), int(state.applied[1]))
+        self.health.up(f"partition {p}")
+        part = Partition(p, tracker, self._guard(p, tracker), applied)
         await self._started(part)
         # Entries delivered to a worker that stopped before its commit: apply what the
         # state lacks, in stream order, then acknowledge them with the next commit.
@@ -147,6 +204,7 @@ class TrackerWorker:
             name = name.decode() if isinstance(name, bytes) else name
             if name != self.name and consumer["pending"] == 0:
                 await redis.xgroup_delconsumer(keys.inbox(p), GROUP, name)
+        part.dead.extend(self._pending_dead.pop(p, []))
         self.owned[p] = part
         log.info("partition %d taken (state up to entry %d-%d)", p, *part.applied)
         return True
@@ -173,6 +231,10 @@ class TrackerWorker:
         await redis.zadd(members, {self.name: now})
         await redis.zremrangebyscore(members, "-inf", now - self.rc.lease_s)
         alive = max(1, int(await redis.zcard(members)))
+        await publish_health(redis, keys, self.name, "tracker", {
+            **self.health.status(), "partitions": sorted(self.owned), "at": now,
+            "tracked": self.processed, "dead_letters": self.dead_letters,
+            "taken_over": self.taken_over})
         share = math.ceil(keys.partitions / alive)
         for part in list(self.owned.values()):  # idle partitions commit nothing: renew here
             if not await self.scripts.renew(keys=[keys.lease(part.p)],
@@ -196,11 +258,10 @@ class TrackerWorker:
     async def _started(self, part: Partition) -> None:
         """The data time the whole system started from, so that an inspector never heard from
         counts as silent from the same instant in every partition."""
-        ctx = part.tracker.ctx
-        if ctx.started is None:
+        if part.tracker.started is None:
             raw = await self.redis.get(self.keys.started)
             if raw is not None:
-                ctx.started = float(raw)
+                part.tracker.start_at(float(raw))
 
     def _apply(self, part: Partition, entries: list[Any]) -> int:
         positions: list[Position] = []
@@ -213,38 +274,34 @@ class TrackerWorker:
                 continue  # the committed state includes it already
             part.applied = eid
             # A dict from XAUTOCLAIM; a flat [field, value] list from the read script.
+            raw = fields.get(b"b") if isinstance(fields, dict) else \
+                fields[1] if len(fields) > 1 else None
             try:
-                positions.extend(decode_positions(
-                    fields[b"b"] if isinstance(fields, dict) else fields[1]))
-            except (msgspec.DecodeError, KeyError, IndexError, TypeError) as exc:
-                # Not written by a gateway of this version: skipped (and acknowledged), so it
-                # cannot stop this partition on every worker that takes it.
-                log.error("partition %d: entry %r skipped, not positions: %s", part.p, raw_id,
-                          exc)
+                positions.extend(decode_positions(raw))  # type: ignore[arg-type]
+            except (msgspec.DecodeError, msgspec.ValidationError, TypeError) as exc:
+                # Not positions of this version: dead-lettered whole (and acknowledged with
+                # it), so it cannot stop this partition on every worker that takes it.
+                eid_text = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)
+                data = raw if isinstance(raw, bytes) else orjson.dumps(fields, default=repr)
+                letter = letter_for(f"partition {part.p}", "decode", exc, {
+                    "entry": eid_text, "stream": self.keys.inbox(part.p),
+                    "bytes_b64": base64.b64encode(data[:65536]).decode()})
+                part.dead.append(letter)
+                self.health.dead_letters([letter])
+                log.error("partition %d: entry %s is not positions (%s): dead-lettered",
+                          part.p, eid_text, exc)
+                part.changed = True
         if not positions:
             return 0
-        events = part.tracker.ingest(positions)
-        self._collect(part, events)
+        self._collect(part, part.guard.ingest(positions))
         self.processed += len(positions)
         return len(positions)
 
     def _collect(self, part: Partition, events: list[Event]) -> None:
+        """Position events go out live now; the durable outputs wait for the commit
+        (Tracker.take_outputs)."""
         part.changed = True
-        out, dirty = part.outputs, part.dirty
-        position_events = []
-        for ev in events:
-            if isinstance(ev, PositionEvent):
-                position_events.append(ev)
-                dirty.add(ev.position.device)
-            elif isinstance(ev, AlertEvent | ClearedEvent):
-                out.append([ev.TYPE, alert_to_wire(ev.alert), ev.grid])
-                device = ev.alert.subject.get("device")
-                if device is not None:
-                    dirty.add(device)  # its state on the map moved
-        passes = part.tracker.passes_out
-        if passes:
-            out.extend(["pass", pass_to_wire(rec), None] for rec in passes)
-            passes.clear()
+        position_events = [ev for ev in events if isinstance(ev, PositionEvent)]
         if position_events:
             self._live.append((part.p, encode_position_events(position_events)))
 
@@ -265,7 +322,7 @@ class TrackerWorker:
             if reply == -1:
                 self._lost(part)
                 continue
-            if reply and part.tracker.ctx.started is None:
+            if reply and part.tracker.started is None:
                 await self._started(part)
             for _stream, entries in reply or ():
                 done += self._apply(part, entries)
@@ -295,66 +352,57 @@ class TrackerWorker:
         """Time passes for every owned partition: held fixes out, silence judged, horizon on.
         Only called when every owned stream was read to its end after `now` was read, so no
         fix older than the horizon can still be waiting in a stream."""
-        window = self.cfg.patrol.reorder_window_s
         for part in list(self.owned.values()):
             tracker = part.tracker
             await self._started(part)
-            # A backlog of held fixes goes out one data-second at a time (as in bus/pipeline).
-            while (oldest := tracker.oldest_held()) is not None:
-                step = oldest + window + TICK_STEP_S
-                if step >= now:
-                    break
-                self._collect(part, tracker.tick(step))
+            # A backlog of held fixes goes out a step at a time (as in bus/pipeline).
+            while (step := tracker.backlog_step(now)) is not None:
+                self._collect(part, part.guard.tick(step))
                 await asyncio.sleep(0)
-            self._collect(part, tracker.tick(now))
-            # Never backwards (a clock that stepped back, a handover between machines).
-            part.horizon = now - window if part.horizon is None else max(part.horizon,
-                                                                         now - window)
+            self._collect(part, part.guard.tick(now))
         await self._publish_live()
 
     # Committing -----------------------------------------------------------------------------
 
     def _writes(self, part: Partition) -> Writes:
-        keys, p, tracker = self.keys, part.p, part.tracker
+        keys, p = self.keys, part.p
         w = Writes(keys.lease(p))
-        keep_ms = (self.cfg.server.keep_days + 1) * DAY_MS
-        for (date, device), data in snapshot.take_tracks(tracker).items():
-            key = keys.track(p, date, device)
-            w.add("RPUSH", key, data)
+        keep_days = self.cfg.server.keep_days
+        keep_ms = (keep_days + 1) * DAY_MS
+        out = part.tracker.take_outputs()
+        for chunk in out.tracks:
+            key = keys.track(p, chunk.date, chunk.device)
+            w.add("RPUSH", key, chunk.data)
             if key not in self._expiring:  # a day's track expires keep_days after its start
                 if len(self._expiring) > 1_000_000:
                     self._expiring.clear()
                 self._expiring.add(key)
                 w.add("PEXPIRE", key, keep_ms)
-        if part.dirty:
-            on_duty = tracker.ctx.calendar.on_duty(self.clock.now())
-            rows: list[bytes | str | int | float] = []
-            figures: dict[str, list[bytes | str | int | float]] = {}
-            ctx = tracker.ctx
-            for device in part.dirty:
-                row = tracker.device_row(device, on_duty)
-                if row is not None:
-                    rows += [device, orjson.dumps(row)]
-                slot = ctx.slots.get(device)
-                if slot is not None and slot.stats is not None:
-                    ds = slot.stats
-                    figures.setdefault(slot.stats_date, []).extend([device, encode(
-                        [ds.distance, ds.duty_s, ds.roads or [], ds.passes, ds.suspect])])
-            if rows:
-                w.add_many("HSET", keys.devices(p), [], rows, step=2)
-            for date, items in figures.items():
-                w.add_many("HSET", keys.stats(p, date), [], items, step=2)
-                w.add("PEXPIRE", keys.stats(p, date), keep_ms)
-            part.dirty = set()
-        if part.outputs:
-            w.add("XADD", keys.out(p), "MINID", "~", int(time.time() * 1000) - keep_ms, "*",
-                  "o", encode(part.outputs))
-            part.outputs = []
-        if part.horizon is not None:
-            w.add("SET", keys.horizon(p), repr(part.horizon))
-        tracker.ctx.book.history.clear()  # shipped in the outputs above
-        w.add("SET", keys.snap(p), snapshot.save(tracker, {
-            "applied": list(part.applied), "horizon": part.horizon}))
+        if out.rows:
+            w.add_many("HSET", keys.devices(p), [],
+                       [x for dev, row in out.rows.items() for x in (dev, orjson.dumps(row))],
+                       step=2)
+        for date, figures in out.figures.items():
+            w.add_many("HSET", keys.stats(p, date), [],
+                       [x for dev, fig in figures.items() for x in (dev, encode_figures(fig))],
+                       step=2)
+            w.add("PEXPIRE", keys.stats(p, date), keep_ms)
+        if out.alerts or out.passes:
+            w.add("XADD", keys.out(p), "MINID", "~", keep_min_id(keep_days), "*",
+                  "o", encode_outputs([*out.alerts, *out.passes]))
+        if out.horizon is not None:
+            w.add("SET", keys.horizon(p), repr(out.horizon))
+        cp = part.guard.checkpoint()  # the state committed is the next rollback point
+        w.add("SET", keys.snap(p), seal(SNAPSHOT_KIND, SNAPSHOT_VERSION,
+                                        PartitionState(part.applied, cp.state)))
+        if part.dead:
+            for letter in part.dead:
+                w.add("XADD", keys.dead(p), "MINID", "~", keep_min_id(keep_days), "*", "d",
+                      letter.encode())
+                w.add("HINCRBY", keys.dead_count(p),
+                      f"{letter.worker}|{letter.stage}|{letter.reason}", 1)
+            self.dead_letters += len(part.dead)
+            part.dead = []
         if part.unacked:
             w.add_many("XACK", keys.inbox(p), [GROUP], list(part.unacked))
             # Everything before the newest applied entry is in the state: the stream need not
@@ -428,17 +476,38 @@ class TrackerWorker:
                     idle = min(IDLE_S[1], idle * 2)
                 else:
                     idle = IDLE_S[0]
+                self.health.up("redis")
             except Exception as exc:
                 if isinstance(exc, RedisError | OSError):
                     log.warning("tracker %s: Redis unavailable (%s); retrying", self.name, exc)
+                    self.health.down("redis", f"Redis unavailable: {exc}")
                 else:  # a bug: say so, and go on from the last commits
                     log.exception("tracker %s: failed; taking its partitions again", self.name)
+                    if self._failed(exc):
+                        break
                 self.drop_all()
                 self._live.clear()
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
                 next_lease = 0.0
         await self.shutdown()
+
+    def _failed(self, exc: Exception) -> bool:
+        """A failure outside the guard (or its state gone bad: GuardBroken): the partitions
+        are taken again from their commits. True when it keeps happening: the worker stops
+        and `fatal` says why (the process exits non-zero)."""
+        what = "state gone bad" if isinstance(exc, GuardBroken) else "failed"
+        self.health.failed("tracker", "worker", type(exc).__name__,
+                           f"{what} ({type(exc).__name__}: {exc}); partitions taken again")
+        now = time.monotonic()
+        self._failures = [t for t in self._failures if now - t < FAILURE_WINDOW_S] + [now]
+        if len(self._failures) > FAILURES:
+            self.fatal = (f"failed {len(self._failures)} times in {FAILURE_WINDOW_S:.0f} s; "
+                          f"last: {type(exc).__name__}: {exc}")
+            self.health.down("tracker", self.fatal)
+            log.critical("tracker %s: %s; stopping", self.name, self.fatal)
+            return True
+        return False
 
     async def shutdown(self) -> None:
         """Commit and hand back every partition, so another worker goes on at once."""

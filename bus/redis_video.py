@@ -7,25 +7,30 @@ video service (pulled cameras and pushed frames); another gateway answers a push
 reaches the leader, and a leader that dies is replaced within the lease time. Camera events,
 motion/spill/offline alerts and clearings go to the durable stream `gw:{video}:out`, read by
 every web process; each evidence folder written is indexed in `gw:evidence` (the files stay
-on disk, on storage the web processes share).
+on disk, on storage the web processes share). Frames the analysis could not take go to
+`gw:{video}:dead` with their bytes (README, Failure policy).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 from redis.exceptions import RedisError
 
+from bus.health import Health
+from bus.wire import Output, encode_outputs
 from gateway.camera_ingest import Elsewhere
 from model.events import AlertEvent, CameraEvent, ClearedEvent
-from store.redis_codec import alert_to_wire, encode
+from store.deadletter import DeadLetter
+from store.redis_keys import keep_min_id
 from store.redis_ops import Scripts, Writes
 from video import evidence
 
@@ -41,20 +46,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FLUSH_S = 0.1
-DAY_MS = 86_400_000
+DEAD_FRAME_BYTES = 4 << 20  # a dead frame's bytes kept in its letter up to this size
 
 
 class VideoLeader:
     def __init__(self, redis: Redis, keys: Keys, make: Callable[[], VideoService],
-                 evidence_dir: Path, lease_s: float, keep_days: int, name: str) -> None:
+                 evidence_dir: Path, lease_s: float, keep_days: int, name: str,
+                 health: Health) -> None:
         self.redis, self.keys, self.make, self.name = redis, keys, make, name
         self.evidence_dir = evidence_dir
+        self.health = health
         self.scripts = Scripts(redis)
         self.lease_ms = int(lease_s * 1000)
         self.keep_days = keep_days
         self.video: VideoService | None = None
-        self._out: list[list[Any]] = []
+        self._out: list[Output] = []
         self._indexed: list[str] = []
+        self._dead: list[DeadLetter] = []
 
     @property
     def leading(self) -> bool:
@@ -63,26 +71,33 @@ class VideoLeader:
     # What the video service emits, on its way to Redis --------------------------------------
 
     def publish(self, events: Sequence[Event]) -> None:
-        for ev in events:
-            if isinstance(ev, AlertEvent | ClearedEvent):
-                self._out.append([ev.TYPE, alert_to_wire(ev.alert), ev.grid])
-            elif isinstance(ev, CameraEvent):
-                self._out.append([ev.TYPE, {"camera": ev.camera, "kind": ev.kind, "ts": ev.ts,
-                                            "details": ev.details}, ev.grid])
+        self._out += [ev for ev in events if isinstance(ev, AlertEvent | ClearedEvent
+                                                        | CameraEvent)]
+
+    def dead_letter(self, letter: DeadLetter, jpeg: bytes | None) -> None:
+        if jpeg is not None and len(jpeg) <= DEAD_FRAME_BYTES:
+            letter.input["jpeg_b64"] = base64.b64encode(jpeg).decode()
+        self._dead.append(letter)
+        self.health.dead_letters([letter])
 
     def written(self, evidence_id: str) -> None:
         self._indexed.append(evidence_id)
 
     async def _flush(self) -> None:
-        if not (self._out or self._indexed):
+        if not (self._out or self._indexed or self._dead):
             return
         out, self._out = self._out, []
         ids, self._indexed = self._indexed, []
+        dead, self._dead = self._dead, []
         w = Writes(self.keys.video_lease)
         if out:
-            w.add("XADD", self.keys.video_out, "MINID", "~",
-                  int(time.time() * 1000) - (self.keep_days + 1) * DAY_MS, "*", "o",
-                  encode(out))
+            w.add("XADD", self.keys.video_out, "MINID", "~", keep_min_id(self.keep_days), "*",
+                  "o", encode_outputs(out))
+        for letter in dead:
+            w.add("XADD", self.keys.video_dead, "MINID", "~", keep_min_id(self.keep_days), "*",
+                  "d", letter.encode())
+            w.add("HINCRBY", self.keys.video_dead_count,
+                  f"{letter.worker}|{letter.stage}|{letter.reason}", 1)
         for evidence_id in ids:
             item = evidence.summary(self.evidence_dir, evidence_id)
             if item is not None:
@@ -91,7 +106,7 @@ class VideoLeader:
             committed = await w.commit(self.scripts, self.name, self.lease_ms)
         except BaseException:
             # Not written: kept for the next flush, in order, ahead of anything newer.
-            self._out[:0], self._indexed[:0] = out, ids
+            self._out[:0], self._indexed[:0], self._dead[:0] = out, ids, dead
             raise
         if not committed:
             log.warning("video: the lease was lost; %d events not published", len(out))

@@ -23,6 +23,10 @@ class ServerSection(Strict):
                           "the day's figures (memory backend).")
     keep_days: int = Field(7, ge=1, le=366, description="Days of positions, tracks, passes and "
                            "alerts kept (journal files included).")
+    health_hold_s: float = Field(60.0, ge=0, le=86400, description="How long /healthz stays "
+                                 "degraded after a contained failure (an input dead-lettered, "
+                                 "a worker restarted), so that a probe polling now and then "
+                                 "sees it.")
 
 
 class AuthSection(Strict):

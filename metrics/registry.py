@@ -41,3 +41,23 @@ class Metrics:
             "duplicate_fixes, open_alerts)", ["what"], registry=r)
         self.alerts_raised = Counter(
             "gridwatch_alerts_raised", "Alerts raised", ["type"], registry=r)
+        self.dead_letters = Counter(
+            "gridwatch_dead_letters", "Inputs a worker could not process, kept in the "
+            "dead-letter journal", ["worker", "stage", "reason"], registry=r)
+        self.worker_failures = Counter(
+            "gridwatch_worker_failures", "Failures contained by a worker's failure policy",
+            ["worker", "stage", "reason"], registry=r)
+        self.worker_restarts = Counter(
+            "gridwatch_worker_restarts", "Workers restarted after they died", ["worker"],
+            registry=r)
+        self.worker_up = Gauge(
+            "gridwatch_worker_up", "1 while a worker runs, 0 while it is failing or dead",
+            ["worker"], registry=r)
+        self.deployment_dead_letters = Gauge(
+            "gridwatch_deployment_dead_letters", "Dead letters in a Redis deployment's streams, "
+            "by the worker, stage and reason that wrote them (read from Redis at scrape time)",
+            ["worker", "stage", "reason"], registry=r)
+        self.video_frames = Counter(
+            "gridwatch_video_frames", "Pushed camera frames: accepted, shed (503: analysis "
+            "behind), analysed, dead (dead-lettered), lost (with a worker that died)",
+            ["outcome"], registry=r)

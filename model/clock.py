@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
+DAY_S = 86_400.0  # seconds in a day of epoch time (local days: tracking/patrolday.py)
+
 
 class Clock(Protocol):
     def now(self) -> float: ...

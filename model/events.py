@@ -1,34 +1,15 @@
-"""Events that tracking and video emit and /ws/live pushes (docs/contract.md §4, /ws/live)."""
+"""Events that tracking and video emit and /ws/live pushes (docs/contract.md §4, /ws/live).
+
+to_json() is each event's JSON for live clients; bus/wire.py writes it (and every form that
+crosses Redis)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-import msgspec
-
 from model.alert import Alert
 from model.position import Position
-
-
-class _PositionJson(msgspec.Struct, omit_defaults=True):
-    """PositionEvent.to_json's layout, for msgspec to write straight to JSON (0.6 µs against
-    1 µs through a dict and orjson: this runs for every position pushed live)."""
-
-    type: str
-    device: str
-    ts: float
-    lat: float
-    lon: float
-    state: str
-    acc: float | None = None
-    speed: float | None = None
-    heading: float | None = None
-    grid: str | None = None
-    road: str | None = None
-
-
-_json = msgspec.json.Encoder()
 
 
 @dataclass(slots=True)  # not frozen, like Position: one is built for every position
@@ -58,15 +39,6 @@ class PositionEvent:
         if self.road is not None:
             out["road"] = self.road
         return out
-
-    def encode(self) -> str:
-        """to_json() as JSON text (the same values and key order), faster."""
-        p = self.position
-        if p.attrs:  # protocol extras are merged in: the general path
-            return msgspec.json.encode(self.to_json()).decode()
-        return _json.encode(_PositionJson("position", p.device, p.ts, p.lat, p.lon, self.state,
-                                          p.acc, p.speed, p.heading, self.grid,
-                                          self.road)).decode()
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,15 +21,12 @@ from typing import IO, Any
 
 import orjson
 
+from model.clock import DAY_S
 from model.position import Position
 
 log = logging.getLogger(__name__)
 
 NAME = re.compile(r"^positions-(\d{4}-\d{2}-\d{2})\.jsonl$")
-
-
-def _row(p: Position) -> list[Any]:
-    return [p.device, p.ts, p.lat, p.lon, p.acc, p.speed, p.heading, p.attrs or None]
 
 
 def _position(row: list[Any]) -> Position:
@@ -58,7 +55,8 @@ class PositionJournal:
             self._file = self._path(day).open("ab")
             self.prune(now)
         assert self._file is not None
-        # _row(p) for each position, inlined: this runs for every position the server takes
+        # [device, ts, lat, lon, acc, speed, heading, attrs] (see the module doc), inlined:
+        # this runs for every position the server takes
         rows = [[p.device, p.ts, p.lat, p.lon, p.acc, p.speed, p.heading, p.attrs or None]
                 for p in positions]
         self._file.write(orjson.dumps({"t": now, "p": rows}) + b"\n")
@@ -87,7 +85,7 @@ class PositionJournal:
         return sorted(p for p in self.folder.iterdir() if NAME.match(p.name))
 
     def prune(self, now: float) -> None:
-        cutoff = datetime.fromtimestamp(now - self.keep_days * 86_400, UTC).date().isoformat()
+        cutoff = datetime.fromtimestamp(now - self.keep_days * DAY_S, UTC).date().isoformat()
         for path in self.files():
             match = NAME.match(path.name)
             if match and match.group(1) < cutoff:

@@ -8,9 +8,19 @@ clock, road rules) are small and written rarely.
 
 from __future__ import annotations
 
+import time
 import zlib
 
+from model.clock import DAY_S
+
 GROUP = "trackers"  # the consumer group on every position stream
+DAY_MS = int(DAY_S * 1000)
+
+
+def keep_min_id(keep_days: int, now: float | None = None) -> int:
+    """The oldest stream id (ms) an output stream keeps: keep_days and one more day, by the
+    wall clock (stream ids are wall-clock times)."""
+    return int((time.time() if now is None else now) * 1000) - (keep_days + 1) * DAY_MS
 
 
 def partition_of(device: str, partitions: int) -> int:
@@ -28,9 +38,14 @@ class Keys:
         self.roads_snap = f"{prefix}:{{roads}}:snap"
         self.roads_out = f"{prefix}:{{roads}}:out"  # road alerts, clearings, road events
         self.roads_swept = f"{prefix}:{{roads}}:swept"  # data time the road rules reached
+        self.roads_dead = f"{prefix}:{{roads}}:dead"  # passes and entries the rules refused
+        self.roads_dead_count = f"{prefix}:{{roads}}:deadcount"  # by "worker|stage|reason"
         self.video_lease = f"{prefix}:{{video}}:lease"
         self.video_out = f"{prefix}:{{video}}:out"  # camera events, camera alerts, clearings
         self.evidence = f"{prefix}:{{video}}:evidence"  # evidence id -> listing entry
+        self.video_dead = f"{prefix}:{{video}}:dead"  # frames the analysis could not take
+        self.video_dead_count = f"{prefix}:{{video}}:deadcount"
+        self.health = f"{prefix}:health"  # worker name -> its health, JSON (bus/redis_health.py)
 
     def _p(self, p: int) -> str:
         return f"{self.prefix}:{{p{p}}}"
@@ -49,6 +64,16 @@ class Keys:
     def live(self, p: int) -> str:
         """Position events for the live page, at least once, trimmed."""
         return f"{self._p(p)}:live"
+
+    def dead(self, p: int) -> str:
+        """Dead letters: entries and positions the partition's tracker could not take, kept
+        with the stage and the error (store/deadletter.py), written in the commit that
+        acknowledges them."""
+        return f"{self._p(p)}:dead"
+
+    def dead_count(self, p: int) -> str:
+        """Dead letters counted by "worker|stage|reason" (for /metrics)."""
+        return f"{self._p(p)}:deadcount"
 
     def lease(self, p: int) -> str:
         return f"{self._p(p)}:lease"

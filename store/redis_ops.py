@@ -62,6 +62,7 @@ return 0
 """
 
 CHUNK = 500  # arguments per write: Lua's unpack() has a limit of a few thousand
+IDLE_S = (0.002, 0.02)  # a reader's pause between empty reads of its streams: first, at most
 
 
 class Scripts:

@@ -16,7 +16,8 @@ import aiohttp
 
 from config.server import Config
 from geofence.city import load_city
-from server import DEMO_CITY, Server
+from server import DEMO_CITY, MemoryParts, Server
+from tracking.engine import Tracker
 
 TOKENS = {
     "device-token-0001": "device",
@@ -42,12 +43,18 @@ class RunningServer:
         return f"{url}?token={token}" if token else url
 
     @property
-    def tracker(self) -> Any:
-        return self.server.parts["tracker"]
+    def memory(self) -> MemoryParts:
+        parts = self.server.parts
+        assert isinstance(parts, MemoryParts)
+        return parts
+
+    @property
+    def tracker(self) -> Tracker:
+        return self.memory.tracker
 
     async def settle(self) -> None:
         """Wait until every accepted position has been tracked."""
-        await self.server.parts["pipeline"].drain()
+        await self.memory.pipeline.drain()
 
 
 def make_config(tmp_path: Path, **sections: dict[str, Any]) -> Config:

@@ -15,7 +15,6 @@ class AlertBook:
         self.open: dict[tuple[str, str, str], Alert] = {}
         self.history: list[Alert] = []  # every alert raised, oldest first
         self.events: list[AlertEvent | ClearedEvent] = []  # drained by the engine
-        self.grid_of_subject: dict[tuple[str, str], str | None] = {}
 
     @staticmethod
     def _key(type_: str, subject: dict[str, str]) -> tuple[str, str, str]:

@@ -92,6 +92,15 @@ class ComplianceBook:
         return [{"ts": r.ts, "device": r.device, "suspect": r.suspect}
                 for r in ledger.records if r.road == road]
 
+    def day_passes(self, date: str) -> list[dict[str, Any]]:
+        """Every pass of the day, oldest first, each with its road's id."""
+        ledger = self.days.get(date)
+        if ledger is None:
+            return []
+        records = sorted(ledger.records, key=lambda r: (r.ts, r.road))
+        return [{"road": self.roads[r.road].id, "ts": r.ts, "device": r.device,
+                 "suspect": r.suspect} for r in records]
+
     def rows(self, date: str, now: float) -> list[dict[str, Any]]:
         """The compliance list of docs/contract.md §4, one row per road in city order."""
         day = self.calendar.day(date)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from model.clock import DAY_S
+
 if TYPE_CHECKING:
     from tracking.patrolday import Day, PatrolCalendar
 
@@ -32,7 +34,7 @@ def edges(calendar: PatrolCalendar, since: float, upto: float) -> list[tuple[flo
     out: list[tuple[float, bool]] = []
     if not since < upto or since == float("-inf"):
         return out
-    day = calendar.day_of(max(since, upto - _MAX_DAYS * 86400.0))
+    day = calendar.day_of(max(since, upto - _MAX_DAYS * DAY_S))
     for _ in range(_MAX_DAYS + 2):
         if day.start > upto:
             break

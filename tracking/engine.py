@@ -24,7 +24,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from model.clock import DAY_S
 from tracking.alertstages import DeviceRules, RoadProgress
+from tracking.outputs import OutputLog, Outputs
 from tracking.reorder import held_count
 from tracking.report import daily_report
 from tracking.stages import Admit, Batch, CountPasses, Match, Release
@@ -41,10 +43,37 @@ if TYPE_CHECKING:
     from model.events import Event
     from model.position import Position
     from tracking.devices import DeviceRegistry
-    from tracking.passes import PassRecord
     from tracking.rules.base import DeviceRule
 
 log = logging.getLogger(__name__)
+
+# A backlog of held fixes (old data replayed fast) is released this much data time per tick
+# step, so that one tick never holds a caller's event loop long (see backlog_step).
+BACKLOG_STEP_S = 0.5
+
+class StageFailed(Exception):
+    """A stage raised: which one, and what. The tracker's state is then half-way through the
+    batch; bus/guard.py rolls it back and narrows the batch down to the positions at fault."""
+
+    def __init__(self, stage: str, error: Exception) -> None:
+        super().__init__(f"{stage}: {type(error).__name__}: {error}")
+        self.stage, self.error = stage, error
+        self.device = _device_at(error)
+
+
+def _device_at(error: BaseException) -> str | None:
+    """The device a stage was working on when it raised (the innermost `slot` in the
+    traceback), to try first when narrowing the failure down; only a hint."""
+    found = None
+    tb = error.__traceback__
+    while tb is not None:
+        slot = tb.tb_frame.f_locals.get("slot")
+        info = getattr(slot, "info", None)
+        if isinstance(getattr(info, "id", None), str):
+            found = info.id  # type: ignore[union-attr]
+        tb = tb.tb_next
+    return found
+
 
 PIPELINE: tuple[Callable[[Context], Callable[[Batch], None]], ...] = (
     Admit, Release, Match, CountPasses, DeviceRules, RoadProgress,
@@ -58,27 +87,75 @@ class Tracker:
                  road_rules: bool = True) -> None:
         """rules: the device rules, by default tracking.rules.registry.device_rules(alerts);
         keep_days: local days of tracks, figures and passes kept in memory; road_rules=False
-        leaves out RoadProgress (a partition of the devices, whose passes are merged elsewhere:
-        road rules need every device's passes), and completed passes are kept in
-        `passes_out` for the caller to take."""
+        is a tracker of a share of the devices (Redis scale-out): RoadProgress is left out
+        (road rules need every device's passes; they are merged elsewhere) and what it
+        produces for storage is gathered for take_outputs()."""
         if rules is None:
             from tracking.rules.registry import device_rules
             rules = device_rules(alerts)
-        self.ctx = Context(index, patrol, alerts, devices, clock, rules)
+        # What it is built from (a scratch tracker of the same kind: tracking/trial.py).
+        self.parts = (index, patrol, alerts, devices, clock, tuple(rules))
         self.registry = devices  # who may report: registry.lookup(id) is None for strangers
-        self.stages = [make(self.ctx) for make in PIPELINE
-                       if road_rules or make is not RoadProgress]
+        self.road_rules = road_rules
         self.keep_days = keep_days
-        self._kept_from = ""
-        self.passes_out: list[PassRecord] | None = None if road_rules else []
+        self._out: OutputLog | None = None if road_rules else OutputLog()
+        self.reset()
+
+    def reset(self) -> None:
+        """Fresh state (the city, config and known devices stay): what a state is imported
+        into (tracking/export/tracker.py, tracking/checkpoint.py)."""
+        self.ctx = Context(*self.parts)
+        self.stages = [make(self.ctx) for make in PIPELINE
+                       if self.road_rules or make is not RoadProgress]
+        self.kept_from = ""  # the oldest local date kept (see _forget)
+        self.horizon: float | None = None  # the newest tick's horizon
+        if self._out is not None:
+            self._out = OutputLog()
+
+    @property
+    def progress(self) -> RoadProgress | None:
+        """The road rules stage (None in a tracker of a share of the devices)."""
+        last = self.stages[-1]
+        return last if isinstance(last, RoadProgress) else None
 
     def _run(self, batch: Batch) -> list[Event]:
         for stage in self.stages:
-            stage(batch)
-        batch.events.extend(self.ctx.book.drain())
-        if self.passes_out is not None:
-            self.passes_out.extend(batch.passes)
+            try:
+                stage(batch)
+            except Exception as exc:  # the state is half-way now: see bus/guard.py
+                raise StageFailed(type(stage).__name__, exc) from exc
+        alerts = self.ctx.book.drain()
+        batch.events.extend(alerts)
+        if self._out is not None:
+            self._out.note(batch, alerts)
         return batch.events
+
+    def take_outputs(self) -> Outputs:
+        """What was produced since the last take (a tracker built with road_rules=False): the
+        rows and figures of the devices that moved, as of now; their tracks are then
+        forgotten here, as is the alert history (it was handed out as `alerts`)."""
+        if self._out is None:
+            raise RuntimeError("take_outputs: a tracker with road rules keeps its outputs")
+        ctx = self.ctx
+        on_duty = ctx.calendar.on_duty(ctx.clock.now())
+        rows = {dev: row for dev in self._out.moved
+                if (row := self.device_row(dev, on_duty)) is not None}
+        return self._out.take(ctx, rows, self.horizon)
+
+    @property
+    def size(self) -> int:
+        """Devices the tracker holds state for."""
+        return len(self.ctx.slots)
+
+    @property
+    def started(self) -> float | None:
+        """Data time the tracker started from (its first fix or tick)."""
+        return self.ctx.started
+
+    def start_at(self, ts: float) -> None:
+        """Count silence from `ts` (the whole system's start), unless already started."""
+        if self.ctx.started is None:
+            self.ctx.started = ts
 
     def ingest(self, positions: Sequence[Position],
                rejected: list[tuple[int, str]] | None = None) -> list[Event]:
@@ -90,6 +167,8 @@ class Tracker:
         now = self.ctx.clock.now() if now is None else now
         cutoff = now - self.ctx.patrol.reorder_window_s
         events = self._run(Batch(now, cutoff=cutoff, tick=True, horizon=cutoff))
+        # Never backwards (a clock that stepped back, a handover between machines).
+        self.horizon = cutoff if self.horizon is None else max(self.horizon, cutoff)
         self._forget(now)
         return events
 
@@ -98,6 +177,16 @@ class Tracker:
         caller can tick through a backlog in steps instead of releasing it all at once."""
         held = [s.held[0].ts for s in self.ctx.slots.values() if s.held]
         return min(held) if held else None
+
+    def backlog_step(self, now: float) -> float | None:
+        """The time to tick to next when catching up with `now` in steps (None: tick to now
+        itself): each step releases BACKLOG_STEP_S of held data time. Results do not depend on
+        when ticks come, so the steps change nothing but the latency."""
+        oldest = self.oldest_held()
+        if oldest is None:
+            return None
+        step = oldest + self.ctx.patrol.reorder_window_s + BACKLOG_STEP_S
+        return step if step < now else None
 
     def flush(self) -> list[Event]:
         """Release every held fix (the end of a replay); the road rules advance to the clock's
@@ -114,6 +203,9 @@ class Tracker:
 
     def road_passes(self, road: str, date: str) -> list[dict[str, Any]]:
         return self.ctx.ledger.road_passes(self.ctx.index.road_ids[road], date)
+
+    def day_passes(self, date: str) -> list[dict[str, Any]]:
+        return self.ctx.ledger.day_passes(date)
 
     def alerts(self, since: float = 0.0) -> list[Alert]:
         """Alerts raised at or after `since` (or cleared since then), by time then id."""
@@ -173,14 +265,14 @@ class Tracker:
     def _forget(self, now: float) -> None:
         """Drop days older than keep_days (tracks, figures, passes), once a day."""
         ctx = self.ctx
-        first = ctx.calendar.day_of(now - self.keep_days * 86400.0).date
-        if first == self._kept_from:
+        first = ctx.calendar.first_kept(now, self.keep_days)
+        if first == self.kept_from:
             return
-        self._kept_from = first
+        self.kept_from = first
         for store in (ctx.tracks, ctx.stats):
             for date in [d for d in store if d < first]:
                 del store[date]
         ctx.ledger.forget_before(first)
         ctx.book.history[:] = [a for a in ctx.book.history
-                               if a.ts >= now - self.keep_days * 86400.0 or a.cleared_ts is None]
+                               if a.ts >= now - self.keep_days * DAY_S or a.cleared_ts is None]
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from geofence.model import CitySettings
+from model.clock import DAY_S
 
 log = logging.getLogger(__name__)
 
@@ -93,3 +94,8 @@ class PatrolCalendar:
     def on_duty(self, ts: float) -> bool:
         day = self.day_of(ts)
         return day.open <= ts < day.close
+
+    def first_kept(self, now: float, keep_days: int) -> str:
+        """The oldest local date still kept `keep_days` after `now` (older ones are forgotten:
+        tracks, figures, passes)."""
+        return self.day_of(now - keep_days * DAY_S).date

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -56,10 +56,6 @@ class Batch:
     roads: list[int] = field(default_factory=list)  # chosen road per released fix, -1 none
     days: list[Day] = field(default_factory=list)
     passes: list[PassRecord] = field(default_factory=list)
-
-
-class Stage(Protocol):
-    def __call__(self, batch: Batch) -> None: ...
 
 
 class Admit:

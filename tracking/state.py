@@ -63,7 +63,6 @@ class Context:
                  devices: DeviceRegistry, clock: Clock, rules: Sequence[DeviceRule]) -> None:
         self.index = index
         self.patrol = patrol
-        self.alert_cfg = alerts
         self.registry = devices
         self.clock = clock
         self.rules = list(rules)

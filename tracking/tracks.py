@@ -14,10 +14,11 @@ log = logging.getLogger(__name__)
 
 
 class TrackLog:
-    __slots__ = ("data",)
+    __slots__ = ("data", "edits")
 
     def __init__(self) -> None:
         self.data = array("d")  # ts, lon, lat, ts, lon, lat, ...
+        self.edits = 0  # inserts before the end (tracking/checkpoint.py rolls back by them)
 
     def __len__(self) -> int:
         return len(self.data) // 3
@@ -48,6 +49,7 @@ class TrackLog:
         return 3 * i < len(self.data) and self.data[3 * i] == ts
 
     def insert(self, ts: float, lon: float, lat: float) -> None:
+        self.edits += 1
         i = 3 * self._index(ts)
         self.data[i:i] = array("d", (ts, lon, lat))
 

@@ -52,7 +52,6 @@ class CameraRunner:
             self.pipeline.spill.frame_at = self.ring.at
         self.frames_in = 0
         self.frames_analysed = 0
-        self._factor: int | None = None
         self._pending: list[_Pending] = []
 
     def feed_jpeg(self, ts: float, jpeg: bytes) -> list[CameraOutput]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from metrics.registry import Metrics
-from web.api import dumps, json_response
+from web.api import answer, dumps, json_response
 from web.auth import SUPERVISOR, TokenAuth
 from web.live import LiveHub
 from web.openapi import openapi_document
@@ -26,13 +26,17 @@ class Site:
     """Routes that belong to no single part: page, city, live socket, health, metrics, docs."""
 
     def __init__(self, auth: TokenAuth, hub: LiveHub, metrics: Metrics,
-                 city_doc: dict[str, Any], health: Callable[[], dict[str, Any]],
+                 city_doc: dict[str, Any],
+                 health: Callable[[], dict[str, Any] | Awaitable[dict[str, Any]]],
                  max_msg: int, page_config: dict[str, Any],
-                 gauges: Callable[[], dict[str, int]] = dict) -> None:
+                 gauges: Callable[[], dict[str, int]] = dict,
+                 scrape: Callable[[Metrics], Awaitable[None]] | None = None) -> None:
+        """health: {"status": "ok" | "degraded", "reasons": [...], ...} (bus/health.py);
+        gauges: figures read at scrape time; scrape: refreshes shared figures (Redis)."""
         self.auth, self.hub, self.metrics = auth, hub, metrics
         self.city_doc, self.health, self.max_msg = city_doc, health, max_msg
         self.page_config = page_config
-        self.gauges = gauges  # figures read at scrape time
+        self.gauges, self.scrape = gauges, scrape
         self.openapi = openapi_document()
 
     def routes(self) -> list[web.AbstractRouteDef]:
@@ -63,12 +67,14 @@ class Site:
 
     async def healthz(self, request: web.Request) -> web.Response:
         self.auth.check(request, ANY_ROLE)
-        return json_response({"status": "ok", **self.health()})
+        return json_response(await answer(self.health()))
 
     async def metrics_text(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
         for what, value in self.gauges().items():
             self.metrics.tracker.labels(what).set(value)
+        if self.scrape is not None:
+            await self.scrape(self.metrics)
         body = generate_latest(self.metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

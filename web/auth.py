@@ -6,16 +6,13 @@ Tokens are compared in constant time and never logged; only the role is kept on 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 
 from aiohttp import web
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # Who may call what: an admin may do anything; supervisors read; devices only report.
 DEVICE = frozenset({"device", "admin"})
 SUPERVISOR = frozenset({"supervisor", "admin"})
-ADMIN = frozenset({"admin"})
 
 
 class TokenAuth:
@@ -54,11 +51,3 @@ class TokenAuth:
                                     content_type="application/json")
         return role
 
-
-def require(auth: TokenAuth, roles: frozenset[str], handler: Handler) -> Handler:
-    async def guarded(request: web.Request) -> web.StreamResponse:
-        auth.check(request, roles)
-        return await handler(request)
-
-    guarded.__name__ = handler.__name__
-    return guarded

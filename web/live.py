@@ -1,7 +1,9 @@
 """/ws/live fan-out: every event encoded once, then queued per client with its own filter.
 
 A slow client never slows ingest: each client has a bounded queue drained by its own sender
-task; when the queue is full the client is told it fell behind and is dropped.
+task; when the queue is full the client is told it fell behind and is dropped. Failures (README,
+Failure policy): an event that cannot be encoded is dead-lettered and the others go out; a
+client whose socket fails is dropped, counted and reported, and the others go on.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from typing import Any
 import orjson
 from aiohttp import WSCloseCode, web
 
-from model.events import Event, PositionEvent
+from bus.health import Health
+from bus.wire import json_text
+from model.events import Event
+from store.deadletter import DeadLetter, letter_for
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +35,6 @@ class Subscription:
     grids: frozenset[str] | None = None  # None: every grid
     types: frozenset[str] | None = None  # None: every type
     batch: bool = False  # True: one JSON array per flush instead of one message per event
-
-    def wants(self, type_: str, grid: str | None) -> bool:
-        if self.types is not None and type_ not in self.types:
-            return False
-        # Events without a grid (e.g. a device outside every grid) go to grid subscribers too:
-        # they are exactly what a grid's supervisor must not miss.
-        return self.grids is None or grid is None or grid in self.grids
 
 
 def parse_subscription(message: Any) -> Subscription:
@@ -88,11 +86,15 @@ def frames(texts: list[str]) -> list[str]:
 
 
 class LiveHub:
-    def __init__(self, queue_limit: int, on_drop: Callable[[], None] | None = None) -> None:
+    def __init__(self, queue_limit: int, on_drop: Callable[[], None] | None = None,
+                 health: Health | None = None,
+                 on_dead: Callable[[list[DeadLetter]], None] | None = None) -> None:
         self.queue_limit = queue_limit
         self.on_drop = on_drop
+        self.health, self.on_dead = health, on_dead
         self.clients: set[LiveClient] = set()
         self.dropped_total = 0
+        self.failed_total = 0  # clients whose socket failed
         self.sent_total = 0
 
     def publish(self, events: Sequence[Event]) -> None:
@@ -111,10 +113,26 @@ class LiveHub:
                 every = True
                 break
             wanted |= types
-        self.publish_encoded([
-            (e.TYPE, e.grid, e.encode() if isinstance(e, PositionEvent)
-             else orjson.dumps(e.to_json()).decode())
-            for e in events if every or e.TYPE in wanted])
+        chosen = [e for e in events if every or e.TYPE in wanted]
+        try:
+            encoded = [(e.TYPE, e.grid, json_text(e)) for e in chosen]
+        except Exception:  # one event that cannot be encoded must not cost the others
+            encoded = self._encode_each(chosen)
+        self.publish_encoded(encoded)
+
+    def _encode_each(self, events: Sequence[Event]) -> list[tuple[str, str | None, str]]:
+        out: list[tuple[str, str | None, str]] = []
+        dead: list[DeadLetter] = []
+        for e in events:
+            try:
+                out.append((e.TYPE, e.grid, json_text(e)))
+            except Exception as exc:
+                dead.append(letter_for("live", "encode", exc,
+                                       {"type": e.TYPE, "event": repr(e)[:4000]}))
+        log.error("live: %d event(s) could not be encoded; dead-lettered", len(dead))
+        if self.on_dead is not None:
+            self.on_dead(dead)
+        return out
 
     def publish_encoded(self, encoded: Sequence[tuple[str, str | None, str]]) -> None:
         """Events already encoded elsewhere (a tracker process): (type, grid, JSON text)."""
@@ -127,12 +145,14 @@ class LiveHub:
             types, grids = sub.types, sub.grids
             if types is None and grids is None:
                 chosen = [text for _, _, text in encoded]
-            else:  # sub.wants(type_, grid), inlined
+            else:
                 chosen = [text for type_, grid, text in encoded
                           if (types is None or type_ in types)
                           and (grids is None or grid is None or grid in grids)]
             if not chosen:
                 continue
+            # sub.wants(type_, grid) above: events without a grid (a device outside every
+            # grid) go to grid subscribers too, they are what a grid's supervisor must not miss.
             if sub.batch:
                 self._put(client, chosen)
             else:
@@ -216,12 +236,26 @@ class LiveHub:
                     await ws.send_str(frame)
                     self.sent_total += 1
         except (ConnectionResetError, RuntimeError):
-            pass
+            pass  # the client went away
+        except Exception as exc:  # its socket failed otherwise: it goes, the others go on
+            self._failed(client, exc)
         finally:
-            if client.dropped:
-                await ws.close(code=CLOSE_TOO_SLOW, message=b"too slow")
-            elif not ws.closed:
-                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+            with contextlib.suppress(Exception):
+                if client.dropped:
+                    await ws.close(code=CLOSE_TOO_SLOW, message=b"too slow")
+                elif not ws.closed:
+                    await ws.close(code=WSCloseCode.GOING_AWAY,
+                                   message=b"server shutting down")
+
+    def _failed(self, client: LiveClient, exc: Exception) -> None:
+        log.error("live client failed (%s: %s); dropping it", type(exc).__name__, exc)
+        client.dropped = True
+        self.clients.discard(client)
+        self.failed_total += 1
+        if self.health is not None:
+            self.health.failed("live", "send", type(exc).__name__,
+                               f"a client's socket failed ({type(exc).__name__}: {exc}); "
+                               "dropped")
 
     async def close_all(self) -> None:
         for client in list(self.clients):

@@ -15,15 +15,20 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import numpy as np
 import orjson
 from redis.exceptions import RedisError
 
-from model.events import AlertEvent, CameraEvent, ClearedEvent, Event, PositionEvent, RoadEvent
-from store.redis_codec import alert_from_wire, decode, decode_position_events, pass_from_wire
+from bus.wire import decode_figures, decode_outputs, decode_position_events
+from model.clock import DAY_S
+from model.events import AlertEvent, ClearedEvent, Event, PositionEvent
+from store.deadletter import letter_for
 from store.redis_keys import Keys, partition_of
+from store.redis_ops import IDLE_S
 from tracking.compliance import ComplianceBook
 from tracking.inspectors import DayStats
+from tracking.passes import PassRecord
 from tracking.patrolday import PatrolCalendar
 from tracking.report import daily_report
 from tracking.rules.base import DeviceInfo
@@ -36,6 +41,8 @@ if TYPE_CHECKING:
 
     from redis.asyncio import Redis
 
+    from bus.health import Health
+    from bus.wire import Output
     from config.server import Config
     from geofence.index import CityIndex
     from model.alert import Alert
@@ -44,14 +51,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-IDLE_S = (0.002, 0.02)
 
 
 class RedisQueries:
     def __init__(self, redis: Redis, keys: Keys, cfg: Config, index: CityIndex, clock: Clock,
-                 registry: DeviceRegistry) -> None:
+                 registry: DeviceRegistry, health: Health) -> None:
         self.redis, self.keys, self.index, self.clock = redis, keys, index, clock
-        self.registry = registry
+        self.registry, self.health = registry, health
         self.calendar = PatrolCalendar(index.city.settings)
         self.ledger = ComplianceBook(index.roads, self.calendar, cfg.alerts.behind_by)
         self.history: dict[str, Alert] = {}  # by id, in the order raised
@@ -76,7 +82,16 @@ class RedisQueries:
                     for raw_id, fields in entries:
                         got += 1
                         self.durable[name] = raw_id
-                        self.unpublished.extend(self._apply(decode(fields[b"o"])))
+                        try:
+                            outputs = decode_outputs(fields[b"o"])
+                        except (msgspec.DecodeError, msgspec.ValidationError, KeyError) as exc:
+                            # Not readable by this build: it stays in its stream, said here.
+                            self.health.dead_letters([letter_for("web", "decode", exc, {
+                                "stream": name, "entry": raw_id.decode()})])
+                            log.error("web: entry %s of %s unreadable (%s); skipped",
+                                      raw_id, name, exc)
+                            continue
+                        self.unpublished.extend(self._apply(outputs))
                 if not got:
                     self._forget()
                     return
@@ -84,12 +99,12 @@ class RedisQueries:
     def _forget(self) -> None:
         """Drop days older than keep_days, as the one-process tracker does, once a day."""
         now = self.clock.now()
-        first = self.calendar.day_of(now - self.keep_days * 86400.0).date
+        first = self.calendar.first_kept(now, self.keep_days)
         if first == self._kept_from:
             return
         self._kept_from = first
         self.ledger.forget_before(first)
-        horizon = now - self.keep_days * 86400.0
+        horizon = now - self.keep_days * DAY_S
         self.history = {k: a for k, a in self.history.items()
                         if a.ts >= horizon or a.cleared_ts is None}
 
@@ -103,30 +118,24 @@ class RedisQueries:
         return [(name, entries) for name, reply in zip(names, await pipe.execute(), strict=True)
                 for _stream, entries in reply or ()]
 
-    def _apply(self, outputs: list[list[Any]]) -> list[Event]:
+    def _apply(self, outputs: Sequence[Output]) -> list[Event]:
         events: list[Event] = []
-        for kind, payload, grid in outputs:
-            if kind == "pass":
-                self.ledger.add(pass_from_wire(payload))
-            elif kind == "alert":
-                alert = alert_from_wire(payload)
-                alert = self.history.setdefault(alert.id, alert)
-                events.append(AlertEvent(alert, grid))
-            elif kind == "cleared":
-                alert = alert_from_wire(payload)
-                known = self.history.get(alert.id)
+        for item in outputs:
+            if isinstance(item, PassRecord):
+                self.ledger.add(item)
+            elif isinstance(item, AlertEvent):
+                alert = self.history.setdefault(item.alert.id, item.alert)
+                events.append(AlertEvent(alert, item.grid))
+            elif isinstance(item, ClearedEvent):
+                known = self.history.get(item.alert.id)
                 if known is not None:
-                    known.cleared_ts = alert.cleared_ts
-                    alert = known
+                    known.cleared_ts = item.alert.cleared_ts
+                    item = ClearedEvent(known, item.grid)
                 else:
-                    self.history[alert.id] = alert
-                events.append(ClearedEvent(alert, grid))
-            elif kind == "road":
-                fields = {k: v for k, v in payload.items() if k != "type"}
-                events.append(RoadEvent(**fields))
-            elif kind == "camera_event":
-                events.append(CameraEvent(payload["camera"], payload["kind"], payload["ts"],
-                                          payload["details"], grid))
+                    self.history[item.alert.id] = item.alert
+                events.append(item)
+            else:  # road progress, camera events: live news only
+                events.append(item)
         return events
 
     async def _live_ends(self) -> None:
@@ -186,6 +195,10 @@ class RedisQueries:
         await self.catch_up()
         return self.ledger.road_passes(self.index.road_ids[road], date)
 
+    async def day_passes(self, date: str) -> list[dict[str, Any]]:
+        await self.catch_up()  # once, whatever the number of roads
+        return self.ledger.day_passes(date)
+
     async def alerts(self, since: float = 0.0) -> list[Alert]:
         await self.catch_up()
         out = [a for a in self.history.values()
@@ -224,10 +237,7 @@ class RedisQueries:
         out: dict[str, DayStats] = {}
         for reply in await pipe.execute():
             for raw_dev, raw in reply.items():
-                ds = DayStats()
-                ds.distance, ds.duty_s, roads, ds.passes, ds.suspect = decode(raw)
-                ds.roads = list(roads) or None
-                out[raw_dev.decode()] = ds
+                out[raw_dev.decode()] = decode_figures(raw).stats()
         return out
 
     async def daily_report(self, date: str, now: float | None = None) -> dict[str, Any]:

@@ -56,7 +56,7 @@ async def test_a_day_over_websockets_matches_the_core(tmp_path: Path) -> None:
         await srv.settle()
         tracker = srv.tracker
         tracker.flush()
-        clock = srv.server.parts["clock"]
+        clock = srv.server.parts.clock
         tracker.tick(clock.now() + 3_600)
         async with srv.http() as http:
             async with http.get("/api/v1/roads/compliance", params={"date": DATE}) as resp:

@@ -116,7 +116,7 @@ async def test_a_stuck_client_is_dropped_and_ingest_never_waits(tmp_path: Path) 
         assert time.perf_counter() - started < 60
         await asyncio.wait_for(reader, 30)
         assert seen == [NOW + n for n in range(40_000)]
-        assert srv.server.parts["hub"].dropped_total == 1
+        assert srv.server.parts.hub.dropped_total == 1
         # The stuck one, once it reads, finds the reason and the close code.
         last: Any = None
         while True:

@@ -71,13 +71,14 @@ async def test_jt808_terminal_and_osmand_phone_reach_live_and_devices(tmp_path: 
     async with serverkit.running_server(
             tmp_path, devices={"inspectors": ["insp-e2e"]},
             jt808={"terminals": {PHONE: "truck-e2e"}}) as srv:
-        parts = srv.server.parts
+        parts = srv.memory
+        assert parts.jt808 is not None and parts.osmand is not None
         async with srv.http() as http, http.ws_connect(
                 srv.ws_url("/ws/live", serverkit.SUPERVISOR)) as ws:
-            answers = await jt808_session(parts["jt808"].port, ts)
+            answers = await jt808_session(parts.jt808.port, ts)
             assert answers[0][0] == 0x8100 and answers[0][1][2] == 0  # registered
             assert [a[1][-1] for a in answers[1:]] == [0, 0]  # auth and report acknowledged
-            osmand = (f"http://127.0.0.1:{parts['osmand'].port}/?id=insp-e2e&lat=36.6021"
+            osmand = (f"http://127.0.0.1:{parts.osmand.port}/?id=insp-e2e&lat=36.6021"
                       f"&lon=116.9045&timestamp={int(ts)}&speed=2&bearing=180")
             async with aiohttp.ClientSession() as phone, phone.get(osmand) as resp:
                 assert resp.status == 200

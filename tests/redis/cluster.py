@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parents[2]
 class LocalCluster:
     def __init__(self, folder: Path, gateways: int = 2, trackers: int = 2, web: int = 1,
                  clock: str = "data", partitions: int = 8, city: Path = DEMO_CITY,
-                 osmand_port: int = 0) -> None:
-        """osmand_port: a fixed port for a lone gateway's OsmAnd listener (0: any)."""
+                 osmand_port: int = 0, server: str = "", extra: str = "") -> None:
+        """osmand_port: a fixed port for a lone gateway's OsmAnd listener (0: any); server:
+        more [server] keys (TOML lines); extra: more sections, after [redis]."""
         self.folder = folder
         self.city = city
         self.redis = RedisProcess(folder / "redis")
@@ -41,6 +42,7 @@ class LocalCluster:
 [server]
 clock = "{clock}"
 data_dir = "{folder / 'data'}"
+{server}
 [auth]
 tokens = {{ {tokens} }}
 [osmand]
@@ -51,7 +53,7 @@ port = 0
 partitions = {partitions}
 lease_s = 2.0
 commit_interval_s = 0.3
-""")
+{extra}""")
         self.roles: dict[str, str] = {}
         self.ports: dict[str, int] = {}
         for i in range(gateways):

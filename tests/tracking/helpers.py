@@ -67,6 +67,12 @@ class CountRule:
     def new_state(self) -> list[int]:
         return [0, 0]
 
+    def export_state(self, state: list[int]) -> None:
+        raise TypeError("the test rule's state is not exported")
+
+    def import_state(self, data: object) -> list[int]:
+        raise TypeError("the test rule's state is not exported")
+
     def on_fix(self, state: list[int], device: object, fix: object, book: object) -> list[int]:
         state[0] += 1
         return state

@@ -9,10 +9,14 @@ from typing import Any
 
 import pytest
 
+from bus.health import Health
+from config import testfaults
 from geofence.model import Camera
+from metrics.registry import Metrics
 from model.clock import ManualClock
 from model.events import AlertEvent, CameraEvent, ClearedEvent
 from simulator.cameras.scene import Scene
+from store.deadletter import DeadLetter
 from video.config import VideoConfig
 from video.service import BadFrame, FrameTooLarge, UnknownCamera, VideoService
 
@@ -115,3 +119,51 @@ async def test_killed_worker_is_restarted(service: tuple[VideoService, list[Any]
     assert set(svc.worker_pids()) != before
     await push_scene(svc, 20, 1.8e9)
     await until(lambda: any(isinstance(e, CameraEvent) and e.ts >= 1.8e9 for e in got))
+
+
+async def test_a_poison_frame_is_dead_lettered_and_a_dead_worker_shows_in_health(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A frame whose analysis raises comes back as a dead letter with its bytes and the
+    camera goes on; a worker killed with kill -9 makes /healthz degraded until it runs again
+    (and for health_hold_s after), and the restart is counted."""
+    monkeypatch.setenv(testfaults.ENV, "poison-frame")  # the worker processes inherit it
+    metrics = Metrics()
+    health = Health(metrics, hold_s=0.5)
+    dead: list[tuple[DeadLetter, bytes | None]] = []
+    got: list[Any] = []
+    svc = VideoService(CAMERAS[:1], VideoConfig(workers=1), tmp_path / "evidence", got.append,
+                       ManualClock(5000.0), health, lambda letter, jpeg: dead.append((letter,
+                                                                                   jpeg)))
+    await svc.start()
+    try:
+        frames = list(Scene.make(20, 640, 360, start_ts=1.7e9).frames())
+        poison = frames[3][1]
+        assert svc.push_frame("push-1", poison, 1.7e9 + 0.666)
+        letter, jpeg = await until(lambda: dead[0] if dead else None)
+        assert (letter.worker, letter.stage, letter.reason) == ("video", "analysis",
+                                                                "RuntimeError")
+        assert letter.input == {"camera": "push-1", "ts": 1.7e9 + 0.666, "bytes": len(poison)}
+        assert jpeg == poison
+        await push_scene(svc, 20, 1.7e9 + 1)  # the camera goes on
+        await until(lambda: any(isinstance(e, CameraEvent) and e.kind == "vehicle"
+                                for e in got))
+        # Every frame it accepted is analysed or dead-lettered: none taken and dropped.
+        counts = metrics.video_frames
+
+        def accounted() -> bool:
+            return bool(counts.labels("accepted")._value.get() ==
+                        counts.labels("analysed")._value.get()
+                        + counts.labels("dead")._value.get())
+
+        await until(accounted)
+
+        os.kill(svc.worker_pids()[0], signal.SIGKILL)
+        status = await until(lambda: (s := health.status())["status"] == "degraded" and s)
+        assert any(r.startswith("video worker 0: died (exit code -9)") for r in status["reasons"])
+        await until(lambda: health.status()["status"] == "ok")
+        assert metrics.worker_restarts.labels("video worker 0")._value.get() == 1
+        assert accounted()
+        assert counts.labels("dead")._value.get() == 1
+        assert counts.labels("lost")._value.get() == 0
+    finally:
+        await svc.stop()

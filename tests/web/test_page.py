@@ -214,7 +214,7 @@ async def test_live_connection_state_is_visible_and_reconnects(tmp_path: Path) -
             window.__conn = [];
             new MutationObserver(() => window.__conn.push(conn.className))
               .observe(conn, {attributes: true}); }""")
-        await srv.server.parts["hub"].close_all()
+        await srv.server.parts.hub.close_all()
         await until(page, "() => window.__conn.includes('conn state-offline')")
         await until(page, "() => window.__conn.at(-1) === 'conn state-live'", within=15)
         await post(srv, [fix("dev-2", T0, ll(100, 0))])  # live again: the new fix is drawn

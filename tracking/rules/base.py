@@ -15,6 +15,9 @@ How the engine drives a rule (and what a rule may rely on):
 - A state slot may be None: rules allocate lazily and hand back None when there is nothing to
   remember (off duty, not concerned), which keeps idle and off-duty devices nearly free. The
   engine stores whatever on_fix / on_tick return, and new_state() is the slot of a new device.
+- export_state / import_state turn a slot into the rule's msgspec Struct (tagged with the
+  rule's type, listed in tracking/rules/registry.py RuleData) and back, for the typed tracker
+  state (tracking/export/): a slot crosses processes as data, never as a pickled object.
 - Alerts go through the AlertBook with subject {"device": id} and grid=device.grid_id; `ts` is
   the data time at which the condition was met, so a replayed day raises identical alerts.
 """
@@ -55,6 +58,12 @@ class DeviceRule(Protocol):
 
     def new_state(self) -> Any:
         """A fresh per-device slot (keep it small: __slots__ or a tuple; None is fine)."""
+
+    def export_state(self, state: Any) -> Any:
+        """The slot as plain data: a tagged msgspec Struct, a float or None."""
+
+    def import_state(self, data: Any) -> Any:
+        """A slot from export_state's data; TypeError for data of another rule."""
 
     def on_fix(self, state: Any, device: DeviceInfo, fix: Fix, book: AlertBook) -> Any:
         """Advance with one fix; return the (possibly new) state slot."""

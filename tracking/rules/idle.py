@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 
+import msgspec
+
 from config.patrol import AlertConfig
 from tracking.alerts import AlertBook
 from tracking.rules.base import DeviceInfo, Fix
@@ -39,6 +41,17 @@ class _Stay:
         self.cx, self.cy, self.n, self.since, self.out_since, self.open = x, y, 1, ts, None, False
 
 
+class StayData(msgspec.Struct, tag="idle", array_like=True, frozen=True):
+    """_Stay exported (tracking/export/)."""
+
+    cx: float
+    cy: float
+    n: int
+    since: float
+    out_since: float | None
+    open: bool
+
+
 class Idle:
     type = "idle"
 
@@ -53,6 +66,20 @@ class Idle:
 
     def new_state(self) -> _Stay | None:
         return None
+
+    def export_state(self, state: _Stay | None) -> StayData | None:
+        if state is None:
+            return None
+        return StayData(state.cx, state.cy, state.n, state.since, state.out_since, state.open)
+
+    def import_state(self, data: object) -> _Stay | None:
+        if data is None:
+            return None
+        if not isinstance(data, StayData):
+            raise TypeError(f"idle: not a state of this rule: {data!r}")
+        stay = _Stay(data.cx, data.cy, data.since)
+        stay.n, stay.out_since, stay.open = data.n, data.out_since, data.open
+        return stay
 
     def on_fix(self, state: _Stay | None, device: DeviceInfo, fix: Fix,
                book: AlertBook) -> _Stay | None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 
+import msgspec
+
 from config.patrol import AlertConfig
 from tracking.alerts import AlertBook
 from tracking.rules.base import DeviceInfo, Fix
@@ -31,6 +33,15 @@ class _Excursion:
         self.open = False
 
 
+class ExcursionData(msgspec.Struct, tag="off_grid", array_like=True, frozen=True):
+    """_Excursion exported (tracking/export/)."""
+
+    since: float
+    last: float
+    credit: float
+    open: bool
+
+
 class OffGrid:
     type = "off_grid"
 
@@ -41,6 +52,20 @@ class OffGrid:
 
     def new_state(self) -> _Excursion | None:
         return None
+
+    def export_state(self, state: _Excursion | None) -> ExcursionData | None:
+        if state is None:
+            return None
+        return ExcursionData(state.since, state.last, state.credit, state.open)
+
+    def import_state(self, data: object) -> _Excursion | None:
+        if data is None:
+            return None
+        if not isinstance(data, ExcursionData):
+            raise TypeError(f"off_grid: not a state of this rule: {data!r}")
+        away = _Excursion(data.since)
+        away.last, away.credit, away.open = data.last, data.credit, data.open
+        return away
 
     def on_fix(self, state: _Excursion | None, device: DeviceInfo, fix: Fix,
                book: AlertBook) -> _Excursion | None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+import msgspec
+
 from config.patrol import AlertConfig
 from tracking.alerts import AlertBook
 from tracking.rules.base import DeviceInfo, Fix
@@ -30,6 +32,15 @@ class _Open:
 State = float | _Open | None
 
 
+class SilenceData(msgspec.Struct, tag="signal_lost", array_like=True, frozen=True):
+    """_Open exported (tracking/export/): the alert is open, silent since `since`."""
+
+    since: float
+
+
+Exported = float | SilenceData | None
+
+
 class SignalLost:
     type = "signal_lost"
 
@@ -39,6 +50,16 @@ class SignalLost:
 
     def new_state(self) -> State:
         return None
+
+    def export_state(self, state: State) -> Exported:
+        return SilenceData(state.since) if isinstance(state, _Open) else state
+
+    def import_state(self, data: object) -> State:
+        if isinstance(data, SilenceData):
+            return _Open(data.since)
+        if data is None or isinstance(data, float):
+            return data
+        raise TypeError(f"signal_lost: not a state of this rule: {data!r}")
 
     def on_fix(self, state: State, device: DeviceInfo, fix: Fix, book: AlertBook) -> State:
         ts = fix.ts

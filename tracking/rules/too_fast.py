@@ -19,6 +19,8 @@ from __future__ import annotations
 import logging
 import math
 
+import msgspec
+
 from config.patrol import AlertConfig
 from tracking.alerts import AlertBook
 from tracking.rules.base import DeviceInfo, Fix
@@ -45,6 +47,22 @@ class _Motion:
         self.open = False
 
 
+class MotionData(msgspec.Struct, tag="too_fast", array_like=True, frozen=True):
+    """_Motion exported (tracking/export/)."""
+
+    sx: float
+    sy: float
+    st: float
+    n: int
+    pt: float | None
+    px: float
+    py: float
+    run_since: float | None
+    run_m: float
+    run_spans: int
+    open: bool
+
+
 class TooFast:
     type = "too_fast"
 
@@ -57,6 +75,23 @@ class TooFast:
 
     def new_state(self) -> _Motion | None:
         return None
+
+    def export_state(self, state: _Motion | None) -> MotionData | None:
+        if state is None:
+            return None
+        return MotionData(state.sx, state.sy, state.st, state.n, state.pt, state.px, state.py,
+                           state.run_since, state.run_m, state.run_spans, state.open)
+
+    def import_state(self, data: object) -> _Motion | None:
+        if data is None:
+            return None
+        if not isinstance(data, MotionData):
+            raise TypeError(f"too_fast: not a state of this rule: {data!r}")
+        m = _Motion(data.st, data.sx, data.sy)
+        m.n, m.pt, m.px, m.py = data.n, data.pt, data.px, data.py
+        m.run_since, m.run_m, m.run_spans, m.open = (data.run_since, data.run_m,
+                                                     data.run_spans, data.open)
+        return m
 
     def on_fix(self, state: _Motion | None, device: DeviceInfo, fix: Fix,
                book: AlertBook) -> _Motion | None:
