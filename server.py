@@ -27,11 +27,16 @@ from bus.redis_video import VideoLeader
 from config import testfaults
 from config.load import ConfigError, load_config
 from config.server import Config
+from gateway.base import Convert
 from gateway.camera_ingest import CameraIngest
+from gateway.connections import AcceptErrorLog, ConnectionGate, bind
 from gateway.convert import position_converter
+from gateway.httpsite import GuardedSite
 from gateway.json_ingest import JsonIngest
 from gateway.jt808_server import Jt808Server
+from gateway.listener import Known, Sink
 from gateway.osmand_server import OsmandServer
+from gateway.scrub import install_scrubbing
 from geofence.city import load_city
 from geofence.errors import CityError
 from geofence.index import CityIndex
@@ -39,6 +44,7 @@ from geofence.model import City
 from metrics.registry import Metrics
 from model.clock import Clock, DataClock, WallClock
 from model.events import AlertEvent, CameraEvent, ClearedEvent, Event
+from model.timewindow import TimeWindow
 from store.deadletter import DeadLetter, DeadLetterJournal
 from store.journal import PositionJournal
 from tracking.devices import DeviceRegistry
@@ -77,8 +83,9 @@ class Parts:
     fanout: EventFanout
     clock: Clock
     dead: DeadLetterJournal  # this process's own dead letters (README, Failure policy)
-    osmand: OsmandServer | None = None
+    osmand: OsmandServer | None = None  # None: disabled ([osmand] enabled = false)
     jt808: Jt808Server | None = None
+    gate: ConnectionGate | None = None  # one for every listener: fds are the process's
 
 
 @dataclass(kw_only=True)
@@ -128,7 +135,7 @@ class Server:
             health.dead_letters(_kept(dead, letters, health))
 
         hub = LiveHub(cfg.live.client_queue, on_drop=metrics.live_dropped.inc, health=health,
-                      on_dead=live_dead)
+                      on_dead=live_dead, byte_limit=cfg.live.client_queue_bytes)
 
         def listener_failed(listener: object, exc: Exception) -> None:
             health.failed("fanout", "listener", type(exc).__name__,
@@ -157,8 +164,10 @@ class Server:
         fanout.subscribe(lambda events: _count_alerts(metrics, events))
         journal = PositionJournal(Path(cfg.server.data_dir) / "journal", cfg.server.keep_days) \
             if cfg.server.journal else None
+        window = TimeWindow(clock, cfg.patrol.max_future_s, cfg.server.keep_days)
         pipeline = Pipeline(tracker, fanout, metrics, clock, cfg.gateway.queue_max_positions,
-                            cfg.live.tick_s, journal, dead, health, on_fatal=self._fatal)
+                            cfg.live.tick_s, journal, dead, health, on_fatal=self._fatal,
+                            window=window)
         auth = TokenAuth(self.tokens)
         convert = position_converter(city.settings.input_crs)
 
@@ -172,16 +181,14 @@ class Server:
                              camera_events_to(fanout, city), clock, health, frame_dead)
         parts = self._parts = MemoryParts(
             metrics=metrics, health=health, auth=auth, hub=hub, fanout=fanout, clock=clock,
-            dead=dead, index=index, tracker=tracker, pipeline=pipeline, video=video,
-            osmand=OsmandServer(cfg.osmand, pipeline.submit, pipeline.known),
-            jt808=Jt808Server(cfg.jt808, pipeline.submit, pipeline.known))
-        ingest = JsonIngest(cfg.gateway, auth, pipeline, metrics, convert,
-                            cfg.patrol.max_future_s)
+            dead=dead, index=index, tracker=tracker, pipeline=pipeline, video=video)
+        self._protocols(parts, pipeline.submit, pipeline.known, convert, window)
+        ingest = JsonIngest(cfg.gateway, auth, pipeline, metrics, convert, window)
         api = Api(auth, tracker, city.settings.timezone, clock.now)
         site = Site(auth, hub, metrics, city_geojson(city), lambda: self._health(parts),
                     cfg.gateway.max_body_bytes, {"tile_url": cfg.web.tile_url}, tracker.stats)
         cameras = CameraIngest(auth, video, frozenset(c.id for c in city.cameras),
-                               cfg.video.max_frame_bytes)
+                               cfg.video.max_frame_bytes, metrics=metrics)
         evidence = EvidenceApi(auth, video, camera_list(city))
         self.app = build_app([ingest.routes(), api.routes(), site.routes(), cameras.routes(),
                               evidence.routes()], cfg.gateway.max_body_bytes)
@@ -202,14 +209,14 @@ class Server:
         routes: list[list[web.AbstractRouteDef]] = []
         if rp.sink is not None:
             convert = position_converter(city.settings.input_crs)
+            window = TimeWindow(rp.clock, cfg.patrol.max_future_s, cfg.server.keep_days)
             routes.append(JsonIngest(cfg.gateway, auth, rp.sink, metrics, convert,
-                                     cfg.patrol.max_future_s).routes())
-            parts.osmand = OsmandServer(cfg.osmand, rp.sink.submit, rp.sink.known)
-            parts.jt808 = Jt808Server(cfg.jt808, rp.sink.submit, rp.sink.known)
+                                     window).routes())
+            self._protocols(parts, rp.sink.submit, rp.sink.known, convert, window)
             if city.cameras:
                 rp.video = self._video_leader(rp, evidence_dir)
                 routes.append(CameraIngest(auth, rp.video, frozenset(c.id for c in city.cameras),
-                                           cfg.video.max_frame_bytes).routes())
+                                           cfg.video.max_frame_bytes, metrics=metrics).routes())
         site = Site(auth, hub, metrics, city_geojson(city), rp.status,
                     cfg.gateway.max_body_bytes, {"tile_url": cfg.web.tile_url},
                     scrape=rp.scrape)
@@ -226,6 +233,29 @@ class Server:
         if routes:
             self.app = build_app(routes, cfg.gateway.max_body_bytes,
                                  unavailable=(RedisError, ConnectionError, TimeoutError))
+
+    def _gate(self, parts: Parts) -> ConnectionGate:
+        """One connection gate for every listener of the process (file descriptors are the
+        process's), counting into /metrics under transport "listener"."""
+        if parts.gate is None:
+            limits = self.cfg.limits
+            events = parts.metrics.gateway_events
+            parts.gate = ConnectionGate(limits.max_connections_per_address,
+                                        limits.max_connections, limits.header_timeout_s,
+                                        lambda what: events.labels("listener", what).inc())
+        return parts.gate
+
+    def _protocols(self, parts: Parts, submit: Sink, known: Known, convert: Convert,
+                   window: TimeWindow) -> None:
+        """The OsmAnd and JT/T 808 listeners that are enabled, on the shared gateway base."""
+        cfg, gate, metrics = self.cfg, self._gate(parts), parts.metrics
+        if cfg.osmand.enabled:
+            parts.osmand = OsmandServer(
+                cfg.osmand, submit, known, metrics=metrics, convert=convert, window=window,
+                gate=gate, idle_timeout_s=cfg.limits.idle_timeout_s)
+        if cfg.jt808.enabled:
+            parts.jt808 = Jt808Server(cfg.jt808, submit, known, metrics=metrics,
+                                      convert=convert, window=window, gate=gate)
 
     def _video_leader(self, rp: RedisParts, evidence_dir: Path) -> VideoLeader:
         """Video analysis for a gateway: runs while this gateway holds the video lease."""
@@ -248,6 +278,10 @@ class Server:
     async def start(self) -> None:
         self.build()
         parts = self.parts
+        install_scrubbing()
+        events = parts.metrics.gateway_events
+        asyncio.get_running_loop().set_exception_handler(
+            AcceptErrorLog(lambda what: events.labels("listener", what).inc()))
         if isinstance(parts, RedisLayout):
             await self._start_redis(parts)
             return
@@ -270,13 +304,17 @@ class Server:
         assert self.app is not None
         # lingering_time: how long a refused request's unread body is drained before the
         # connection closes (aiohttp's 10 s default would hold shutdowns up that long).
+        sock = bind(self.cfg.server.host, self.cfg.server.port,
+                    "the HTTP port ([server] port or --port)")
         self.runner = web.AppRunner(self.app, access_log_class=SafeAccessLogger,
                                     handle_signals=False, lingering_time=2.0,
                                     shutdown_timeout=5.0)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, self.cfg.server.host, self.cfg.server.port)
+        site = GuardedSite(self.runner, sock, self._gate(self.parts),
+                           access_log_class=SafeAccessLogger, lingering_time=2.0,
+                           keepalive_timeout=self.cfg.limits.idle_timeout_s)
         await site.start()
-        self.port = self.runner.addresses[0][1]
+        self.port = sock.getsockname()[1]
 
     async def _start_redis(self, parts: RedisLayout) -> None:
         rp = parts.redis
@@ -384,9 +422,10 @@ async def serve(server: Server, printed_tokens: bool) -> int:
     print(f"gridwatch: city {server.city.name!r} with {len(server.city.roads)} roads, "
           f"{len(server.city.grids)} grids; {where} ({backend})", flush=True)
     parts = server.parts
-    if parts.osmand is not None and parts.jt808 is not None:
-        print(f"  OsmAnd on port {parts.osmand.port}, JT/T 808 on port {parts.jt808.port}",
-              flush=True)
+    listeners = [f"{label} on port {listener.port}" for label, listener in
+                 (("OsmAnd", parts.osmand), ("JT/T 808", parts.jt808)) if listener is not None]
+    if listeners:
+        print("  " + ", ".join(listeners), flush=True)
     if printed_tokens and server.runner is not None:
         print("  demo tokens (this run only):", flush=True)
         for token, role in server.tokens.items():

@@ -70,6 +70,8 @@ client_queue = 1000000
 port = 0
 [jt808]
 port = 0
+[limits]
+max_connections_per_address = 0
 """, encoding="utf-8")
     extra = ["--city", str(city)] if city is not None else []
     if redis_url is not None:

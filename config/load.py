@@ -24,7 +24,9 @@ def _describe(exc: ValidationError, source: str) -> str:
         loc = [str(p) for p in err["loc"]]
         secret = loc[:2] == ["auth", "tokens"]
         where = ".".join(loc[:2] if secret else loc)  # a token is a key there: never echo it
-        if err["type"] == "extra_forbidden":
+        if not loc:  # a rule across sections: its message names the keys
+            lines.append(f"  {err['msg'].removeprefix('Value error, ')}")
+        elif err["type"] == "extra_forbidden":
             lines.append(f"  unknown key {where!r}")
         elif secret:
             lines.append(f"  {where}: {err['msg']}")

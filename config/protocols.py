@@ -26,6 +26,7 @@ def parse_utc_offset(text: str) -> dt.timezone:
 
 
 class OsmandConfig(Strict):
+    enabled: bool = Field(default=True, description="false: no OsmAnd listener.")
     host: str = Field(
         default="127.0.0.1",
         description="Address the OsmAnd / Traccar Client listener binds (0.0.0.0 to reach it "
@@ -33,20 +34,23 @@ class OsmandConfig(Strict):
     port: int = Field(default=5055, ge=0, le=65535, description="OsmAnd HTTP port (0: any free).")
     auto_register: bool = Field(
         default=False,
-        description="true: unknown ids become devices named by their id; false: they are "
-        "answered 404.")
+        description="true: unknown ids become devices named by their id; needs [devices] "
+        "auto_register = true, which takes unknown ids on every protocol (refused at start "
+        "without it). false: unknown ids are answered 404 unless [devices] takes them.")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024,
                                 description="Largest request body (form or JSON) accepted.")
 
 
 class Jt808Config(Strict):
+    enabled: bool = Field(default=True, description="false: no JT/T 808 listener.")
     host: str = Field(default="127.0.0.1", description="Address the JT/T 808 listener binds.")
     port: int = Field(default=6808, ge=0, le=65535,
                       description="JT/T 808 TCP port (0: any free).")
     auto_register: bool = Field(
         default=False,
-        description="true: unknown terminals register as device \"<phone number>\"; false: "
-        "registration answers 4 (no such terminal) and their reports are refused.")
+        description="true: unknown terminals register as device \"<phone number>\" (needs "
+        "[devices] auto_register = true); false: registration answers 4 (no such terminal) and "
+        "their reports are refused.")
     timezone: str = Field(
         default="+08:00",
         description="UTC offset of the terminals' BCD clocks (the standard says Beijing time).")
@@ -70,8 +74,10 @@ class Jt808Config(Strict):
         "bit 1 clear) instead of tracking them; they are still acknowledged and counted.")
     auth_secret: str = Field(
         default="",
-        description="Non-empty: the auth code issued at registration is derived from it and "
-        "0x0102 must present that code; empty: any code from a known terminal is accepted.")
+        description="Non-empty: the auth code issued at registration is derived from it, 0x0102 "
+        "must present that code, and location reports on a connection that has not "
+        "authenticated are refused (0x8001 result 1); empty: any code from a known terminal is "
+        "accepted and known terminals may report without authenticating.")
 
     @field_validator("timezone")
     @classmethod

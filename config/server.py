@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from config.patrol import AlertConfig, PatrolConfig, Strict
 from config.protocols import Jt808Config, OsmandConfig
@@ -70,10 +70,30 @@ class GatewaySection(Strict):
                                      "waits (back-pressure, never a drop).")
 
 
+class LimitsSection(Strict):
+    """Connection limits of every listener of the process: HTTP and WebSockets, OsmAnd, JT/T 808."""
+
+    header_timeout_s: float = Field(10.0, gt=0, le=600, description="A new connection that has "
+                                    "not sent a whole request head (HTTP) or a first frame "
+                                    "(JT/T 808) within this time is closed.")
+    idle_timeout_s: float = Field(75.0, gt=0, le=86400, description="An HTTP keep-alive "
+                                  "connection idle this long between requests is closed.")
+    max_connections_per_address: int = Field(
+        2_000, ge=0, le=10_000_000, description="Connections one client address may hold at "
+        "once (0: no cap); raise it when many devices share an address (NAT, a proxy).")
+    max_connections: int = Field(
+        0, ge=0, le=10_000_000, description="Connections the process holds at once (0: its "
+        "open-file limit less 64); at the cap a new connection evicts the oldest one that "
+        "has not sent a request yet.")
+
+
 class LiveSection(Strict):
     client_queue: int = Field(20_000, ge=10, le=10_000_000,
-                              description="Messages a live client may fall behind before it is "
-                              "told and dropped.")
+                              description="Events a live client may fall behind (in every mode, "
+                              "batch included) before it is told and dropped.")
+    client_queue_bytes: int = Field(16 * 1024 * 1024, ge=64 * 1024, le=1 << 34,
+                                    description="Bytes of events a live client may fall behind "
+                                    "before it is told and dropped.")
     tick_s: float = Field(1.0, gt=0, le=60, description="Period of the time-based rules.")
 
 
@@ -107,9 +127,23 @@ class Config(Strict):
     alerts: AlertConfig = AlertConfig()
     devices: DevicesSection = DevicesSection()
     gateway: GatewaySection = GatewaySection()
+    limits: LimitsSection = LimitsSection()
     live: LiveSection = LiveSection()
     web: WebSection = WebSection()
     osmand: OsmandConfig = OsmandConfig()
     jt808: Jt808Config = Jt808Config()
     video: VideoConfig = VideoConfig()
     redis: RedisSection = RedisSection()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Config:
+        """A protocol that takes unknown devices needs a tracker that keeps them: otherwise
+        terminals would be told "registered" and every report acknowledged, then dropped."""
+        if not self.devices.auto_register:
+            for section in ("osmand", "jt808"):
+                if getattr(self, section).auto_register:
+                    raise ValueError(
+                        f"[{section}] auto_register = true needs [devices] auto_register = true "
+                        f"(the tracker would drop every unknown device's positions); set both, "
+                        f"or list the devices")
+        return self

@@ -9,6 +9,8 @@ from typing import Protocol
 
 from aiohttp import web
 
+from gateway.base import GatewayBase
+from metrics.registry import Metrics
 from web.api import bad_request, dumps, too_large
 from web.auth import DEVICE, TokenAuth
 
@@ -27,9 +29,13 @@ def _error(status: type[web.HTTPException], message: str) -> web.HTTPException:
     return status(text=dumps({"error": message}), content_type="application/json")
 
 
-class CameraIngest:
+class CameraIngest(GatewayBase):
+    """Counters under transport "camera": frames, frames_refused, frames_shed."""
+
     def __init__(self, auth: TokenAuth, sink: FrameSink, cameras: frozenset[str],
-                 max_frame_bytes: int, wall: Callable[[], float] = time.time) -> None:
+                 max_frame_bytes: int, wall: Callable[[], float] = time.time,
+                 metrics: Metrics | None = None) -> None:
+        super().__init__("camera", metrics)
         self.auth, self.sink, self.cameras = auth, sink, cameras
         self.max_frame_bytes, self.wall = max_frame_bytes, wall
 
@@ -38,6 +44,18 @@ class CameraIngest:
 
     async def post_frame(self, request: web.Request) -> web.Response:
         self.auth.check(request, DEVICE)
+        try:
+            response = await self._frame(request)
+        except web.HTTPServiceUnavailable:
+            self.count("frames_shed")
+            raise
+        except web.HTTPException:
+            self.count("frames_refused")
+            raise
+        self.count("frames")
+        return response
+
+    async def _frame(self, request: web.Request) -> web.Response:
         camera = request.match_info["id"]
         if camera not in self.cameras:
             raise _error(web.HTTPNotFound, "no such camera")

@@ -12,12 +12,17 @@ from typing import Annotated, Any
 
 import msgspec
 
-from gateway.positions import MAX_DEVICE_ID, MIN_TS, Rejected, parse_ts
+from gateway.positions import Rejected, device_id, parse_ts
+from model.deviceid import MAX_DEVICE_ID
 from model.position import Position
+from model.timewindow import TimeWindow
+
+MAX_DEPTH_MESSAGE = "JSON nested too deeply"
 
 
 class WirePosition(msgspec.Struct):
-    device: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_DEVICE_ID)]
+    # A longer raw id may still be 64 characters once normalised (NFC, spaces removed).
+    device: Annotated[str, msgspec.Meta(min_length=1, max_length=4 * MAX_DEVICE_ID)]
     ts: float | str
     lat: Annotated[float, msgspec.Meta(ge=-90.0, le=90.0)]
     lon: Annotated[float, msgspec.Meta(ge=-180.0, le=180.0)]
@@ -36,7 +41,8 @@ _ENVELOPE = msgspec.json.Decoder(Envelope)
 
 
 def fast_decode(data: bytes | str) -> list[WirePosition] | None:
-    """Every item of a well-formed message, or None: then the slow path explains what is wrong."""
+    """Every item of a well-formed message, or None: then the slow path explains what is wrong.
+    Rejected for JSON nested deeper than the decoder goes (msgspec raises RecursionError)."""
     head = data.lstrip()[:1]
     try:
         if head in (b"[", "["):
@@ -48,40 +54,49 @@ def fast_decode(data: bytes | str) -> list[WirePosition] | None:
                 return _ENVELOPE.decode(data).positions
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
+    except RecursionError:
+        raise Rejected(MAX_DEPTH_MESSAGE) from None
     return None
 
 
-def from_wire(items: list[WirePosition], now: float, max_future_s: float,
+def _verdict(raw: str, known: Callable[[str], bool]) -> str | Rejected:
+    """A raw id -> its normal form when known, else why it is refused."""
+    try:
+        device = device_id(raw)
+    except Rejected as exc:
+        return exc
+    return device if known(device) else Rejected(f"unknown device {device!r}")
+
+
+def from_wire(items: list[WirePosition], window: TimeWindow,
               known: Callable[[str], bool]) -> tuple[list[Position], list[dict[str, Any]]]:
-    """The checks that depend on more than the item's own fields: time and device registry."""
+    """The checks that depend on more than the item's own fields: the id rule, the time
+    rule (model/timewindow.py) and the device registry."""
     good: list[Position] = []
     rejected: list[dict[str, Any]] = []
-    latest = now + max_future_s
-    # A message usually carries a few devices many times: ask the registry once per device.
-    verdicts = {device: known(device) for device in {item.device for item in items}}
-    # Known devices with a usable id: their items need only the time checked.
-    usable = {device for device, ok in verdicts.items() if ok and device.strip()}
+    bounds = window.bounds()
+    earliest, latest = bounds
+    # A message usually carries a few devices many times: check each id once.
+    verdicts = {raw: _verdict(raw, known) for raw in {item.device for item in items}}
     for index, item in enumerate(items):
         ts = item.ts
-        if ts.__class__ is float and MIN_TS <= ts <= latest and item.device in usable:
+        device = verdicts[item.device]
+        if ts.__class__ is float and earliest <= ts <= latest and device.__class__ is str:
             heading = item.heading
-            good.append(Position(item.device, ts, item.lat, item.lon, item.acc, item.speed,
+            good.append(Position(device, ts, item.lat, item.lon, item.acc, item.speed,
                                  None if heading is None else heading % 360.0))
             continue
         try:
             ts = parse_ts(item.ts) if isinstance(item.ts, str) else item.ts
-            if not (MIN_TS <= ts <= latest):  # False for NaN
-                raise Rejected("ts is before 2000-01-01" if ts < MIN_TS else
-                               f"ts is {ts - now:.0f} s in the future")
-            if not item.device.strip():
-                raise Rejected("device must be a non-empty string")
+            reason = window.refusal(ts, bounds)
+            if reason is not None:
+                raise Rejected(reason)
+            if isinstance(device, Rejected):
+                raise Rejected(str(device))
         except Rejected as exc:
             rejected.append({"index": index, "error": str(exc)})
             continue
-        if not verdicts[item.device]:
-            rejected.append({"index": index, "error": f"unknown device {item.device!r}"})
-            continue
         heading = item.heading
-        good.append(Position(item.device, float(ts), item.lat, item.lon, item.acc, item.speed,
+        good.append(Position(device, float(ts), item.lat, item.lon, item.acc, item.speed,
                              None if heading is None else heading % 360.0))
     return good, rejected

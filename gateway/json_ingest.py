@@ -5,26 +5,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Callable
 from typing import Any
 
 import orjson
 from aiohttp import WSCloseCode, web
 
 from config.server import GatewaySection
-from gateway.fastpath import fast_decode, from_wire
+from gateway.base import Convert, GatewayBase
+from gateway.fastpath import MAX_DEPTH_MESSAGE, fast_decode, from_wire
 from gateway.positions import Rejected, parse_batch, unpack_body
 from gateway.ratelimit import BucketTable, TokenBucket
 from gateway.sink import PositionSink, SinkUnavailable
 from metrics.registry import Metrics
 from model.position import Position
+from model.timewindow import TimeWindow
 from web.api import too_large
 from web.auth import DEVICE, TokenAuth
 
 log = logging.getLogger(__name__)
 
-Convert = Callable[[list[Position]], list[Position]]
+
 # A WebSocket message's answer, after the positions it carried (if any) were taken.
 Answer = tuple["asyncio.Future[None] | None", dict[str, Any]]
 WS_IN_FLIGHT = 32  # messages of one device socket being stored at once
@@ -35,12 +35,14 @@ def _json_error(status: type[web.HTTPException], message: str, **headers: str) -
                   content_type="application/json", headers=headers or None)
 
 
-class JsonIngest:
+class JsonIngest(GatewayBase):
+    """JSON positions over HTTP and WebSocket; counters under transport "json"."""
+
     def __init__(self, cfg: GatewaySection, auth: TokenAuth, sink: PositionSink,
-                 metrics: Metrics, convert: Convert, max_future_s: float,
-                 wall: Callable[[], float] = time.time) -> None:
-        self.cfg, self.auth, self.sink, self.metrics = cfg, auth, sink, metrics
-        self.convert, self.max_future_s, self.wall = convert, max_future_s, wall
+                 metrics: Metrics, convert: Convert, window: TimeWindow) -> None:
+        super().__init__("json", metrics)
+        self.cfg, self.auth, self.sink = cfg, auth, sink
+        self.convert, self.window = convert, window
         self.http_buckets = BucketTable(cfg.rate_messages_per_s, cfg.rate_burst)
 
     def routes(self) -> list[web.AbstractRouteDef]:
@@ -53,21 +55,25 @@ class JsonIngest:
         if wire is not None:
             if len(wire) > limit:
                 raise Rejected(f"more than {limit} positions in one message")
-            good, rejected = from_wire(wire, self.wall(), self.max_future_s, self.sink.known)
+            good, rejected = from_wire(wire, self.window, self.sink.known)
         else:
             try:
                 body = orjson.loads(data)
             except orjson.JSONDecodeError as exc:
                 raise Rejected(f"malformed JSON: {exc}") from None
+            except RecursionError:
+                raise Rejected(MAX_DEPTH_MESSAGE) from None
             items = unpack_body(body)
             if len(items) > limit:
                 raise Rejected(f"more than {limit} positions in one message")
-            good, rejected = parse_batch(items, self.wall(), self.max_future_s, self.sink.known)
+            good, rejected = parse_batch(items, self.window, self.sink.known)
         if good:
             good = self.convert(good)
             self.metrics.positions_received.labels(transport).inc(len(good))
+            self.count("positions", len(good))
         if rejected:
             self.metrics.positions_rejected.labels(transport).inc(len(rejected))
+            self.count("positions_refused", len(rejected))
         return good, {"accepted": len(good), "rejected": rejected}
 
     async def post_positions(self, request: web.Request) -> web.Response:
@@ -95,6 +101,7 @@ class JsonIngest:
         try:
             good, answer = self._process(data, "http")
         except Rejected as exc:
+            self.count("bad_requests")
             raise _json_error(web.HTTPBadRequest, str(exc)) from None
         if good:
             try:
@@ -140,6 +147,7 @@ class JsonIngest:
                 try:
                     good, answer = self._process(msg.data, "ws")
                 except Rejected as exc:
+                    self.count("bad_requests")
                     await answers.put((None, {"accepted": 0, "rejected": [], "error": str(exc)}))
                     continue
                 taking = asyncio.ensure_future(self.sink.submit(good)) if good else None

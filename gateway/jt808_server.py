@@ -1,12 +1,17 @@
 """JT/T 808 TCP listener: one Deframer and session per terminal connection.
 
 Choices (see also the README section):
-- A location report from a terminal that is known (mapped in [jt808.terminals], or any terminal
-  with auto_register) is accepted even when this connection never authenticated: many real
-  terminals reconnect and report straight away, and refusing them loses fixes, not security
-  (the phone number is not a secret either way).
+- Without `auth_secret`, a location report from a terminal that is known (mapped in
+  [jt808.terminals], or any terminal with auto_register) is accepted even when this connection
+  never authenticated: many real terminals reconnect and report straight away, and the phone
+  number is no secret either way. With `auth_secret` set, reports on a connection that has not
+  authenticated with the issued code are refused with 0x8001 result 1 (failure): the terminal
+  authenticates again and resends.
 - Acknowledgements are written after the sink took the positions, so a terminal whose reports
   were not taken (sink raised) hears "failure" and sends them again.
+- A report whose time breaks the time-sanity rule (model/timewindow.py) is answered result 2
+  (message wrong), never "ok": it will not be kept, and resending it cannot help. In a batch
+  (0x0704) the other fixes are kept and the answer is still 2.
 - 0x0001 (the terminal's answer to a platform command) gets no answer, as the standard says;
   every other terminal message gets 0x8001, except registration, which gets 0x8100.
 """
@@ -22,6 +27,8 @@ from typing import Any
 
 from config.protocols import Jt808Config
 from gateway import jt808_encoder as enc
+from gateway.base import Convert, PositionGateway
+from gateway.connections import BACKLOG, ConnectionGate, bind, peer_address
 from gateway.jt808_decoder import decode, utc_offset_seconds
 from gateway.jt808_framing import Deframer
 from gateway.jt808_messages import (
@@ -45,7 +52,9 @@ from gateway.jt808_messages import (
     Registration,
 )
 from gateway.listener import Known, Sink
+from metrics.registry import Metrics
 from model.position import Position
+from model.timewindow import TimeWindow
 
 log = logging.getLogger(__name__)
 
@@ -80,31 +89,29 @@ class _Session:
         return self.serial
 
 
-class Jt808Server:
-    def __init__(self, cfg: Jt808Config, sink: Sink, known: Known) -> None:
-        self.cfg, self.sink, self.known = cfg, sink, known
+class Jt808Server(PositionGateway):
+    """Counters (self.counts, and /metrics under transport "jt808"): connections, frames,
+    bad_checksum, bad_frames, malformed, positions, positions_refused, unfixed,
+    unknown_terminal, unauthenticated, registrations, authentications, refused_connections."""
+
+    def __init__(self, cfg: Jt808Config, sink: Sink, known: Known, *,
+                 metrics: Metrics | None = None, convert: Convert | None = None,
+                 window: TimeWindow | None = None, gate: ConnectionGate | None = None) -> None:
+        super().__init__("jt808", sink, known, metrics, convert, window)
+        self.cfg = cfg
+        self.gate = gate if gate is not None else ConnectionGate(0, 0, cfg.idle_timeout_s)
         self.offset_s = utc_offset_seconds(cfg.tzinfo())
         self.port = cfg.port
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         self._warned: set[str] = set()
-        # Counters, exported to Prometheus by the composition root.
-        self.connections = 0  # accepted since start
         self.active = 0
-        self.refused_connections = 0
-        self.frames = 0
-        self.bad_checksum = 0
-        self.bad_frames = 0  # bad escapes, too short or oversize
-        self.malformed = 0
-        self.positions = 0
-        self.unfixed = 0
-        self.unknown_terminal = 0
-        self.registrations = 0
-        self.authentications = 0
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, self.cfg.host, self.cfg.port)
+        sock = bind(self.cfg.host, self.cfg.port,
+                    "the JT/T 808 listener ([jt808] port, or enabled = false)")
+        self._server = await asyncio.start_server(self._accept, sock=sock, backlog=BACKLOG)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("JT/T 808 listening on %s:%s", self.cfg.host, self.port)
 
@@ -129,8 +136,10 @@ class Jt808Server:
         device = terminals.get(phone) or terminals.get(
             phone[8:] if len(phone) == 20 and phone.startswith("00000000") else "00000000" + phone)
         if device is None:
-            return phone if self.cfg.auto_register else None
-        if not self.cfg.auto_register and not self.known(device):
+            if not self.cfg.auto_register:
+                return None
+            device = phone
+        if not self.known(device):
             if device not in self._warned:
                 self._warned.add(device)
                 log.warning("JT/T 808 terminal %s maps to %r, which is no known device", phone,
@@ -143,15 +152,17 @@ class Jt808Server:
         return hmac.new(key, phone.encode(), hashlib.sha256).hexdigest()[:16]
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self.active >= self.cfg.max_connections:
-            self.refused_connections += 1
-            writer.close()
+        address = peer_address(writer.transport)
+        if self.active >= self.cfg.max_connections or not self.gate.admit(
+                writer, address, writer.transport.abort):
+            self.count("refused_connections")
+            writer.transport.abort()
             return
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
         self._writers.add(writer)
-        self.connections += 1
+        self.count("connections")
         self.active += 1
         peer = writer.get_extra_info("peername")
         session = _Session(self.cfg.max_frame_bytes)
@@ -163,6 +174,7 @@ class Jt808Server:
             log.exception("JT/T 808 connection %s failed", peer)
         finally:
             self.active -= 1
+            self.gate.release(writer, address)
             self._tasks.discard(task)
             self._writers.discard(writer)
             writer.close()
@@ -173,42 +185,61 @@ class Jt808Server:
     async def _serve(self, session: _Session, reader: asyncio.StreamReader,
                      writer: asyncio.StreamWriter) -> None:
         deframer = session.deframer
+        # Until its first frame, a connection is "waiting" (evicted first at the process's
+        # connection cap) and must send that frame within header_timeout_s.
+        timeout, spoke = self.gate.header_timeout_s, False
         while True:
             try:
-                async with asyncio.timeout(self.cfg.idle_timeout_s):
+                async with asyncio.timeout(timeout):
                     data = await reader.read(READ_SIZE)
-            except TimeoutError:
-                log.info("JT/T 808 terminal %s idle for %.0f s, closing", session.phone,
-                         self.cfg.idle_timeout_s)
+            except TimeoutError:  # debug: a flood of silent connections must not flood the log
+                log.debug("JT/T 808 terminal %s silent for %.0f s, closing", session.phone,
+                          timeout)
+                self.count("silent_closed")
                 return
             if not data:
                 return
             before = (deframer.frames, deframer.bad_checksum,
                       deframer.bad_escape + deframer.too_short + deframer.oversize)
             frames = deframer.feed(data)
-            self.frames += deframer.frames - before[0]
-            self.bad_checksum += deframer.bad_checksum - before[1]
-            self.bad_frames += deframer.bad_escape + deframer.too_short + deframer.oversize \
-                - before[2]
+            self.count("frames", deframer.frames - before[0])
+            self.count("bad_checksum", deframer.bad_checksum - before[1])
+            self.count("bad_frames", deframer.bad_escape + deframer.too_short + deframer.oversize
+                       - before[2])
             if not frames:
                 continue
+            if not spoke:
+                self.gate.spoke(writer)
+                timeout, spoke = self.cfg.idle_timeout_s, True
             messages = [decode(f, self.offset_s) for f in frames]
             positions: list[Position] = []
-            for msg in messages:
-                if isinstance(msg, Message) and isinstance(msg.body, Location | Batch):
-                    positions.extend(self._positions(msg))
+            refused: dict[int, int] = {}  # message index -> fixes refused for their time or id
+            auth: dict[int, int] = {}  # message index -> authentication result, in order
+            for i, msg in enumerate(messages):
+                if not isinstance(msg, Message):
+                    continue
+                if isinstance(msg.body, Authentication):
+                    auth[i] = self._authenticate(session, msg.header, msg.body,
+                                                 self.device_for(msg.header.phone))
+                elif isinstance(msg.body, Location | Batch) and self._may_report(session):
+                    good, refused[i] = self._positions(msg)
+                    positions.extend(good)
             taken = await self._deliver(positions)
-            for msg in messages:
-                reply = self._reply(session, msg, taken)
+            for i, msg in enumerate(messages):
+                reply = self._reply(session, msg, taken, auth.get(i), refused.get(i))
                 if reply:
                     writer.write(reply)
             await writer.drain()
 
-    def _positions(self, msg: Message) -> list[Position]:
+    def _may_report(self, session: _Session) -> bool:
+        return session.authenticated or not self.cfg.auth_secret
+
+    def _positions(self, msg: Message) -> tuple[list[Position], int]:
+        """Fixes of a report to keep, and how many were refused by the time or id rule."""
         phone = msg.header.phone
         device = self.device_for(phone)
         if device is None:
-            return []
+            return [], 0
         body = msg.body
         locations = body.locations if isinstance(body, Batch) else (body,)
         out: list[Position] = []
@@ -216,26 +247,27 @@ class Jt808Server:
             if not isinstance(loc, Location):
                 continue
             if self.cfg.drop_unfixed and not loc.status & STATUS_FIXED:
-                self.unfixed += 1
+                self.count("unfixed")
                 continue
             out.append(location_to_position(loc, device, phone))
-        return out
+        good, refused = self.screen(out)
+        for _, reason in refused[:1]:
+            log.debug("JT/T 808 terminal %s: %d fixes refused: %s", phone, len(refused), reason)
+        return good, len(refused)
 
     async def _deliver(self, positions: list[Position]) -> bool:
-        if not positions:
-            return True
         try:
-            await self.sink(positions)
+            await self.take(positions)
         except Exception:
             log.exception("JT/T 808: the sink refused %d positions", len(positions))
             return False
-        self.positions += len(positions)
         return True
 
-    def _reply(self, session: _Session, msg: Message | Malformed, taken: bool) -> bytes | None:
+    def _reply(self, session: _Session, msg: Message | Malformed, taken: bool,
+               auth: int | None, refused: int | None) -> bytes | None:
         header = msg.header
         if header is None:
-            self.malformed += 1
+            self.count("malformed")
             log.info("JT/T 808 unreadable frame from %s: %s", session.phone,
                      msg.reason if isinstance(msg, Malformed) else "")
             return None
@@ -246,7 +278,7 @@ class Jt808Server:
                                     header.msg_id, result, header.version)
 
         if isinstance(msg, Malformed):
-            self.malformed += 1
+            self.count("malformed")
             log.info("JT/T 808 malformed 0x%04x from %s: %s", header.msg_id, header.phone,
                      msg.reason)
             return ack(ACK_MALFORMED)
@@ -255,14 +287,18 @@ class Jt808Server:
             return None
         if isinstance(body, Registration):
             return self._register(session, header)
-        device = self.device_for(header.phone)
-        if isinstance(body, Authentication):
-            return ack(self._authenticate(session, header, body, device))
+        if auth is not None:
+            return ack(auth)
         if isinstance(body, Location | Batch):
-            if device is None:
-                self.unknown_terminal += 1
+            if self.device_for(header.phone) is None:
+                self.count("unknown_terminal")
                 return ack(ACK_FAILURE)
-            if isinstance(body, Batch) and not body.locations and body.bad_items:
+            if refused is None:  # not read: this connection has not authenticated
+                self.count("unauthenticated")
+                log.debug("JT/T 808 terminal %s reported before authenticating: refused",
+                          header.phone)
+                return ack(ACK_FAILURE)
+            if refused or (isinstance(body, Batch) and not body.locations and body.bad_items):
                 return ack(ACK_MALFORMED)
             return ack(ACK_OK if taken else ACK_FAILURE)
         if isinstance(body, bytes) and header.props & (PROPS_CIPHER | PROPS_SUBPACKET):
@@ -275,11 +311,11 @@ class Jt808Server:
         device = self.device_for(header.phone)
         serial = session.next_serial()
         if device is None:
-            self.unknown_terminal += 1
+            self.count("unknown_terminal")
             log.warning("JT/T 808 registration from unknown terminal %s refused", header.phone)
             return enc.register_ack(header.phone, serial, header.serial, REG_NO_TERMINAL,
                                     version=header.version)
-        self.registrations += 1
+        self.count("registrations")
         session.registered, session.device = True, device
         log.info("JT/T 808 terminal %s registered as %s", header.phone, device)
         return enc.register_ack(header.phone, serial, header.serial, REG_OK,
@@ -288,12 +324,12 @@ class Jt808Server:
     def _authenticate(self, session: _Session, header: Header, body: Authentication,
                       device: str | None) -> int:
         if device is None:
-            self.unknown_terminal += 1
+            self.count("unknown_terminal")
             return ACK_FAILURE
         if self.cfg.auth_secret and not hmac.compare_digest(
                 body.code.encode(), self.auth_code(header.phone).encode()):
             log.warning("JT/T 808 terminal %s presented a wrong auth code", header.phone)
             return ACK_FAILURE
-        self.authentications += 1
+        self.count("authentications")
         session.authenticated, session.device = True, device
         return ACK_OK

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from model.deviceid import normalise_device_id
 from model.position import Position
 
 KNOT = 1852.0 / 3600.0  # m/s
-MAX_DEVICE_ID = 64
 MAX_SPEED = 500.0  # m/s: anything faster is a broken receiver, not a patrol
 _INT32_MAX = 2**31 - 1  # Traccar's rule: a larger integer timestamp is in milliseconds
 TS_MIN, TS_MAX = 946_684_800.0, 4_102_444_800.0  # 2000-01-01 .. 2100-01-01
@@ -72,10 +72,7 @@ def _optional(name: str, value: Any) -> float | None:
 def _device(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("device id missing (id or deviceid)")
-    device = value.strip()
-    if len(device) > MAX_DEVICE_ID:
-        raise ValueError(f"device id longer than {MAX_DEVICE_ID} characters")
-    return device
+    return normalise_device_id(value)  # a ValueError saying what is wrong with it
 
 
 def _build(device: str, ts: float, lat: float, lon: float, speed: float | None,

@@ -11,10 +11,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from model.deviceid import BadDeviceId, normalise_device_id
 from model.position import Position
-
-MAX_DEVICE_ID = 64
-MIN_TS = 946_684_800.0  # 2000-01-01: older stamps are device clocks that were never set
+from model.timewindow import TimeWindow
 
 
 class Rejected(ValueError):
@@ -53,21 +52,26 @@ def _opt_float(item: dict[str, Any], key: str, low: float, high: float) -> float
     return v
 
 
-def parse_position(item: Any, now: float, max_future_s: float) -> Position:
+def device_id(value: Any) -> str:
+    """The device id in its normal form (model/deviceid.py), or Rejected saying why not."""
+    if not isinstance(value, str):
+        raise Rejected("device must be a non-empty string")
+    try:
+        return normalise_device_id(value)
+    except BadDeviceId as exc:
+        raise Rejected(str(exc)) from None
+
+
+def parse_position(item: Any, window: TimeWindow, bounds: tuple[float, float]) -> Position:
     if not isinstance(item, dict):
         raise Rejected("a position must be a JSON object")
-    device = item.get("device")
-    if not isinstance(device, str) or not device.strip():
-        raise Rejected("device must be a non-empty string")
-    if len(device) > MAX_DEVICE_ID:
-        raise Rejected(f"device id longer than {MAX_DEVICE_ID} characters")
+    device = device_id(item.get("device"))
     if "ts" not in item:
         raise Rejected("ts is missing")
     ts = parse_ts(item["ts"])
-    if ts < MIN_TS:
-        raise Rejected("ts is before 2000-01-01")
-    if ts > now + max_future_s:
-        raise Rejected(f"ts is {ts - now:.0f} s in the future")
+    reason = window.refusal(ts, bounds)
+    if reason is not None:
+        raise Rejected(reason)
     lat, lon = item.get("lat"), item.get("lon")
     for key, value, bound in (("lat", lat, 90.0), ("lon", lon, 180.0)):
         if value is None:
@@ -100,19 +104,20 @@ def unpack_body(body: Any) -> list[Any]:
 
 
 def parse_batch(
-    items: list[Any], now: float, max_future_s: float, known: Callable[[str], bool],
+    items: list[Any], window: TimeWindow, known: Callable[[str], bool],
 ) -> tuple[list[Position], list[dict[str, Any]]]:
     """Good positions and [{"index", "error"}] for the bad ones, in input order."""
     good: list[Position] = []
     rejected: list[dict[str, Any]] = []
+    bounds = window.bounds()
     for index, item in enumerate(items):
         try:
-            pos = parse_position(item, now, max_future_s)
+            pos = parse_position(item, window, bounds)
         except Rejected as exc:
             rejected.append({"index": index, "error": str(exc)})
             continue
         if not known(pos.device):
-            rejected.append({"index": index, "error": f"unknown device {pos.device[:64]!r}"})
+            rejected.append({"index": index, "error": f"unknown device {pos.device!r}"})
             continue
         good.append(pos)
     return good, rejected

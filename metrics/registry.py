@@ -39,6 +39,10 @@ class Metrics:
         self.tracker = Gauge(
             "gridwatch_tracker", "Tracker state (devices, held_fixes, late_fixes, "
             "duplicate_fixes, open_alerts)", ["what"], registry=r)
+        self.gateway_events = Counter(
+            "gridwatch_gateway_events", "What each gateway (http, ws, osmand, jt808, camera) "
+            "saw: positions, positions_refused, bad_requests, unknown_device, frames, ...",
+            ["transport", "what"], registry=r)
         self.alerts_raised = Counter(
             "gridwatch_alerts_raised", "Alerts raised", ["type"], registry=r)
         self.dead_letters = Counter(

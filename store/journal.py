@@ -42,6 +42,7 @@ class PositionJournal:
         self._file: IO[bytes] | None = None
         self._day = ""
         self.written = 0
+        self.skipped_lines = 0  # unreadable lines met by the last replay()
 
     def _path(self, day: str) -> Path:
         return self.folder / f"positions-{day}.jsonl"
@@ -93,13 +94,21 @@ class PositionJournal:
                 path.unlink()
 
     def replay(self) -> Iterator[list[Position]]:
-        """Every journalled batch in arrival order; torn or corrupt lines are skipped."""
+        """Every journalled batch in arrival order; torn or corrupt lines are skipped, logged
+        and counted in skipped_lines."""
+        self.skipped_lines = 0
         for path in self.files():
             with path.open("rb") as handle:
                 for number, line in enumerate(handle, 1):
                     try:
                         record = orjson.loads(line)
-                        yield [_position(row) for row in record["p"]]
+                        batch = [_position(row) for row in record["p"]]
+                        if not all(isinstance(p.ts, float | int) and isinstance(p.device, str)
+                                   for p in batch):
+                            raise TypeError("bad row")
                     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                        self.skipped_lines += 1
                         log.warning("journal: skipping unreadable line %d of %s", number,
                                     path.name)
+                        continue
+                    yield batch

@@ -15,6 +15,9 @@ from typing import Any
 import aiohttp
 
 from config.server import Config
+from gateway.connections import ConnectionGate
+from gateway.jt808_server import Jt808Server
+from gateway.osmand_server import OsmandServer
 from geofence.city import load_city
 from server import DEMO_CITY, MemoryParts, Server
 from tracking.engine import Tracker
@@ -47,6 +50,24 @@ class RunningServer:
         parts = self.server.parts
         assert isinstance(parts, MemoryParts)
         return parts
+
+    @property
+    def osmand(self) -> OsmandServer:
+        listener = self.server.parts.osmand
+        assert listener is not None, "[osmand] enabled = false"
+        return listener
+
+    @property
+    def jt808(self) -> Jt808Server:
+        listener = self.server.parts.jt808
+        assert listener is not None, "[jt808] enabled = false"
+        return listener
+
+    @property
+    def gate(self) -> ConnectionGate:
+        gate = self.server.parts.gate
+        assert gate is not None
+        return gate
 
     @property
     def tracker(self) -> Tracker:

@@ -39,6 +39,10 @@ UNVISITED = "road_unvisited"
 MISSED = "road_missed"
 _KINDS = (BEHIND, UNVISITED)
 INF = math.inf
+# Days swept one by one before the next pass or the time swept to: a longer gap (a server
+# stopped for weeks, a journal from long ago) skips the days before, with no alerts for them,
+# so one sweep costs at most this many days whatever the gap.
+SWEEP_DAYS = 7
 
 
 class RoadRules:
@@ -90,7 +94,7 @@ class RoadRules:
                 if self.phase == 0:
                     self._opened(day)
                 else:
-                    self._begin(self.calendar.day_of(day.end), day.end)
+                    self._next_day(day, min(t_pass, upto))
             elif t_pass == t:
                 ts, i = heapq.heappop(pending)
                 self._pass(i, ts)
@@ -104,6 +108,15 @@ class RoadRules:
         self.time = max(self.time, upto)
 
     # The sweep's steps ------------------------------------------------------------------
+
+    def _next_day(self, day: Day, target: float) -> None:
+        """The day after `day`, or, when `target` is more than SWEEP_DAYS days on, the day
+        SWEEP_DAYS before it (the days between raise nothing)."""
+        start = day.end
+        skip_to = target - SWEEP_DAYS * 86_400.0
+        if skip_to > start:
+            start = self.calendar.day_of(skip_to).start
+        self._begin(self.calendar.day_of(start), start)
 
     def _begin(self, day: Day, at: float) -> None:
         self.day = day

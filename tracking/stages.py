@@ -8,13 +8,12 @@ stages (DeviceRules, RoadProgress) are in tracking/alertstages.py.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.clock import DataClock
+from model.clock import DataClock, WallClock
 from model.events import Event, PositionEvent
 from tracking.reorder import DUPLICATE, HELD, admit, release
 from tracking.roadchoice import Candidates
@@ -34,6 +33,7 @@ log = logging.getLogger(__name__)
 # the list would look out of reach to the road choice.
 CANDIDATES = 5
 
+_WALL = WallClock()
 _STATE_RANK = {type_: rank for rank, type_ in enumerate(STATE_ALERTS)}
 _NO_STATE = len(STATE_ALERTS)
 
@@ -68,7 +68,9 @@ class Admit:
         ctx = self.ctx
         clock = ctx.clock
         data_clock = clock if isinstance(clock, DataClock) else None
-        limit = math.inf if data_clock else clock.now() + ctx.patrol.max_future_s
+        # The time rule's upper bound (model/timewindow.py) under either clock: a data clock
+        # never runs ahead of real time, so a fix dated 2099 cannot move it.
+        limit = (_WALL.now() if data_clock else clock.now()) + ctx.patrol.max_future_s
         calendar = ctx.calendar
         slots = ctx.slots
         road_ids = ctx.road_ids

@@ -14,10 +14,10 @@ import orjson
 from aiohttp import web
 
 from model.alert import Alert
+from model.deviceid import BadDeviceId, normalise_device_id
 from web.auth import SUPERVISOR, TokenAuth
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DEVICE_RE = re.compile(r"^[^/\x00-\x1f]{1,64}$")
 
 
 T = TypeVar("T")
@@ -118,9 +118,10 @@ class Api:
 
     async def track(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
-        device = request.match_info["device"]
-        if not DEVICE_RE.match(device):
-            raise bad_request("bad device id")
+        try:  # the ingest rule: an id a device reported under is found under the same form
+            device = normalise_device_id(request.match_info["device"])
+        except BadDeviceId as exc:
+            raise bad_request(str(exc)) from None
         try:
             return json_response(await answer(self.queries.track(device, self._date(request))))
         except KeyError:

@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from metrics.registry import Metrics
 from web.api import answer, dumps, json_response
 from web.auth import SUPERVISOR, TokenAuth
+from web.headers import security_headers, static_route
 from web.live import LiveHub
 from web.openapi import openapi_document
 
@@ -49,8 +50,8 @@ class Site:
             web.get("/api/v1/page-config", self.page_cfg),
             web.get("/ws/live", self.live),
         ]
-        if STATIC.is_dir():  # aiohttp's static handler refuses paths that leave the folder
-            routes.append(web.static("/static", STATIC, follow_symlinks=False))
+        if STATIC.is_dir():
+            routes.append(static_route(STATIC))
         return routes
 
     async def page(self, request: web.Request) -> web.StreamResponse:
@@ -58,12 +59,7 @@ class Site:
         index = STATIC / "index.html"
         if not index.is_file():
             raise web.HTTPNotFound(text="the supervisor page is not installed")
-        return web.FileResponse(index, headers={
-            "Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
-            "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob: *; "
-                                       "connect-src 'self' ws: wss:; style-src 'self' "
-                                       "'unsafe-inline'; script-src 'self'; media-src 'self' "
-                                       "blob:"})
+        return web.FileResponse(index)  # its CSP: web/headers.py
 
     async def healthz(self, request: web.Request) -> web.Response:
         self.auth.check(request, ANY_ROLE)
@@ -105,6 +101,7 @@ def build_app(route_tables: list[list[web.AbstractRouteDef]], client_max_size: i
     answer 503 with Retry-After instead of 500."""
     middlewares = [_unavailable_as_503(unavailable)] if unavailable else []
     app = web.Application(client_max_size=client_max_size, middlewares=middlewares)
+    app.on_response_prepare.append(security_headers)
     for table in route_tables:
         app.add_routes(table)
     return app

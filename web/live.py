@@ -1,9 +1,11 @@
 """/ws/live fan-out: every event encoded once, then queued per client with its own filter.
 
 A slow client never slows ingest: each client has a bounded queue drained by its own sender
-task; when the queue is full the client is told it fell behind and is dropped. Failures (README,
-Failure policy): an event that cannot be encoded is dead-lettered and the others go out; a
-client whose socket fails is dropped, counted and reported, and the others go on.
+task; when the events or bytes queued for it reach their limits ([live] client_queue and
+client_queue_bytes, counted in events whatever the mode: a batch-mode flush of 5,000 events
+counts 5,000) the client is told it fell behind and is dropped. Failures (README, Failure
+policy): an event that cannot be encoded is dead-lettered and the others go out; a client whose
+socket fails is dropped, counted and reported, and the others go on.
 """
 
 from __future__ import annotations
@@ -58,12 +60,31 @@ def parse_subscription(message: Any) -> Subscription:
 @dataclass(eq=False)
 class LiveClient:
     ws: web.WebSocketResponse
-    queue_limit: int
+    queue_limit: int  # events
+    byte_limit: int = 16 * 1024 * 1024
     sub: Subscription = field(default_factory=Subscription)
     # A message, or a batch-mode flush (encoded events, sent as JSON arrays), or None: stop.
     queue: asyncio.Queue[str | list[str] | None] = field(default_factory=asyncio.Queue)
-    pending: list[str] = field(default_factory=list)  # batch mode: encoded events of this flush
     dropped: bool = False
+    queued_events: int = 0  # in the queue, not yet taken by the sender
+    queued_bytes: int = 0
+
+    def push(self, item: str | list[str]) -> None:
+        if isinstance(item, str):
+            self.queued_events += 1
+            self.queued_bytes += len(item)
+        else:
+            self.queued_events += len(item)
+            self.queued_bytes += sum(map(len, item))
+        self.queue.put_nowait(item)
+
+    def taken(self, item: str | list[str]) -> None:
+        if isinstance(item, str):
+            self.queued_events -= 1
+            self.queued_bytes -= len(item)
+        else:
+            self.queued_events -= len(item)
+            self.queued_bytes -= sum(map(len, item))
 
 
 def frames(texts: list[str]) -> list[str]:
@@ -88,8 +109,9 @@ def frames(texts: list[str]) -> list[str]:
 class LiveHub:
     def __init__(self, queue_limit: int, on_drop: Callable[[], None] | None = None,
                  health: Health | None = None,
-                 on_dead: Callable[[list[DeadLetter]], None] | None = None) -> None:
-        self.queue_limit = queue_limit
+                 on_dead: Callable[[list[DeadLetter]], None] | None = None,
+                 byte_limit: int = 16 * 1024 * 1024) -> None:
+        self.queue_limit, self.byte_limit = queue_limit, byte_limit
         self.on_drop = on_drop
         self.health, self.on_dead = health, on_dead
         self.clients: set[LiveClient] = set()
@@ -161,10 +183,11 @@ class LiveHub:
                         break
 
     def _put(self, client: LiveClient, text: str | list[str]) -> bool:
-        if client.queue.qsize() >= client.queue_limit:
+        if (client.queued_events >= client.queue_limit
+                or client.queued_bytes >= client.byte_limit):
             self._drop(client)
             return False
-        client.queue.put_nowait(text)
+        client.push(text)
         return True
 
     def _drop(self, client: LiveClient) -> None:
@@ -172,19 +195,20 @@ class LiveHub:
         self.dropped_total += 1
         if self.on_drop is not None:
             self.on_drop()
-        log.warning("live client fell %d messages behind; dropping it", client.queue_limit)
+        behind = f"{client.queued_events} events ({client.queued_bytes} bytes)"
+        log.warning("live client fell %s behind; dropping it", behind)
         # Tell it why, ahead of its backlog, then stop its sender.
         while not client.queue.empty():
             client.queue.get_nowait()
-        client.queue.put_nowait(orjson.dumps({"type": "error", "error": "too slow: fell "
-                                              f"{client.queue_limit} messages behind, "
-                                              "disconnected"}).decode())
+        client.queued_events = client.queued_bytes = 0
+        client.push(orjson.dumps({"type": "error", "error": f"too slow: fell {behind} "
+                                  "behind, disconnected"}).decode())
         client.queue.put_nowait(None)
 
     async def serve(self, request: web.Request, max_msg: int) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=max_msg)
         await ws.prepare(request)
-        client = LiveClient(ws, self.queue_limit)
+        client = LiveClient(ws, self.queue_limit, self.byte_limit)
         self.clients.add(client)
         sender = asyncio.create_task(self._send_loop(client))
         try:
@@ -198,10 +222,9 @@ class LiveHub:
                         raise ValueError("not JSON: expected {\"subscribe\": {...}}") from None
                     client.sub = parse_subscription(message)
                 except ValueError as exc:
-                    client.queue.put_nowait(orjson.dumps({"type": "error",
-                                                          "error": str(exc)}).decode())
+                    client.push(orjson.dumps({"type": "error", "error": str(exc)}).decode())
                     continue
-                client.queue.put_nowait(orjson.dumps({"type": "subscribed", "grids": sorted(
+                client.push(orjson.dumps({"type": "subscribed", "grids": sorted(
                     client.sub.grids) if client.sub.grids is not None else None, "types": sorted(
                     client.sub.types) if client.sub.types is not None else None,
                     "batch": client.sub.batch}).decode())
@@ -217,7 +240,12 @@ class LiveHub:
         ahead: list[str | list[str] | None] = []  # taken from the queue, not sent yet
         try:
             while True:
-                item = ahead.pop() if ahead else await queue.get()
+                if ahead:
+                    item = ahead.pop()
+                else:
+                    item = await queue.get()
+                    if item is not None:
+                        client.taken(item)
                 if item is None:
                     break
                 if isinstance(item, str):
@@ -228,6 +256,8 @@ class LiveHub:
                 # catches up at once instead of its backlog queueing up frame after frame.
                 while not queue.empty():
                     more = queue.get_nowait()
+                    if more is not None:
+                        client.taken(more)
                     if not isinstance(more, list):
                         ahead.append(more)
                         break

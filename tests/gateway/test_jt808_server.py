@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta, timezone
 
@@ -19,7 +20,8 @@ from tests.gateway.helpers import assert_sane_position
 
 BEIJING = timezone(timedelta(hours=8))
 PHONE = "013833501744"
-FIX = Location(0, 0b11, 30.5731, 104.0665, 500, 36.0, 270, 1_718_000_000.0)
+RECENT = float(int(time.time()) - 60)  # inside the time rule (model/timewindow.py)
+FIX = Location(0, 0b11, 30.5731, 104.0665, 500, 36.0, 270, RECENT)
 
 
 class Collect:
@@ -106,14 +108,15 @@ async def test_register_authenticate_report_batch_heartbeat_logout(
     assert len(sink.positions) == 3
     first = sink.positions[0]
     assert (first.device, first.lat, first.lon, first.ts) == ("truck-07", 30.5731, 104.0665,
-                                                              1_718_000_000.0)
+                                                              RECENT)
     assert first.speed == pytest.approx(10.0) and first.heading == 270.0
     assert first.attrs == {"terminal": PHONE, "alarm": 0, "status": 3, "protocol": "jt808",
                            "altitude": 500}
     assert sink.positions[2].lat == -30.5731
     for pos in sink.positions:
         assert_sane_position(pos)
-    assert (server.registrations, server.authentications, server.positions) == (1, 1, 3)
+    counts = server.counts
+    assert (counts["registrations"], counts["authentications"], counts["positions"]) == (1, 1, 3)
 
 
 async def test_split_merged_and_corrupt_frames_keep_the_connection(
@@ -129,7 +132,7 @@ async def test_split_merged_and_corrupt_frames_keep_the_connection(
     await t.send(enc.location(PHONE, 10, FIX._replace(ts=FIX.ts + 10), BEIJING))
     answers = await t.answers(4)
     assert [a[1][:2] for a in answers] == [b"\x00\x01", b"\x00\x02", b"\x00\x03", b"\x00\x0a"]
-    assert server.bad_checksum == 1 and len(sink.positions) == 4
+    assert server.counts["bad_checksum"] == 1 and len(sink.positions) == 4
     await t.close()
 
 
@@ -140,7 +143,7 @@ async def test_unknown_terminal_refused(server: Jt808Server, sink: Collect) -> N
     await t.send(enc.location(stranger, 2, FIX, BEIJING))
     answers = await t.answers(2)
     assert answers == [(0x8100, b"\x00\x01\x04"), ack(2, 0x0200, 1)]
-    assert sink.positions == [] and server.unknown_terminal == 2
+    assert sink.positions == [] and server.counts["unknown_terminal"] == 2
     await t.close()
 
 
@@ -161,7 +164,7 @@ async def test_unfixed_reports_acknowledged_not_tracked(server: Jt808Server,
     t = await connect(server)
     await t.send(enc.location(PHONE, 1, FIX._replace(status=0), BEIJING))
     assert await t.answers(1) == [ack(1, 0x0200, 0)]
-    assert sink.positions == [] and server.unfixed == 1
+    assert sink.positions == [] and server.counts["unfixed"] == 1
     await t.close()
 
 
@@ -184,24 +187,33 @@ async def test_malformed_message_gets_message_wrong(server: Jt808Server) -> None
     await t.send(zero_time)
     await t.send(enc.message(0x0900, PHONE, 2, b"\x41passthrough"))  # not used: still answered
     assert await t.answers(2) == [ack(1, 0x0200, 2), ack(2, 0x0900, 0)]
-    assert server.malformed == 1
+    assert server.counts["malformed"] == 1
     await t.close()
 
 
 async def test_auto_register_and_strict_auth(sink: Collect) -> None:
+    """With auth_secret set, reports on a connection that never authenticated with the issued
+    code are refused (0x8001 result 1: the terminal authenticates and resends)."""
     cfg = Jt808Config(port=0, auto_register=True, auth_secret="s3cret")
-    srv = Jt808Server(cfg, sink, known=lambda d: False)
+    srv = Jt808Server(cfg, sink, known=lambda d: True)  # a tracker that registers anyone
     await srv.start()
     try:
         t = await connect(srv)
         await t.send(enc.register("013700000042", 1))
         [(_, body)] = await t.answers(1)
         assert body[2] == 0
-        await t.send(enc.authenticate("013700000042", 2, "wrong"))
-        await t.send(enc.authenticate("013700000042", 3, body[3:].decode()))
-        await t.send(enc.location("013700000042", 4, FIX, BEIJING))
-        assert await t.answers(3) == [ack(2, 0x0102, 1), ack(3, 0x0102, 0), ack(4, 0x0200, 0)]
-        assert sink.positions[0].device == "013700000042"
+        await t.send(enc.location("013700000042", 2, FIX, BEIJING))
+        await t.send(enc.batch("013700000042", 3, [FIX], BEIJING))
+        await t.send(enc.authenticate("013700000042", 4, "wrong"))
+        await t.send(enc.location("013700000042", 5, FIX, BEIJING))
+        assert await t.answers(4) == [ack(2, 0x0200, 1), ack(3, 0x0704, 1), ack(4, 0x0102, 1),
+                                      ack(5, 0x0200, 1)]
+        assert sink.positions == [] and srv.counts["unauthenticated"] == 3
+        # Authentication and a report in one write: the report counts as authenticated.
+        await t.send(enc.authenticate("013700000042", 6, body[3:].decode())
+                     + enc.location("013700000042", 7, FIX, BEIJING))
+        assert await t.answers(2) == [ack(6, 0x0102, 0), ack(7, 0x0200, 0)]
+        assert [p.device for p in sink.positions] == ["013700000042"]
         await t.close()
     finally:
         await srv.stop()
@@ -217,6 +229,6 @@ async def test_idle_connection_closed_and_stop_ends_connections(sink: Collect) -
     await srv.stop()
     async with asyncio.timeout(5):
         assert await t2.reader.read() == b""
-    assert srv.connections == 2 and srv.active == 0
+    assert srv.counts["connections"] == 2 and srv.active == 0
     await t.close()
     await t2.close()

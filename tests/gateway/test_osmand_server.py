@@ -11,7 +11,12 @@ from config.protocols import OsmandConfig
 from gateway.osmand_server import OsmandServer
 from model.clock import ManualClock
 from model.position import Position
+from model.timewindow import TimeWindow
 from tests.gateway.helpers import assert_sane_position
+
+NOW = 1_750_000_000.0
+# The captured reports below carry times from 2023 to 2025: a window around them, years wide.
+WINDOW = TimeWindow(ManualClock(NOW), 300, 3650, wall=ManualClock(NOW))
 
 
 class Collect:
@@ -33,7 +38,7 @@ def sink() -> Collect:
 async def started(sink: Collect, **cfg: object) -> OsmandServer:
     srv = OsmandServer(OsmandConfig(port=0, **cfg), sink,
                        known=lambda d: d in ("insp-1", "insp-2"),
-                       clock=ManualClock(1_750_000_000.0))
+                       clock=ManualClock(NOW), window=WINDOW)
     await srv.start()
     return srv
 
@@ -108,14 +113,15 @@ async def test_bad_input_400_with_reason_unknown_device_404(
     async with http.get(base(server) + "/?id=stranger&lat=1&lon=2") as resp:
         assert resp.status == 404 and "stranger" in await resp.text()
     assert sink.positions == []
-    assert (server.bad_requests, server.unknown_device, server.requests) == (3, 1, 4)
+    assert (server.counts["bad_requests"], server.counts["unknown_device"],
+            server.counts["requests"]) == (3, 1, 4)
 
 
 async def test_invalid_fix_taken_but_not_tracked(server: OsmandServer, sink: Collect,
                                                  http: aiohttp.ClientSession) -> None:
     async with http.get(base(server) + "/?id=insp-1&lat=0&lon=0&valid=false") as resp:
         assert resp.status == 200
-    assert sink.positions == [] and server.unfixed == 1
+    assert sink.positions == [] and server.counts["unfixed"] == 1
 
 
 async def test_sink_failure_is_503_so_the_app_retries(server: OsmandServer, sink: Collect,
@@ -123,16 +129,19 @@ async def test_sink_failure_is_503_so_the_app_retries(server: OsmandServer, sink
     sink.fail = True
     async with http.get(base(server) + "/?id=insp-1&lat=1&lon=2") as resp:
         assert resp.status == 503
-    assert server.sink_failures == 1
+    assert server.counts["sink_failures"] == 1
 
 
-async def test_auto_register_accepts_unknown_ids(sink: Collect,
-                                                 http: aiohttp.ClientSession) -> None:
+async def test_unknown_ids_need_the_tracker_to_know_them(sink: Collect,
+                                                         http: aiohttp.ClientSession) -> None:
+    """auto_register alone no longer acknowledges what the tracker would drop: the listener
+    asks the tracker's registry (which registers unknown ids only with [devices]
+    auto_register, a config that the start-up check makes consistent)."""
     srv = await started(sink, auto_register=True)
     try:
         async with http.get(base(srv) + "/?id=phone-99&lat=1&lon=2") as resp:
-            assert resp.status == 200
-        assert sink.positions[0].device == "phone-99"
+            assert resp.status == 404
+        assert sink.positions == []
     finally:
         await srv.stop()
 

@@ -10,8 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.positions import Rejected, parse_batch, parse_position, parse_ts, unpack_body
+from model.clock import ManualClock
+from model.timewindow import TimeWindow
 
 NOW = 1_790_000_000.0
+WINDOW = TimeWindow(ManualClock(NOW), 300, 7, wall=ManualClock(NOW))
 
 
 def good(**over: Any) -> dict[str, Any]:
@@ -25,7 +28,7 @@ def known(device: str) -> bool:
 
 
 def test_a_plain_position_is_parsed() -> None:
-    pos = parse_position(good(acc=6.5, speed=1.2, heading=370.0 - 10), NOW, 300)
+    pos = parse_position(good(acc=6.5, speed=1.2, heading=370.0 - 10), WINDOW, WINDOW.bounds())
     assert (pos.device, pos.ts, pos.lat, pos.lon) == ("p-1", NOW - 5, 36.6, 116.9)
     assert (pos.acc, pos.speed, pos.heading) == (6.5, 1.2, 0.0)
 
@@ -40,19 +43,22 @@ def test_iso_times_need_an_offset() -> None:
     ({"lat": math.nan}, "lat"), ({"lon": math.inf}, "lon"), ({"lat": 91.0}, "out of range"),
     ({"lon": -180.5}, "out of range"), ({"lat": "36.6"}, "number"), ({"lat": True}, "number"),
     ({"device": ""}, "device"), ({"device": 7}, "device"), ({"device": "x" * 65}, "longer"),
-    ({"ts": NOW + 3600}, "future"), ({"ts": 12.0}, "2000"), ({"ts": "yesterday"}, "ISO"),
+    ({"ts": NOW + 3600}, "future"), ({"ts": 12.0}, "2000"), ({"ts": NOW - 8 * 86_400}, "keep_days"),
+    ({"device": "a/b"}, "'/'"), ({"device": "p\u202e1"}, "U\\+202E"),
+    ({"device": "p\u200b"}, "200B"),
+    ({"device": "p\x07"}, "U\\+0007"), ({"ts": "yesterday"}, "ISO"),
     ({"ts": None}, "epoch"), ({"acc": -1}, "acc"), ({"speed": math.nan}, "speed"),
     ({"heading": 400}, "heading"),
 ])
 def test_bad_fields_are_refused_with_a_reason(over: dict[str, Any], reason: str) -> None:
     with pytest.raises(Rejected, match=reason):
-        parse_position(good(**over), NOW, 300)
+        parse_position(good(**over), WINDOW, WINDOW.bounds())
 
 
 def test_one_bad_position_never_drops_its_neighbours() -> None:
     items = [good(ts=NOW - 3), good(lat=float("nan")), "not an object", good(ts=NOW - 1),
              good(device="stranger")]
-    accepted, rejected = parse_batch(items, NOW, 300, known)
+    accepted, rejected = parse_batch(items, WINDOW, known)
     assert [p.ts for p in accepted] == [NOW - 3, NOW - 1]
     assert [r["index"] for r in rejected] == [1, 2, 4]
     assert "unknown device" in rejected[2]["error"]
@@ -74,7 +80,7 @@ def test_body_shapes() -> None:
                     st.one_of(st.none(), st.floats(), st.integers(), st.text(max_size=8),
                               st.booleans()))), max_size=20))
 def test_arbitrary_items_are_sorted_into_accepted_or_rejected(items: list[Any]) -> None:
-    accepted, rejected = parse_batch(items, NOW, 300, known)
+    accepted, rejected = parse_batch(items, WINDOW, known)
     assert len(accepted) + len(rejected) == len(items)
     for pos in accepted:
         assert math.isfinite(pos.lat) and -90 <= pos.lat <= 90

@@ -15,9 +15,13 @@ from gateway.jt808_messages import Location
 from gateway.jt808_server import Jt808Server
 from gateway.osmand_server import OsmandServer
 from gateway.replay import osmand_url, replay_jt808
+from model.clock import ManualClock
 from model.position import Position
+from model.timewindow import TimeWindow
 
 PHONE = "013833501744"
+# The captured traffic is from 2023: a window around it.
+WINDOW = TimeWindow(ManualClock(1.7e9 + 60), 300, 30, wall=ManualClock(1.7e9 + 60))
 
 
 async def test_jt808_file_replayed_with_answers(tmp_path: Path,
@@ -27,7 +31,8 @@ async def test_jt808_file_replayed_with_answers(tmp_path: Path,
     async def sink(positions: list[Position]) -> None:
         got.extend(positions)
 
-    srv = Jt808Server(Jt808Config(port=0, terminals={PHONE: "truck-07"}), sink, lambda d: True)
+    srv = Jt808Server(Jt808Config(port=0, terminals={PHONE: "truck-07"}), sink, lambda d: True,
+                      window=WINDOW)
     await srv.start()
     fix = Location(0, 2, 30.0, 104.0, 0, 20.0, 45, 1.7e9)
     frames = [enc.register(PHONE, 1), enc.location(PHONE, 2, fix, UTC)]
@@ -57,7 +62,7 @@ async def test_osmand_command_line(tmp_path: Path) -> None:
     async def sink(positions: list[Position]) -> None:
         got.extend(positions)
 
-    srv = OsmandServer(OsmandConfig(port=0), sink, known=lambda d: d == "insp-1")
+    srv = OsmandServer(OsmandConfig(port=0), sink, known=lambda d: d == "insp-1", window=WINDOW)
     await srv.start()
     file = tmp_path / "urls.txt"
     file.write_text("id=insp-1&lat=30.1&lon=104.2&timestamp=1700000000\n"
