@@ -1,11 +1,15 @@
 """Left material: a persistent, still change on the road where a tracked vehicle just passed.
 
 A fast background forgets a stopped object within seconds, so this detector keeps its own slow
-background (Porikli's dual backgrounds) that is not updated under moving things. A pixel
-changes when it leaves the background's 3x3 range by the threshold plus what that pixel is
-known to flicker (spread.py: camera shake moves lane lines, JPEG noise flickers grain). A
-region that differs, has stopped changing, and stays so for `still_s` is a candidate; one that
-grows after it was judged is judged again. It is a spill only when (attribution.py):
+background (Porikli's dual backgrounds), in brightness and in chroma, that is not updated under
+moving things. A pixel changes when its brightness leaves the background's 3x3 range by the
+threshold plus what that pixel is known to flicker (spread.py: camera shake moves lane lines,
+JPEG noise flickers grain), or when its chroma leaves the background's, scaled by the pixel's
+brightness ratio (a shadow keeps its chromaticity: chroma.py), by the chroma threshold plus
+that pixel's learnt chroma flicker (low light is noisy in colour). A changed pixel that is not
+moving gains evidence each frame and loses it faster when it looks like the road again; one
+with enough evidence is static. A static region that stays so for `still_s` is a candidate;
+one that grows after it was judged is judged again. It is a spill only when (attribution.py):
 - no object came and came to rest on it (a parked car, a person standing: the region is them);
 - a vehicle's boxes reached the spot before the road there stopped looking clean and then went
   on past it: the last such vehicle dropped it (a car that follows over the material reaches
@@ -24,11 +28,12 @@ import numpy as np
 import numpy.typing as npt
 
 from video.config import SpillConfig
+from video.detectors import chroma
 from video.detectors.attribution import covered_at, stopped_on, unoccupied_before
-from video.detectors.base import AnalysisFrame, Box, Detector, Gray, gain
+from video.detectors.base import AnalysisFrame, Box, Detector, Gray, Mask, gain
 from video.detectors.motion import KERNEL3, outside_band, roi_sample
 from video.detectors.spill_checks import is_shadow, sample_points
-from video.detectors.spread import Spread
+from video.detectors.spread import ChromaSpread, Spread
 from video.detectors.vehicles import Track
 from video.detectors.verify import FrameAt, same_road
 
@@ -42,6 +47,9 @@ ONSET_SLACK_S = 0.5
 WARM_ALPHA = 0.15
 SPREAD_ALPHA = 0.03  # learning rate of the per-pixel flicker once warm
 SPREAD_FACTOR = 1.5  # tolerance added per grey level of mean flicker
+CHROMA_SPREAD_FACTOR = 2.0  # tolerance added per chroma unit of mean flicker
+EVIDENCE_MAX = 12  # frames of evidence a changed pixel can bank
+EVIDENCE_STATIC = 3  # frames of evidence that make it static
 
 
 @dataclass(slots=True)
@@ -67,6 +75,7 @@ class Spill:
     covered_ts: float  # when the vehicle's box first covered the spot
     mask: npt.NDArray[np.bool_] = field(repr=False)  # region inside box
     background: npt.NDArray[np.float32] = field(repr=False)  # slow background inside box
+    bg_chroma: tuple[chroma.F32, chroma.F32] | None = field(default=None, repr=False)
     clean_for: float = 0.0
 
 
@@ -74,14 +83,20 @@ class SpillDetector(Detector[SpillConfig]):
     def __init__(self, config: SpillConfig) -> None:
         super().__init__(config)
         self.slow: npt.NDArray[np.float32] | None = None
+        self.slow_cr: chroma.F32 | None = None
+        self.slow_cb: chroma.F32 | None = None
+        self.evidence: Mask | None = None
         self.candidates: list[Candidate] = []
         self.reported: list[Spill] = []
         self.found: list[Spill] = []  # confirmed since the pipeline last drained them
         self.cleared: list[Spill] = []
         self._clean: npt.NDArray[np.float64] | None = None
         self._recent: collections.deque[tuple[Gray, Gray]] = collections.deque(maxlen=2)
+        self._recent_c: collections.deque[tuple[tuple[Gray, Gray], tuple[Gray, Gray]]] = \
+            collections.deque(maxlen=2)
         self._sample: npt.NDArray[np.intp] | None = None
         self._spread = Spread(np.zeros((1, 1), np.uint8), SPREAD_FACTOR, config.threshold)
+        self._cspread: ChromaSpread | None = None
         self._start = 0.0
         self._last_ts = 0.0
         # Set by the owner when full frames are kept: enables the full-resolution check.
@@ -89,16 +104,19 @@ class SpillDetector(Detector[SpillConfig]):
 
     def detect(self, frame: AnalysisFrame) -> list[Box]:
         g = frame.gray
-        if self.slow is None or self.slow.shape != g.shape or frame.light_reset:
+        colour = frame.cr is not None and frame.cb is not None
+        if (self.slow is None or self.slow.shape != g.shape or frame.light_reset
+                or colour != (self.slow_cr is not None)):
             self._reset(frame)
             return []
         assert self._clean is not None and self._sample is not None
+        assert self.evidence is not None
         cfg, slow, ts = self.config, self.slow, frame.ts
         dt = max(ts - self._last_ts, 1e-3)
         self._last_ts = ts
         gs = gain(g, slow, self._sample)
         t = self._spread.tolerance(cfg.threshold)
-        changed = cv2.bitwise_and(outside_band(g, slow, gs, t), frame.roi)
+        changed = outside_band(g, slow, gs, t)
         # Changed since the last frames by more than their 3x3 neighbourhood explains (camera
         # shake moves edges by a pixel; that is not motion).
         lo, hi = cv2.subtract(cv2.erode(g, KERNEL3), t), cv2.add(cv2.dilate(g, KERNEL3), t)
@@ -106,32 +124,76 @@ class SpillDetector(Detector[SpillConfig]):
         for old_lo, old_hi in self._recent:
             moving = cv2.bitwise_or(moving, cv2.bitwise_or(
                 cv2.compare(g, old_lo, cv2.CMP_LT), cv2.compare(g, old_hi, cv2.CMP_GT)))
-        moving = cv2.dilate(moving, KERNEL3)
         self._recent.append((lo, hi))
+        cr = cb = None
+        if frame.cr is not None and frame.cb is not None and self._cspread is not None:
+            assert self.slow_cr is not None and self.slow_cb is not None
+            cr, cb = chroma.offsets(frame.cr), chroma.offsets(frame.cb)
+            tc = self._cspread.tolerance(cfg.chroma_threshold)
+            ratio = chroma.brightness_ratio(g, slow, gs)
+            changed = cv2.bitwise_or(changed, chroma.above(
+                chroma.distance(cr, cb, self.slow_cr, self.slow_cb, ratio), tc))
+            # Moving in colour: outside the last frames' 3x3 chroma range (shake again).
+            t8 = cv2.convertScaleAbs(tc)
+            ranges = []
+            for ch in (frame.cr, frame.cb):
+                ranges.append((cv2.subtract(cv2.erode(ch, KERNEL3), t8),
+                               cv2.add(cv2.dilate(ch, KERNEL3), t8)))
+            for old in self._recent_c:
+                for ch, (old_lo, old_hi) in zip((frame.cr, frame.cb), old, strict=True):
+                    moving = cv2.bitwise_or(moving, cv2.bitwise_or(
+                        cv2.compare(ch, old_lo, cv2.CMP_LT), cv2.compare(ch, old_hi, cv2.CMP_GT)))
+            self._recent_c.append((ranges[0], ranges[1]))
+        changed = cv2.bitwise_and(changed, frame.roi)
+        moving = cv2.dilate(moving, KERNEL3)
         occupied = np.zeros_like(g)
         for track in frame.tracks:
             if not track.ended and track.missed == 0 and track.recent_travel(1.0) > 3 * frame.scale:
                 b = track.box
                 occupied[b.y:b.y + b.h, b.x:b.x + b.w] = 255
-        quiet = cv2.bitwise_not(cv2.bitwise_or(moving, occupied))
+        busy = cv2.bitwise_or(moving, occupied)
+        quiet = cv2.bitwise_not(busy)
         warm = ts - self._start < cfg.warmup_s
         still = occupied if frame.motion is None else cv2.bitwise_or(
             occupied, cv2.dilate(frame.motion, KERNEL5))
-        self._spread.update(g, cv2.bitwise_not(still), WARM_ALPHA if warm else SPREAD_ALPHA)
-        cv2.accumulateWeighted(g, slow, WARM_ALPHA if warm else cfg.slow_alpha, mask=quiet)
+        alpha = WARM_ALPHA if warm else cfg.slow_alpha
+        learn = cv2.bitwise_not(still)
+        self._spread.update(g, learn, WARM_ALPHA if warm else SPREAD_ALPHA)
+        cv2.accumulateWeighted(g, slow, alpha, mask=quiet)
+        if cr is not None and cb is not None and self._cspread is not None:
+            assert self.slow_cr is not None and self.slow_cb is not None
+            self._cspread.update(cr, cb, learn, WARM_ALPHA if warm else SPREAD_ALPHA)
+            cv2.accumulateWeighted(cr, self.slow_cr, alpha, mask=quiet)
+            cv2.accumulateWeighted(cb, self.slow_cb, alpha, mask=quiet)
         np.putmask(self._clean, changed == 0, ts)
-        self._check_cleared(g, gs, quiet, dt)
+        # Evidence: +1 a frame changed and quiet, -2 a frame quiet and like the road again,
+        # kept while something moves over the pixel (a car passing over material hides it).
+        ev = self.evidence
+        hit = cv2.bitwise_and(changed, quiet)
+        cv2.add(ev, 1, dst=ev, mask=hit)
+        cv2.subtract(ev, 2, dst=ev, mask=cv2.bitwise_and(cv2.bitwise_not(changed), quiet))
+        np.minimum(ev, EVIDENCE_MAX, out=ev)
+        self._check_cleared(frame, gs, quiet, dt)
         if warm:
             return []
-        static = cv2.morphologyEx(cv2.bitwise_and(changed, quiet), cv2.MORPH_CLOSE, KERNEL5)
+        static = cv2.bitwise_and(cv2.compare(ev, EVIDENCE_STATIC, cv2.CMP_GE), quiet)
+        static = cv2.morphologyEx(static, cv2.MORPH_CLOSE, KERNEL5)
         return self._update_candidates(frame, static, gs)
 
     def _reset(self, frame: AnalysisFrame) -> None:
         self.slow = frame.gray.astype(np.float32)
         self._clean = np.full(frame.gray.shape, frame.ts, dtype=np.float64)
         self._spread = Spread(frame.gray, SPREAD_FACTOR, 4 * self.config.threshold)
+        self.evidence = np.zeros(frame.gray.shape, np.uint8)
+        if frame.cr is not None and frame.cb is not None:
+            self.slow_cr, self.slow_cb = chroma.offsets(frame.cr), chroma.offsets(frame.cb)
+            self._cspread = ChromaSpread(self.slow_cr, self.slow_cb, CHROMA_SPREAD_FACTOR,
+                                         4 * self.config.chroma_threshold)
+        else:
+            self.slow_cr = self.slow_cb = self._cspread = None
         self._sample = roi_sample(frame.roi)
         self._recent.clear()
+        self._recent_c.clear()
         self.candidates.clear()
         self._start = self._last_ts = frame.ts
 
@@ -216,12 +278,35 @@ class SpillDetector(Detector[SpillConfig]):
             return None
         # Compared with the road as it was before that vehicle came (the onset alone can fall
         # after the drop when grey stones only now and then differ enough from the road).
-        if self._shadow(frame, cand, region, patch, bg * gs, min(onset, blamed[0] - 0.2)):
+        shift = self._chroma_shift(frame, box, region, gs)
+        if self._shadow(frame, cand, region, patch, bg * gs, min(onset, blamed[0] - 0.2),
+                        shift):
             return None
-        return Spill(frame.ts, box, cand.onset_ts, blamed[1], blamed[0], region.copy(), bg.copy())
+        bg_chroma = None
+        if self.slow_cr is not None and self.slow_cb is not None:
+            bg_chroma = (self.slow_cr[box.y:box.y + box.h, box.x:box.x + box.w].copy(),
+                         self.slow_cb[box.y:box.y + box.h, box.x:box.x + box.w].copy())
+        return Spill(frame.ts, box, cand.onset_ts, blamed[1], blamed[0], region.copy(), bg.copy(),
+                     bg_chroma)
+
+    def _chroma_shift(self, frame: AnalysisFrame, box: Box, region: npt.NDArray[np.bool_],
+                      gs: float) -> float | None:
+        """How far the region's colour moved from the slow background's (None: grey only)."""
+        if frame.cr is None or frame.cb is None or self.slow_cr is None or self.slow_cb is None:
+            return None
+        assert self.slow is not None
+        sl = np.s_[box.y:box.y + box.h, box.x:box.x + box.w]
+        ratio = chroma.brightness_ratio(frame.gray[sl], self.slow[sl], gs)
+        return chroma.region_shift(chroma.offsets(frame.cr[sl]), chroma.offsets(frame.cb[sl]),
+                                   self.slow_cr[sl], self.slow_cb[sl], ratio, region)
 
     def _shadow(self, frame: AnalysisFrame, cand: Candidate, region: npt.NDArray[np.bool_],
-                patch: Gray, bg: npt.NDArray[np.float32], before: float) -> bool:
+                patch: Gray, bg: npt.NDArray[np.float32], before: float,
+                shift: float | None) -> bool:
+        """A shadow or a change of light: brightness moved, colour and texture kept. A change
+        of colour is material whatever the brightness did."""
+        if shift is not None and shift > self.config.chroma_material:
+            return False
         now = clean = None
         if self.frame_at is not None:
             now = self.frame_at(frame.ts)
@@ -231,10 +316,11 @@ class SpillDetector(Detector[SpillConfig]):
         b = cand.box
         f = frame.factor
         box = [round(b.x * f), round(b.y * f), round(b.w * f), round(b.h * f)]
-        return same_road(now, clean, box, region)
+        return same_road(now, clean, box, region, self.config.chroma_material)
 
-    def _check_cleared(self, g: Gray, gs: float, quiet: Gray, dt: float) -> None:
+    def _check_cleared(self, frame: AnalysisFrame, gs: float, quiet: Gray, dt: float) -> None:
         """A reported spill clears once its spot looks like the old road again for still_s."""
+        g = frame.gray
         keep = []
         for spill in self.reported:
             b = spill.box
@@ -244,6 +330,14 @@ class SpillDetector(Detector[SpillConfig]):
             now = g[b.y:b.y + b.h, b.x:b.x + b.w][spill.mask].astype(np.float32)
             old = spill.background[spill.mask] * gs
             still_there = np.mean(np.abs(now - old) > self.config.threshold) > 0.25
+            if not still_there and spill.bg_chroma is not None and frame.cr is not None \
+                    and frame.cb is not None:
+                sl = np.s_[b.y:b.y + b.h, b.x:b.x + b.w]
+                ratio = chroma.brightness_ratio(g[sl], spill.background, gs)
+                still_there = chroma.region_shift(
+                    chroma.offsets(frame.cr[sl]), chroma.offsets(frame.cb[sl]),
+                    spill.bg_chroma[0], spill.bg_chroma[1], ratio,
+                    spill.mask) > self.config.chroma_material
             spill.clean_for = 0.0 if still_there else spill.clean_for + dt
             if spill.clean_for >= self.config.still_s:
                 assert self.slow is not None

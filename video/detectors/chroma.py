@@ -1,0 +1,67 @@
+"""Chroma: what a colour camera tells apart that brightness does not.
+
+The analysis image is YCrCb: Y is the grey level the detectors always had, Cr and Cb carry the
+colour (128 = grey). A shadow or a change of light scales a pixel's colour vector, so it keeps
+its chromaticity (Horprasert et al. 1999): the background's chroma offsets (Cr-128, Cb-128)
+scaled by the brightness ratio are what the pixel should show. What is left beyond that is a
+change of colour, and a change of colour is material (or a vehicle), never a shadow.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from video.detectors.base import Gray, Mask
+
+F32 = npt.NDArray[np.float32]
+
+
+def offsets(channel: Gray) -> F32:
+    """Cr or Cb as a signed offset from grey, float32."""
+    out: F32 = channel.astype(np.float32)
+    out -= 128.0
+    return out
+
+
+def distance(cr: F32, cb: F32, bg_cr: F32, bg_cb: F32, ratio: float | F32) -> F32:
+    """|Cr - r*Cr_bg| + |Cb - r*Cb_bg| per pixel: the colour change the brightness ratio r
+    (a number, or per pixel) does not explain."""
+    out: F32 = cv2.add(cv2.absdiff(cr, cv2.multiply(bg_cr, ratio) if isinstance(ratio, np.ndarray)
+                                   else bg_cr * np.float32(ratio)),
+                       cv2.absdiff(cb, cv2.multiply(bg_cb, ratio) if isinstance(ratio, np.ndarray)
+                                   else bg_cb * np.float32(ratio)))
+    return out
+
+
+def brightness_ratio(gray: Gray, background: F32, g: float) -> F32:
+    """Y / (g * background Y) per pixel, kept within what light and shadow can do."""
+    ratio: F32 = cv2.divide(gray.astype(np.float32), cv2.max(background * np.float32(g), 4.0))
+    np.clip(ratio, 0.25, 2.5, out=ratio)
+    return ratio
+
+
+def above(values: F32, threshold: float | F32) -> Mask:
+    """255 where values exceed the threshold (a number or a per-pixel float32 image)."""
+    if isinstance(threshold, np.ndarray):
+        out: Mask = cv2.compare(values, threshold, cv2.CMP_GT)
+        return out
+    return cv2.compare(values, float(threshold), cv2.CMP_GT)
+
+
+def region_shift(cr: F32, cb: F32, bg_cr: F32, bg_cb: F32, ratio: F32,
+                 region: npt.NDArray[np.bool_]) -> float:
+    """|mean dCr| + |mean dCb| over a region, the background scaled by the brightness ratio:
+    how far the region's colour moved as a whole (pixel noise averages out)."""
+    dcr = float(np.mean(cr[region] - ratio[region] * bg_cr[region]))
+    dcb = float(np.mean(cb[region] - ratio[region] * bg_cb[region]))
+    return abs(dcr) + abs(dcb)
+
+
+def bgr_shift(diff: npt.NDArray[np.float64]) -> float:
+    """The same, for a mean BGR difference (a full-resolution frame minus the clean road
+    scaled by the light factor): YCrCb is linear in BGR."""
+    b, g, r = (float(v) for v in diff)
+    y = 0.114 * b + 0.587 * g + 0.299 * r
+    return abs(0.713 * (r - y)) + abs(0.564 * (b - y))
