@@ -74,13 +74,19 @@ def stopped_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFra
     """The track came from elsewhere on its own and came to rest over the region (a parked
     car, a person who walked up and stands): the region is that object, not something it
     dropped. A blob that split off a passing truck (its load landing) was not on its own."""
+    if not at_rest(track, frame):
+        return False
+    b = track.box
+    return float(np.mean([b.contains(px, py, 2.0) for px, py in points])) >= 0.3
+
+
+def at_rest(track: Track, frame: AnalysisFrame) -> bool:
+    """The track came from elsewhere on its own and now stands still (see stopped_on)."""
     scale = frame.scale
     size = max(track.box.w, track.box.h)
     if track.travel < max(STOP_TRAVEL * scale, size) or track.recent_travel(1.0) > 3 * scale:
         return False
     b = track.box
-    if float(np.mean([b.contains(px, py, 2.0) for px, py in points])) < 0.3:
-        return False
     # A vehicle that parks keeps its size as it comes to rest; a passing truck's track that
     # latched on the material it just dropped shrinks at once to the size of that material.
     ex, ey = b.center

@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from video.config import SpillConfig
 from video.detectors import chroma
-from video.detectors.attribution import covered_at, stopped_on, unoccupied_before
+from video.detectors.attribution import at_rest, covered_at, stopped_on, unoccupied_before
 from video.detectors.base import AnalysisFrame, Box, Detector, Gray, Mask, gain
 from video.detectors.motion import KERNEL3, outside_band, roi_sample
 from video.detectors.spill_checks import is_shadow, sample_points
@@ -199,6 +199,12 @@ class SpillDetector(Detector[SpillConfig]):
 
     def _update_candidates(self, frame: AnalysisFrame, static: Gray, gs: float) -> list[Box]:
         cfg, ts, s2 = self.config, frame.ts, frame.scale ** 2
+        # What parked or stands is that object: cut it out, so material beside a parked car
+        # is not judged together with the car (and rejected with it).
+        for track in frame.tracks:
+            if ts - track.last_ts < FORGET_S and at_rest(track, frame):
+                b = track.box
+                static[max(0, b.y - 1):b.y + b.h + 1, max(0, b.x - 1):b.x + b.w + 1] = 0
         n, labels, stats, _ = cv2.connectedComponentsWithStats(
             cv2.dilate(static, KERNEL_GROUP), connectivity=8)
         labels[static == 0] = 0  # regions are the static pixels of each group
