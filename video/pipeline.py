@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from video.config import VideoConfig
+from video.detectors import chroma
 from video.detectors.base import REFERENCE_WIDTH, AnalysisFrame, Box, Detector, Gray
 from video.detectors.motion import MotionDetector
 from video.detectors.spill import Spill, SpillDetector
@@ -57,7 +58,8 @@ class CameraPipeline:
         """Analyse one reduced frame, BGR or grey (1/factor of the camera's full size)."""
         cr = cb = None
         if image.ndim == 3:
-            gray, cr, cb = cv2.split(cv2.cvtColor(image, cv2.COLOR_BGR2YCrCb))
+            gray, cr8, cb8 = cv2.split(cv2.cvtColor(image, cv2.COLOR_BGR2YCrCb))
+            cr, cb = chroma.offsets(cr8), chroma.offsets(cb8)
         else:
             gray = image
         period = 1.0 / self.config.fps

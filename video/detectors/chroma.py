@@ -5,6 +5,10 @@ colour (128 = grey). A shadow or a change of light scales a pixel's colour vecto
 its chromaticity (Horprasert et al. 1999): the background's chroma offsets (Cr-128, Cb-128)
 scaled by the brightness ratio are what the pixel should show. What is left beyond that is a
 change of colour, and a change of colour is material (or a vehicle), never a shadow.
+
+Chroma is kept at half the analysis size: camera JPEGs store it at half resolution (4:2:0),
+so libjpeg's reduced decode hands over chroma that is already half as sharp as the grey image
+and the full size would only cost four times the arithmetic for nothing.
 """
 
 from __future__ import annotations
@@ -19,9 +23,35 @@ F32 = npt.NDArray[np.float32]
 
 
 def offsets(channel: Gray) -> F32:
-    """Cr or Cb as a signed offset from grey, float32."""
-    out: F32 = channel.astype(np.float32)
+    """Cr or Cb as a signed offset from grey, float32, at half the size (rounded up)."""
+    h, w = channel.shape[:2]
+    half = cv2.resize(channel, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA)
+    out: F32 = half.astype(np.float32)
     out -= 128.0
+    return out
+
+
+def half(mask: Mask) -> Mask:
+    """A full-size mask at chroma size (nearest)."""
+    h, w = mask.shape[:2]
+    out: Mask = cv2.resize(mask, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_NEAREST)
+    return out
+
+
+def full(mask: Mask, shape: tuple[int, ...]) -> Mask:
+    """A chroma-size mask at the analysis size (each chroma pixel covers 2x2)."""
+    h, w = shape[:2]
+    out: Mask = cv2.resize(mask, (2 * mask.shape[1], 2 * mask.shape[0]),
+                           interpolation=cv2.INTER_NEAREST)[:h, :w]
+    return out
+
+
+def at_box(channel: F32, x: int, y: int, w: int, h: int) -> F32:
+    """The chroma of an analysis-size box, upsampled (nearest) to the box's size."""
+    x0, y0 = x // 2, y // 2
+    sub = channel[y0:(y + h + 1) // 2, x0:(x + w + 1) // 2]
+    big = np.repeat(np.repeat(sub, 2, axis=0), 2, axis=1)
+    out: F32 = np.ascontiguousarray(big[y - 2 * y0:y - 2 * y0 + h, x - 2 * x0:x - 2 * x0 + w])
     return out
 
 

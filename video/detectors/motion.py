@@ -58,7 +58,7 @@ class MotionDetector(Detector[MotionConfig]):
     def _relearn(self, frame: AnalysisFrame) -> None:
         self.background = frame.gray.astype(np.float32)
         if frame.cr is not None and frame.cb is not None:
-            self.bg_cr, self.bg_cb = chroma.offsets(frame.cr), chroma.offsets(frame.cb)
+            self.bg_cr, self.bg_cb = frame.cr.copy(), frame.cb.copy()
         else:
             self.bg_cr = self.bg_cb = None
         frame.motion = np.zeros_like(frame.gray)
@@ -79,9 +79,10 @@ class MotionDetector(Detector[MotionConfig]):
         cr = cb = None
         if frame.cr is not None and frame.cb is not None and self.bg_cr is not None \
                 and self.bg_cb is not None:
-            cr, cb = chroma.offsets(frame.cr), chroma.offsets(frame.cb)
+            cr, cb = frame.cr, frame.cb
             d = chroma.distance(cr, cb, self.bg_cr, self.bg_cb, g)
-            fg = cv2.bitwise_or(fg, chroma.above(d, self.config.chroma_threshold))
+            fg = cv2.bitwise_or(fg, chroma.full(chroma.above(d, self.config.chroma_threshold),
+                                                fg.shape))
         fg = cv2.bitwise_and(fg, frame.roi)
         fg = cv2.morphologyEx(fg, cv2.MORPH_OPEN, KERNEL3)
         if cv2.countNonZero(fg) > self.config.light_change_share * self._roi_area:
@@ -93,8 +94,10 @@ class MotionDetector(Detector[MotionConfig]):
         cv2.accumulateWeighted(gray, bg, self.config.stopped_alpha, mask=fg)
         if cr is not None and cb is not None and self.bg_cr is not None \
                 and self.bg_cb is not None:
+            fg2 = chroma.half(fg)
+            still2 = cv2.bitwise_not(fg2)
             for now, old in ((cr, self.bg_cr), (cb, self.bg_cb)):
-                cv2.accumulateWeighted(now, old, self.config.fast_alpha, mask=still)
-                cv2.accumulateWeighted(now, old, self.config.stopped_alpha, mask=fg)
+                cv2.accumulateWeighted(now, old, self.config.fast_alpha, mask=still2)
+                cv2.accumulateWeighted(now, old, self.config.stopped_alpha, mask=fg2)
         frame.motion = fg
         return components(fg, self.config.min_area * frame.scale ** 2)

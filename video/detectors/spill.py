@@ -92,8 +92,6 @@ class SpillDetector(Detector[SpillConfig]):
         self.cleared: list[Spill] = []
         self._clean: npt.NDArray[np.float64] | None = None
         self._recent: collections.deque[tuple[Gray, Gray]] = collections.deque(maxlen=2)
-        self._recent_c: collections.deque[tuple[tuple[Gray, Gray], tuple[Gray, Gray]]] = \
-            collections.deque(maxlen=2)
         self._sample: npt.NDArray[np.intp] | None = None
         self._spread = Spread(np.zeros((1, 1), np.uint8), SPREAD_FACTOR, config.threshold)
         self._cspread: ChromaSpread | None = None
@@ -128,22 +126,12 @@ class SpillDetector(Detector[SpillConfig]):
         cr = cb = None
         if frame.cr is not None and frame.cb is not None and self._cspread is not None:
             assert self.slow_cr is not None and self.slow_cb is not None
-            cr, cb = chroma.offsets(frame.cr), chroma.offsets(frame.cb)
+            cr, cb = frame.cr, frame.cb
+            # The global light gain scales the background's colour; a local shadow's own
+            # brightness ratio is divided out when a candidate is judged (_chroma_shift).
             tc = self._cspread.tolerance(cfg.chroma_threshold)
-            ratio = chroma.brightness_ratio(g, slow, gs)
-            changed = cv2.bitwise_or(changed, chroma.above(
-                chroma.distance(cr, cb, self.slow_cr, self.slow_cb, ratio), tc))
-            # Moving in colour: outside the last frames' 3x3 chroma range (shake again).
-            t8 = cv2.convertScaleAbs(tc)
-            ranges = []
-            for ch in (frame.cr, frame.cb):
-                ranges.append((cv2.subtract(cv2.erode(ch, KERNEL3), t8),
-                               cv2.add(cv2.dilate(ch, KERNEL3), t8)))
-            for old in self._recent_c:
-                for ch, (old_lo, old_hi) in zip((frame.cr, frame.cb), old, strict=True):
-                    moving = cv2.bitwise_or(moving, cv2.bitwise_or(
-                        cv2.compare(ch, old_lo, cv2.CMP_LT), cv2.compare(ch, old_hi, cv2.CMP_GT)))
-            self._recent_c.append((ranges[0], ranges[1]))
+            changed = cv2.bitwise_or(changed, chroma.full(chroma.above(
+                chroma.distance(cr, cb, self.slow_cr, self.slow_cb, gs), tc), changed.shape))
         changed = cv2.bitwise_and(changed, frame.roi)
         moving = cv2.dilate(moving, KERNEL3)
         occupied = np.zeros_like(g)
@@ -162,9 +150,12 @@ class SpillDetector(Detector[SpillConfig]):
         cv2.accumulateWeighted(g, slow, alpha, mask=quiet)
         if cr is not None and cb is not None and self._cspread is not None:
             assert self.slow_cr is not None and self.slow_cb is not None
-            self._cspread.update(cr, cb, learn, WARM_ALPHA if warm else SPREAD_ALPHA)
-            cv2.accumulateWeighted(cr, self.slow_cr, alpha, mask=quiet)
-            cv2.accumulateWeighted(cb, self.slow_cb, alpha, mask=quiet)
+            self._cspread.update(cr, cb, chroma.half(learn), WARM_ALPHA if warm else SPREAD_ALPHA)
+            # Not where anything moved in colour either: a vehicle the grey of the road passes
+            # unseen by the brightness tests, and its colour must not become the road's.
+            quiet2 = chroma.half(cv2.bitwise_and(quiet, learn))
+            cv2.accumulateWeighted(cr, self.slow_cr, alpha, mask=quiet2)
+            cv2.accumulateWeighted(cb, self.slow_cb, alpha, mask=quiet2)
         np.putmask(self._clean, changed == 0, ts)
         # Evidence: +1 a frame changed and quiet, -2 a frame quiet and like the road again,
         # kept while something moves over the pixel (a car passing over material hides it).
@@ -186,14 +177,13 @@ class SpillDetector(Detector[SpillConfig]):
         self._spread = Spread(frame.gray, SPREAD_FACTOR, 4 * self.config.threshold)
         self.evidence = np.zeros(frame.gray.shape, np.uint8)
         if frame.cr is not None and frame.cb is not None:
-            self.slow_cr, self.slow_cb = chroma.offsets(frame.cr), chroma.offsets(frame.cb)
+            self.slow_cr, self.slow_cb = frame.cr.copy(), frame.cb.copy()
             self._cspread = ChromaSpread(self.slow_cr, self.slow_cb, CHROMA_SPREAD_FACTOR,
                                          4 * self.config.chroma_threshold)
         else:
             self.slow_cr = self.slow_cb = self._cspread = None
         self._sample = roi_sample(frame.roi)
         self._recent.clear()
-        self._recent_c.clear()
         self.candidates.clear()
         self._start = self._last_ts = frame.ts
 
@@ -290,8 +280,8 @@ class SpillDetector(Detector[SpillConfig]):
             return None
         bg_chroma = None
         if self.slow_cr is not None and self.slow_cb is not None:
-            bg_chroma = (self.slow_cr[box.y:box.y + box.h, box.x:box.x + box.w].copy(),
-                         self.slow_cb[box.y:box.y + box.h, box.x:box.x + box.w].copy())
+            bg_chroma = (chroma.at_box(self.slow_cr, box.x, box.y, box.w, box.h),
+                         chroma.at_box(self.slow_cb, box.x, box.y, box.w, box.h))
         return Spill(frame.ts, box, cand.onset_ts, blamed[1], blamed[0], region.copy(), bg.copy(),
                      bg_chroma)
 
@@ -303,8 +293,10 @@ class SpillDetector(Detector[SpillConfig]):
         assert self.slow is not None
         sl = np.s_[box.y:box.y + box.h, box.x:box.x + box.w]
         ratio = chroma.brightness_ratio(frame.gray[sl], self.slow[sl], gs)
-        return chroma.region_shift(chroma.offsets(frame.cr[sl]), chroma.offsets(frame.cb[sl]),
-                                   self.slow_cr[sl], self.slow_cb[sl], ratio, region)
+        xywh = (box.x, box.y, box.w, box.h)
+        return chroma.region_shift(chroma.at_box(frame.cr, *xywh), chroma.at_box(frame.cb, *xywh),
+                                   chroma.at_box(self.slow_cr, *xywh),
+                                   chroma.at_box(self.slow_cb, *xywh), ratio, region)
 
     def _shadow(self, frame: AnalysisFrame, cand: Candidate, region: npt.NDArray[np.bool_],
                 patch: Gray, bg: npt.NDArray[np.float32], before: float,
@@ -341,7 +333,8 @@ class SpillDetector(Detector[SpillConfig]):
                 sl = np.s_[b.y:b.y + b.h, b.x:b.x + b.w]
                 ratio = chroma.brightness_ratio(g[sl], spill.background, gs)
                 still_there = chroma.region_shift(
-                    chroma.offsets(frame.cr[sl]), chroma.offsets(frame.cb[sl]),
+                    chroma.at_box(frame.cr, b.x, b.y, b.w, b.h),
+                    chroma.at_box(frame.cb, b.x, b.y, b.w, b.h),
                     spill.bg_chroma[0], spill.bg_chroma[1], ratio,
                     spill.mask) > self.config.chroma_material
             spill.clean_for = 0.0 if still_there else spill.clean_for + dt
