@@ -91,6 +91,8 @@ class SpillDetector(Detector[SpillConfig]):
         self.found: list[Spill] = []  # confirmed since the pipeline last drained them
         self.cleared: list[Spill] = []
         self._clean: npt.NDArray[np.float64] | None = None
+        self._since: npt.NDArray[np.float64] | None = None  # when a pixel's evidence began
+        self._rest: dict[int, bool] = {}  # ended tracks: at rest when they ended
         self._recent: collections.deque[tuple[Gray, Gray]] = collections.deque(maxlen=2)
         self._sample: npt.NDArray[np.intp] | None = None
         self._spread = Spread(np.zeros((1, 1), np.uint8), SPREAD_FACTOR, config.threshold)
@@ -161,6 +163,8 @@ class SpillDetector(Detector[SpillConfig]):
         # kept while something moves over the pixel (a car passing over material hides it).
         ev = self.evidence
         hit = cv2.bitwise_and(changed, quiet)
+        assert self._since is not None
+        np.putmask(self._since, ev == 0, ts)
         cv2.add(ev, 1, dst=ev, mask=hit)
         cv2.subtract(ev, 2, dst=ev, mask=cv2.bitwise_and(cv2.bitwise_not(changed), quiet))
         np.minimum(ev, EVIDENCE_MAX, out=ev)
@@ -174,6 +178,7 @@ class SpillDetector(Detector[SpillConfig]):
     def _reset(self, frame: AnalysisFrame) -> None:
         self.slow = frame.gray.astype(np.float32)
         self._clean = np.full(frame.gray.shape, frame.ts, dtype=np.float64)
+        self._since = self._clean.copy()
         self._spread = Spread(frame.gray, SPREAD_FACTOR, 4 * self.config.threshold)
         self.evidence = np.zeros(frame.gray.shape, np.uint8)
         if frame.cr is not None and frame.cb is not None:
@@ -189,10 +194,11 @@ class SpillDetector(Detector[SpillConfig]):
 
     def _update_candidates(self, frame: AnalysisFrame, static: Gray, gs: float) -> list[Box]:
         cfg, ts, s2 = self.config, frame.ts, frame.scale ** 2
-        # What parked or stands is that object: cut it out, so material beside a parked car
-        # is not judged together with the car (and rejected with it).
+        # What parked or stands is that object, for as long as it stays: cut it out, so
+        # material beside a parked car is not judged together with the car (and rejected with
+        # it), and a piece of the car is not judged on its own later.
         for track in frame.tracks:
-            if ts - track.last_ts < FORGET_S and at_rest(track, frame):
+            if self._at_rest(track, frame):
                 b = track.box
                 static[max(0, b.y - 1):b.y + b.h + 1, max(0, b.x - 1):b.x + b.w + 1] = 0
         n, labels, stats, _ = cv2.connectedComponentsWithStats(
@@ -235,9 +241,22 @@ class SpillDetector(Detector[SpillConfig]):
         return out
 
     def _onset(self, box: Box, region: npt.NDArray[np.bool_]) -> float:
-        """When the road was last seen clean under most of the region."""
-        assert self._clean is not None
-        return float(np.median(self._clean[box.y:box.y + box.h, box.x:box.x + box.w][region]))
+        """When the road was last seen clean under most of the region, or when the region
+        began to gather evidence if that was earlier (grainy material whose pixels now and
+        then match the road would otherwise seem to land later and later)."""
+        assert self._clean is not None and self._since is not None
+        sl = np.s_[box.y:box.y + box.h, box.x:box.x + box.w]
+        return float(min(np.median(self._clean[sl][region]), np.median(self._since[sl][region])))
+
+    def _at_rest(self, track: Track, frame: AnalysisFrame) -> bool:
+        if not track.ended:
+            return at_rest(track, frame)
+        if track.id not in self._rest:
+            if len(self._rest) > 1000:  # forget tracks the tracker has forgotten
+                known = {t.id for t in frame.tracks}
+                self._rest = {k: v for k, v in self._rest.items() if k in known}
+            self._rest[track.id] = at_rest(track, frame)
+        return self._rest[track.id]
 
     def _match(self, box: Box) -> Candidate | None:
         grown = Box(box.x - 2, box.y - 2, box.w + 4, box.h + 4)
