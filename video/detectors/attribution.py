@@ -80,6 +80,17 @@ def stopped_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFra
     return float(np.mean([b.contains(px, py, 2.0) for px, py in points])) >= 0.3
 
 
+def sits_on(track: Track, points: npt.NDArray[np.float64]) -> bool:
+    """The track's last box, of its usual size, still lies over the region: it did not go on
+    past it (a vehicle that parked there, even one whose track missed the moment it stopped).
+    A truck's track that latched on its fresh material shrank to it, and is not this."""
+    b = track.box
+    if float(np.mean([b.contains(px, py, 2.0) for px, py in points])) < 0.3:
+        return False
+    usual = float(np.median([p.w * p.h for _, p in track.path]))
+    return b.w * b.h >= 0.5 * usual
+
+
 def at_rest(track: Track, frame: AnalysisFrame) -> bool:
     """The track came from elsewhere on its own and now stands still (see stopped_on)."""
     scale = frame.scale

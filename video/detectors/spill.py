@@ -29,7 +29,13 @@ import numpy.typing as npt
 
 from video.config import SpillConfig
 from video.detectors import chroma
-from video.detectors.attribution import at_rest, covered_at, stopped_on, unoccupied_before
+from video.detectors.attribution import (
+    at_rest,
+    covered_at,
+    sits_on,
+    stopped_on,
+    unoccupied_before,
+)
 from video.detectors.base import AnalysisFrame, Box, Detector, Gray, Mask, gain
 from video.detectors.motion import KERNEL3, outside_band, roi_sample
 from video.detectors.spill_checks import is_shadow, sample_points
@@ -282,7 +288,7 @@ class SpillDetector(Detector[SpillConfig]):
         onset = cand.onset_ts
         blamed: tuple[float, Track] | None = None
         for track in frame.tracks:
-            if not track.vehicle:
+            if not track.vehicle or sits_on(track, points):
                 continue
             at = covered_at(track, points, box, frame, onset - PASS_BEFORE_S,
                              onset + cfg.attribution_s)
