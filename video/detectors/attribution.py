@@ -108,17 +108,34 @@ def at_rest(track: Track, frame: AnalysisFrame) -> bool:
         resting = track.path[rest][1]
         if resting.w * resting.h < 0.5 * moving:
             return False
+    return not born_beside_vehicle(track, frame)
+
+
+def born_beside_vehicle(track: Track, frame: AnalysisFrame) -> bool:
+    """A fragment of a vehicle whose body shows in pieces, or its load landing."""
     born_ts, born = track.path[0]
     for other in frame.tracks:
         if other is track or not other.vehicle:
             continue
         for t, o in other.path:
-            # Born beside a vehicle (a fragment of a truck whose body shows in pieces).
             m = max(o.w, o.h) // 2 + 2
             if abs(t - born_ts) < 0.3 and born.intersection(
                     Box(o.x - m, o.y - m, o.w + 2 * m, o.h + 2 * m)):
-                return False
-    return True
+                return True
+    return False
+
+
+def brought_on_foot(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame,
+                    after: float) -> bool:
+    """Something not a vehicle walked up to the region after `after` (a person who puts a bag
+    down, or stands there): what lies there is theirs, not a vehicle's spill."""
+    if track.vehicle or track.travel < STOP_TRAVEL * frame.scale:
+        return False
+    over = 0
+    for ts, b in track.path:
+        if ts >= after and float(np.mean([b.contains(px, py, 2.0) for px, py in points])) >= 0.3:
+            over += 1
+    return over >= 2 and not born_beside_vehicle(track, frame)
 
 
 def _alike(a: Box, b: Box) -> bool:

@@ -31,6 +31,7 @@ from video.config import SpillConfig
 from video.detectors import chroma
 from video.detectors.attribution import (
     at_rest,
+    brought_on_foot,
     covered_at,
     sits_on,
     stopped_on,
@@ -296,6 +297,8 @@ class SpillDetector(Detector[SpillConfig]):
                     blamed is None or at > blamed[0]):
                 blamed = (at, track)
         if blamed is None:
+            return None
+        if any(brought_on_foot(track, points, frame, blamed[0]) for track in frame.tracks):
             return None
         # Compared with the road as it was before that vehicle came (the onset alone can fall
         # after the drop when grey stones only now and then differ enough from the road).
