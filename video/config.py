@@ -60,7 +60,7 @@ class SpillConfig(Strict):
                                     description="Chroma units (|dCr| + |dCb|, after the "
                                     "brightness ratio is divided out) of a persistent change, "
                                     "plus what the pixel is known to flicker in colour.")
-    chroma_material: float = Field(default=3.0, ge=0.5, le=120.0,
+    chroma_material: float = Field(default=9.0, ge=0.5, le=120.0,
                                    description="Mean chroma shift of a region (same units) "
                                    "that makes it material, never a shadow or light.")
     min_area: int = Field(default=6, ge=1, le=100_000,

@@ -55,14 +55,24 @@ def at_box(channel: F32, x: int, y: int, w: int, h: int) -> F32:
     return out
 
 
-def distance(cr: F32, cb: F32, bg_cr: F32, bg_cb: F32, ratio: float | F32) -> F32:
-    """|Cr - r*Cr_bg| + |Cb - r*Cb_bg| per pixel: the colour change the brightness ratio r
-    (a number, or per pixel) does not explain."""
-    out: F32 = cv2.add(cv2.absdiff(cr, cv2.multiply(bg_cr, ratio) if isinstance(ratio, np.ndarray)
-                                   else bg_cr * np.float32(ratio)),
-                       cv2.absdiff(cb, cv2.multiply(bg_cb, ratio) if isinstance(ratio, np.ndarray)
-                                   else bg_cb * np.float32(ratio)))
+def distance(cr: F32, cb: F32, bg_cr: F32, bg_cb: F32, ratio: float,
+             bias: tuple[float, float] = (0.0, 0.0)) -> F32:
+    """|Cr - r*Cr_bg - bias| + |Cb - r*Cb_bg - bias| per pixel: the colour change that the
+    global brightness ratio r and the global colour cast (white balance drifting) leave."""
+    out: F32 = cv2.add(
+        cv2.absdiff(cr, cv2.addWeighted(bg_cr, ratio, bg_cr, 0.0, bias[0])),
+        cv2.absdiff(cb, cv2.addWeighted(bg_cb, ratio, bg_cb, 0.0, bias[1])))
     return out
+
+
+def cast(cr: F32, cb: F32, bg_cr: F32, bg_cb: F32, ratio: float,
+         sample: npt.NDArray[np.intp]) -> tuple[float, float]:
+    """The colour cast of the whole picture against the background: the median chroma
+    difference over sampled pixels (white balance or the codec drifting; what a vehicle
+    covers does not move the median)."""
+    dcr = cr.ravel()[sample] - ratio * bg_cr.ravel()[sample]
+    dcb = cb.ravel()[sample] - ratio * bg_cb.ravel()[sample]
+    return float(np.median(dcr)), float(np.median(dcb))
 
 
 def brightness_ratio(gray: Gray, background: F32, g: float) -> F32:
@@ -81,11 +91,12 @@ def above(values: F32, threshold: float | F32) -> Mask:
 
 
 def region_shift(cr: F32, cb: F32, bg_cr: F32, bg_cb: F32, ratio: F32,
-                 region: npt.NDArray[np.bool_]) -> float:
-    """|mean dCr| + |mean dCb| over a region, the background scaled by the brightness ratio:
-    how far the region's colour moved as a whole (pixel noise averages out)."""
-    dcr = float(np.mean(cr[region] - ratio[region] * bg_cr[region]))
-    dcb = float(np.mean(cb[region] - ratio[region] * bg_cb[region]))
+                 region: npt.NDArray[np.bool_], bias: tuple[float, float] = (0.0, 0.0)) -> float:
+    """|mean dCr| + |mean dCb| over a region, the background scaled by the brightness ratio
+    and the picture's colour cast taken off: how far the region's colour moved as a whole
+    (pixel noise averages out)."""
+    dcr = float(np.mean(cr[region] - ratio[region] * bg_cr[region])) - bias[0]
+    dcb = float(np.mean(cb[region] - ratio[region] * bg_cb[region])) - bias[1]
     return abs(dcr) + abs(dcb)
 
 

@@ -102,6 +102,8 @@ class SpillDetector(Detector[SpillConfig]):
         self._rest: dict[int, bool] = {}  # ended tracks: at rest when they ended
         self._recent: collections.deque[tuple[Gray, Gray]] = collections.deque(maxlen=2)
         self._sample: npt.NDArray[np.intp] | None = None
+        self._sample2: npt.NDArray[np.intp] | None = None  # the same at chroma size
+        self._cast = (0.0, 0.0)
         self._spread = Spread(np.zeros((1, 1), np.uint8), SPREAD_FACTOR, config.threshold)
         self._cspread: ChromaSpread | None = None
         self._start = 0.0
@@ -138,9 +140,12 @@ class SpillDetector(Detector[SpillConfig]):
             cr, cb = frame.cr, frame.cb
             # The global light gain scales the background's colour; a local shadow's own
             # brightness ratio is divided out when a candidate is judged (_chroma_shift).
+            assert self._sample2 is not None
+            self._cast = chroma.cast(cr, cb, self.slow_cr, self.slow_cb, gs, self._sample2)
             tc = self._cspread.tolerance(cfg.chroma_threshold)
             changed = cv2.bitwise_or(changed, chroma.full(chroma.above(
-                chroma.distance(cr, cb, self.slow_cr, self.slow_cb, gs), tc), changed.shape))
+                chroma.distance(cr, cb, self.slow_cr, self.slow_cb, gs, self._cast), tc),
+                changed.shape))
         changed = cv2.bitwise_and(changed, frame.roi)
         moving = cv2.dilate(moving, KERNEL3)
         occupied = np.zeros_like(g)
@@ -161,8 +166,10 @@ class SpillDetector(Detector[SpillConfig]):
             assert self.slow_cr is not None and self.slow_cb is not None
             self._cspread.update(cr, cb, chroma.half(learn), WARM_ALPHA if warm else SPREAD_ALPHA)
             # Not where anything moved in colour either: a vehicle the grey of the road passes
-            # unseen by the brightness tests, and its colour must not become the road's.
-            quiet2 = chroma.half(cv2.bitwise_and(quiet, learn))
+            # unseen by the brightness tests, and its colour must not become the road's. (Not
+            # while warming up: the motion detector's own first background holds the vehicles
+            # of the first frame, and their ghosts must not keep the road from being learnt.)
+            quiet2 = chroma.half(quiet if warm else cv2.bitwise_and(quiet, learn))
             cv2.accumulateWeighted(cr, self.slow_cr, alpha, mask=quiet2)
             cv2.accumulateWeighted(cb, self.slow_cb, alpha, mask=quiet2)
         np.putmask(self._clean, changed == 0, ts)
@@ -195,6 +202,8 @@ class SpillDetector(Detector[SpillConfig]):
         else:
             self.slow_cr = self.slow_cb = self._cspread = None
         self._sample = roi_sample(frame.roi)
+        self._sample2 = roi_sample(chroma.half(frame.roi), 1024)
+        self._cast = (0.0, 0.0)
         self._recent.clear()
         self.candidates.clear()
         self._start = self._last_ts = frame.ts
@@ -280,6 +289,13 @@ class SpillDetector(Detector[SpillConfig]):
             return None
         patch = frame.gray[box.y:box.y + box.h, box.x:box.x + box.w]
         bg = self.slow[box.y:box.y + box.h, box.x:box.x + box.w]
+        # Material stands out as a whole, in brightness or in colour: a few pixels over their
+        # thresholds in a region that on average matches the road are noise or compression
+        # (a stream's codec leaves traces of a passing car until its next key frame).
+        shift = self._chroma_shift(frame, box, region, gs)
+        contrast = float(np.mean(np.abs(patch[region].astype(np.float32) - bg[region] * gs)))
+        if contrast < cfg.threshold and (shift is None or shift < cfg.chroma_material):
+            return None
         points = sample_points(region, box)
         if any(stopped_on(track, points, frame) for track in frame.tracks):
             return None  # a vehicle parked or a person standing: the region is the object
@@ -302,7 +318,6 @@ class SpillDetector(Detector[SpillConfig]):
             return None
         # Compared with the road as it was before that vehicle came (the onset alone can fall
         # after the drop when grey stones only now and then differ enough from the road).
-        shift = self._chroma_shift(frame, box, region, gs)
         if self._shadow(frame, cand, region, patch, bg * gs, min(onset, blamed[0] - 0.2),
                         shift):
             return None
@@ -324,7 +339,8 @@ class SpillDetector(Detector[SpillConfig]):
         xywh = (box.x, box.y, box.w, box.h)
         return chroma.region_shift(chroma.at_box(frame.cr, *xywh), chroma.at_box(frame.cb, *xywh),
                                    chroma.at_box(self.slow_cr, *xywh),
-                                   chroma.at_box(self.slow_cb, *xywh), ratio, region)
+                                   chroma.at_box(self.slow_cb, *xywh), ratio, region,
+                                   self._cast)
 
     def _shadow(self, frame: AnalysisFrame, cand: Candidate, region: npt.NDArray[np.bool_],
                 patch: Gray, bg: npt.NDArray[np.float32], before: float,
@@ -364,7 +380,7 @@ class SpillDetector(Detector[SpillConfig]):
                     chroma.at_box(frame.cr, b.x, b.y, b.w, b.h),
                     chroma.at_box(frame.cb, b.x, b.y, b.w, b.h),
                     spill.bg_chroma[0], spill.bg_chroma[1], ratio,
-                    spill.mask) > self.config.chroma_material
+                    spill.mask, self._cast) > self.config.chroma_material
             spill.clean_for = 0.0 if still_there else spill.clean_for + dt
             if spill.clean_for >= self.config.still_s:
                 assert self.slow is not None
