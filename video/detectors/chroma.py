@@ -106,3 +106,13 @@ def bgr_shift(diff: npt.NDArray[np.float64]) -> float:
     b, g, r = (float(v) for v in diff)
     y = 0.114 * b + 0.587 * g + 0.299 * r
     return abs(0.713 * (r - y)) + abs(0.564 * (b - y))
+
+
+def perceptual(level: float) -> float:
+    """Weight of a chroma difference seen at grey level `level`, relative to mid grey.
+
+    YCrCb chroma shrinks with brightness; the eye (CIE Lab) does not, quite: for gamma-coded
+    8-bit values Lab's a*, b* per code step grow about as level^-0.27, so one chroma step at
+    grey 40 is as visible as 1.37 steps at grey 128. Dark roads keep their colours this way.
+    """
+    return float((128.0 / min(max(level, 16.0), 255.0)) ** 0.27)

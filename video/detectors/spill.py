@@ -330,17 +330,19 @@ class SpillDetector(Detector[SpillConfig]):
 
     def _chroma_shift(self, frame: AnalysisFrame, box: Box, region: npt.NDArray[np.bool_],
                       gs: float) -> float | None:
-        """How far the region's colour moved from the slow background's (None: grey only)."""
+        """How far the region's colour moved from the slow background's, on a perceptual
+        scale (None: grey only)."""
         if frame.cr is None or frame.cb is None or self.slow_cr is None or self.slow_cb is None:
             return None
         assert self.slow is not None
         sl = np.s_[box.y:box.y + box.h, box.x:box.x + box.w]
         ratio = chroma.brightness_ratio(frame.gray[sl], self.slow[sl], gs)
         xywh = (box.x, box.y, box.w, box.h)
-        return chroma.region_shift(chroma.at_box(frame.cr, *xywh), chroma.at_box(frame.cb, *xywh),
-                                   chroma.at_box(self.slow_cr, *xywh),
-                                   chroma.at_box(self.slow_cb, *xywh), ratio, region,
-                                   self._cast)
+        shift = chroma.region_shift(chroma.at_box(frame.cr, *xywh),
+                                    chroma.at_box(frame.cb, *xywh),
+                                    chroma.at_box(self.slow_cr, *xywh),
+                                    chroma.at_box(self.slow_cb, *xywh), ratio, region, self._cast)
+        return shift * chroma.perceptual(float(np.mean(self.slow[sl][region])) * gs)
 
     def _shadow(self, frame: AnalysisFrame, cand: Candidate, region: npt.NDArray[np.bool_],
                 patch: Gray, bg: npt.NDArray[np.float32], before: float,
