@@ -63,7 +63,7 @@ class SpillConfig(Strict):
     chroma_material: float = Field(default=9.0, ge=0.5, le=120.0,
                                    description="Mean chroma shift of a region (same units) "
                                    "that makes it material, never a shadow or light.")
-    min_area: int = Field(default=6, ge=1, le=100_000,
+    min_area: int = Field(default=20, ge=1, le=100_000,
                           description="Smallest material region (pixels).")
     max_area: int = Field(default=2500, ge=1, le=1_000_000, description="Largest material region.")
     still_s: float = Field(default=1.6, gt=0.0, le=120.0,

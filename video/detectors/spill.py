@@ -314,6 +314,10 @@ class SpillDetector(Detector[SpillConfig]):
                 blamed = (at, track)
         if blamed is None:
             return None
+        if min(onset, blamed[0]) < self._start + cfg.warmup_s:
+            # The spot was covered before the background had learnt the road there: what
+            # shows now may be the road the first frames never saw (a queued car moved off).
+            return None
         if any(brought_on_foot(track, points, frame, blamed[0]) for track in frame.tracks):
             return None
         # Compared with the road as it was before that vehicle came (the onset alone can fall
