@@ -7,6 +7,8 @@ latch on the fresh material behind it. These tests are written for such tracks.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -15,6 +17,7 @@ from video.detectors.vehicles import Track
 
 CLEAN_LOOKBACK_S = 10.0
 STOP_TRAVEL = 10.0  # analysis pixels a track must have come to count as arrived
+WALK_SPEED = 25.0  # analysis pixels a second (at 320 wide): faster than this is not on foot
 
 
 def unoccupied_before(tracks: list[Track], region: Box, ts: float) -> float:
@@ -80,10 +83,13 @@ def stopped_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFra
     return float(np.mean([b.contains(px, py, 2.0) for px, py in points])) >= 0.3
 
 
-def sits_on(track: Track, points: npt.NDArray[np.float64]) -> bool:
-    """The track's last box, of its usual size, still lies over the region: it did not go on
-    past it (a vehicle that parked there, even one whose track missed the moment it stopped).
-    A truck's track that latched on its fresh material shrank to it, and is not this."""
+def sits_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame) -> bool:
+    """The track stopped with its last box, of its usual size, over the region: it did not go
+    on past it (a vehicle that parked there, even one whose track missed the moment it
+    stopped). A truck's track that latched on its fresh material shrank to it, and is not this;
+    one lost while still moving is not either."""
+    if track.recent_travel(1.0) > 3 * frame.scale:
+        return False
     b = track.box
     if float(np.mean([b.contains(px, py, 2.0) for px, py in points])) < 0.3:
         return False
@@ -129,13 +135,21 @@ def brought_on_foot(track: Track, points: npt.NDArray[np.float64], frame: Analys
                     after: float) -> bool:
     """Something not a vehicle walked up to the region after `after` (a person who puts a bag
     down, or stands there): what lies there is theirs, not a vehicle's spill."""
-    if track.vehicle or track.travel < STOP_TRAVEL * frame.scale:
+    if track.vehicle or track.travel < STOP_TRAVEL * frame.scale \
+            or _median_speed(track) > WALK_SPEED * frame.scale:
         return False
     over = 0
     for ts, b in track.path:
         if ts >= after and float(np.mean([b.contains(px, py, 2.0) for px, py in points])) >= 0.3:
             over += 1
     return over >= 2 and not born_beside_vehicle(track, frame)
+
+
+def _median_speed(track: Track) -> float:
+    """Analysis pixels per second, the median over the path's steps."""
+    steps = [math.hypot(b.center[0] - a.center[0], b.center[1] - a.center[1]) / (tb - ta)
+             for (ta, a), (tb, b) in zip(track.path, track.path[1:], strict=False) if tb > ta]
+    return float(np.median(steps)) if steps else 0.0
 
 
 def _alike(a: Box, b: Box) -> bool:

@@ -305,7 +305,7 @@ class SpillDetector(Detector[SpillConfig]):
         onset = cand.onset_ts
         blamed: tuple[float, Track] | None = None
         for track in frame.tracks:
-            if not track.vehicle or sits_on(track, points):
+            if not track.vehicle or sits_on(track, points, frame):
                 continue
             at = covered_at(track, points, box, frame, onset - PASS_BEFORE_S,
                              onset + cfg.attribution_s)
