@@ -13,13 +13,15 @@ and the full size would only cost four times the arithmetic for nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from video.detectors.base import Gray, Mask
 
-F32 = npt.NDArray[np.float32]
+F32 = npt.NDArray[Any]  # float32; OpenCV's stubs cannot say so (as base.Gray)
 
 
 def offsets(channel: Gray) -> F32:
@@ -84,10 +86,9 @@ def brightness_ratio(gray: Gray, background: F32, g: float) -> F32:
 
 def above(values: F32, threshold: float | F32) -> Mask:
     """255 where values exceed the threshold (a number or a per-pixel float32 image)."""
-    if isinstance(threshold, np.ndarray):
-        out: Mask = cv2.compare(values, threshold, cv2.CMP_GT)
-        return out
-    return cv2.compare(values, float(threshold), cv2.CMP_GT)
+    limit = threshold if isinstance(threshold, np.ndarray) else np.array([float(threshold)])
+    out: Mask = cv2.compare(values, limit, cv2.CMP_GT)
+    return out
 
 
 def region_shift(cr: F32, cb: F32, bg_cr: F32, bg_cb: F32, ratio: F32,

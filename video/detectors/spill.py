@@ -57,6 +57,7 @@ SPREAD_FACTOR = 1.5  # tolerance added per grey level of mean flicker
 CHROMA_SPREAD_FACTOR = 2.0  # tolerance added per chroma unit of mean flicker
 EVIDENCE_MAX = 12  # frames of evidence a changed pixel can bank
 EVIDENCE_STATIC = 3  # frames of evidence that make it static
+ONE, TWO, STATIC = np.array([1.0]), np.array([2.0]), np.array([float(EVIDENCE_STATIC)])
 
 
 @dataclass(slots=True)
@@ -179,13 +180,13 @@ class SpillDetector(Detector[SpillConfig]):
         hit = cv2.bitwise_and(changed, quiet)
         assert self._since is not None
         np.putmask(self._since, ev == 0, ts)
-        cv2.add(ev, 1, dst=ev, mask=hit)
-        cv2.subtract(ev, 2, dst=ev, mask=cv2.bitwise_and(cv2.bitwise_not(changed), quiet))
+        cv2.add(ev, ONE, dst=ev, mask=hit)
+        cv2.subtract(ev, TWO, dst=ev, mask=cv2.bitwise_and(cv2.bitwise_not(changed), quiet))
         np.minimum(ev, EVIDENCE_MAX, out=ev)
         self._check_cleared(frame, gs, quiet, dt)
         if warm:
             return []
-        static = cv2.bitwise_and(cv2.compare(ev, EVIDENCE_STATIC, cv2.CMP_GE), quiet)
+        static = cv2.bitwise_and(cv2.compare(ev, STATIC, cv2.CMP_GE), quiet)
         static = cv2.morphologyEx(static, cv2.MORPH_CLOSE, KERNEL5)
         return self._update_candidates(frame, static, gs)
 
@@ -377,7 +378,7 @@ class SpillDetector(Detector[SpillConfig]):
                 continue
             now = g[b.y:b.y + b.h, b.x:b.x + b.w][spill.mask].astype(np.float32)
             old = spill.background[spill.mask] * gs
-            still_there = np.mean(np.abs(now - old) > self.config.threshold) > 0.25
+            still_there = bool(np.mean(np.abs(now - old) > self.config.threshold) > 0.25)
             if not still_there and spill.bg_chroma is not None and frame.cr is not None \
                     and frame.cb is not None:
                 sl = np.s_[b.y:b.y + b.h, b.x:b.x + b.w]
