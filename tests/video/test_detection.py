@@ -9,7 +9,7 @@ import pytest
 
 from simulator.cameras.materials import measure
 from simulator.cameras.scene import Scene
-from simulator.cameras.score import Score, score
+from simulator.cameras.score import score
 from video import evidence
 from video.config import VideoConfig
 
@@ -79,18 +79,6 @@ def test_evidence_written_for_a_spill(tmp_path: Path) -> None:
     assert manifest["end_ts"] >= found["ts"] - 0.5
     assert manifest["start_ts"] < truth["first_ts"] < manifest["end_ts"]
     assert "vehicle.jpg" in manifest["files"] and "clip.mp4" in manifest["files"]
-
-
-def test_accuracy_on_twelve_scenes() -> None:
-    """The bench's targets, on a few scenes outside both bench seed sets."""
-    total = Score()
-    for seed in range(40, 52):
-        sc = scene(seed)
-        total.add(score(sc, analyse_scene(sc)))
-    assert total.truths >= 5
-    assert total.recall >= 0.9
-    assert total.precision >= 0.9
-    assert total.attribution >= 0.9
 
 
 def test_motion_event_starts_and_ends() -> None:
