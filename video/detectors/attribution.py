@@ -97,6 +97,22 @@ def sits_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame)
     return b.w * b.h >= 0.5 * usual
 
 
+def stands_beside(track: Track, region: Box, frame: AnalysisFrame) -> bool:
+    """The track stopped within half its size of the region: what changed there belongs to
+    its stopping (its shadow, the colour its body bleeds into the road, a door), not to a drop
+    it drove on from."""
+    end_ts, b = track.path[-1]
+    if end_ts - track.path[0][0] < 1.0:
+        return False
+    for ts, o in reversed(track.path):  # still: every box of the last second overlaps it
+        if end_ts - ts > 1.0:
+            break
+        if b.intersection(o) < 0.5 * min(b.w * b.h, o.w * o.h):
+            return False
+    m = max(b.w, b.h) // 2
+    return Box(b.x - m, b.y - m, b.w + 2 * m, b.h + 2 * m).intersection(region) > 0
+
+
 def at_rest(track: Track, frame: AnalysisFrame) -> bool:
     """The track came from elsewhere on its own and now stands still (see stopped_on)."""
     scale = frame.scale

@@ -34,6 +34,7 @@ from video.detectors.attribution import (
     brought_on_foot,
     covered_at,
     sits_on,
+    stands_beside,
     stopped_on,
     unoccupied_before,
 )
@@ -306,7 +307,8 @@ class SpillDetector(Detector[SpillConfig]):
         onset = cand.onset_ts
         blamed: tuple[float, Track] | None = None
         for track in frame.tracks:
-            if not track.vehicle or sits_on(track, points, frame):
+            if not track.vehicle or sits_on(track, points, frame) \
+                    or stands_beside(track, box, frame):
                 continue
             at = covered_at(track, points, box, frame, onset - PASS_BEFORE_S,
                              onset + cfg.attribution_s)
