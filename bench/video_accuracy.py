@@ -29,7 +29,7 @@ from video.config import VideoConfig
 from video.runner import CameraRunner
 
 
-def one(args: tuple[int, int]) -> tuple[int, Score, list[str], int, str]:
+def one(args: tuple[int, int]) -> tuple[int, Score, list[str], int, str, int, int]:
     seed, width = args
     scene = Scene.make(seed, width, width * 9 // 16)
     runner = CameraRunner(f"sim{seed}", None, VideoConfig(), keep_frames=True)
@@ -37,7 +37,9 @@ def one(args: tuple[int, int]) -> tuple[int, Score, list[str], int, str]:
     truth = scene.truth()
     spill = " ".join(f"{t['kind']}/{t['material']} gap={t['gap']:.0f} dE={t['delta_e']:.0f}"
                      f"{'' if t['textured'] else ' flat'}" for t in truth["spills"])
-    return seed, score(scene, events), truth["distractors"], runner.frames_in, spill
+    tracks = sum(e["kind"] == "vehicle" for e in events)
+    return (seed, score(scene, events), truth["distractors"], runner.frames_in, spill, tracks,
+            len(truth["vehicles"]))
 
 
 def main() -> None:
@@ -51,10 +53,12 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     jobs = [(args.first + i, args.width) for i in range(args.scenes)]
-    total, frames, spill_scenes = Score(), 0, 0
+    total, frames, spill_scenes, tracks, vehicles = Score(), 0, 0, 0, 0
     with multiprocessing.get_context("spawn").Pool(args.procs) as pool:
-        for seed, s, distractors, n, spill in pool.imap_unordered(one, jobs):
+        for seed, s, distractors, n, spill, found, real in pool.imap_unordered(one, jobs):
             total.add(s)
+            tracks += found
+            vehicles += real
             frames += n
             spill_scenes += s.truths > 0
             if args.verbose and (s.hits < s.truths or s.false or s.attributed < s.hits):
@@ -68,6 +72,8 @@ def main() -> None:
           f"right vehicle: {total.attribution:.3f}")
     print(f"low contrast (gap < 15 grey levels): {total.low_hits} of {total.low_truths} found, "
           f"recall {total.low_recall:.3f}")
+    print(f"vehicle tracks: {tracks} for {vehicles} vehicles in the scenes "
+          f"({tracks / max(1, vehicles):.2f} a vehicle; 1.00 = one track per vehicle)")
     if total.false_by:
         print("false alarms by scene distractor:", total.false_by)
 
