@@ -102,8 +102,12 @@ def stands_beside(track: Track, region: Box, frame: AnalysisFrame) -> bool:
     its stopping (its shadow, the colour its body bleeds into the road, a door), not to a drop
     it drove on from."""
     end_ts, b = track.path[-1]
-    if end_ts - track.path[0][0] < 1.0:
-        return False
+    typical = _typical_area(track)
+    h, w = frame.gray.shape[:2]
+    if end_ts - track.path[0][0] < 1.0 or b.w * b.h > 2 * typical:
+        return False  # a blob merged with its neighbours for a while is not standing
+    if b.x <= 1 or b.y <= 1 or b.x + b.w >= w - 1 or b.y + b.h >= h - 1:
+        return False  # entering or leaving the picture: its box clings to the border
     for ts, o in reversed(track.path):  # still: every box of the last second overlaps it
         if end_ts - ts > 1.0:
             break
@@ -166,6 +170,10 @@ def _median_speed(track: Track) -> float:
     steps = [math.hypot(b.center[0] - a.center[0], b.center[1] - a.center[1]) / (tb - ta)
              for (ta, a), (tb, b) in zip(track.path, track.path[1:], strict=False) if tb > ta]
     return float(np.median(steps)) if steps else 0.0
+
+
+def _typical_area(track: Track) -> float:
+    return float(np.median([b.w * b.h for _, b in track.path]))
 
 
 def _alike(a: Box, b: Box) -> bool:
