@@ -42,7 +42,8 @@ def test_low_contrast_material_differs_in_colour_not_brightness() -> None:
     cx, cy = x + w // 2, y + h // 2
     old, new = (decode(j, cv2.IMREAD_COLOR)[cy - 2:cy + 3, cx - 2:cx + 3].reshape(-1, 3)
                 .mean(axis=0) for j in (before, frames[-1][1]))
-    lab = [cv2.cvtColor(np.uint8([[c]]), cv2.COLOR_BGR2Lab)[0, 0].astype(float) for c in (old, new)]
+    lab = [cv2.cvtColor(np.array([[c]], np.uint8), cv2.COLOR_BGR2Lab)[0, 0].astype(float)
+           for c in (old, new)]
     assert abs(float(new @ [0.114, 0.587, 0.299]) - float(old @ [0.114, 0.587, 0.299])) < 15
     assert np.hypot(lab[0][1] - lab[1][1], lab[0][2] - lab[1][2]) > 4  # 8-bit Lab: a*, b*
 
