@@ -199,7 +199,7 @@ class Server:
                   evidence.routes()]
         if cfg.cases.enabled:
             parts.cases = build_cases(cfg, index, auth, tracker, fanout, hub.publish_encoded,
-                                      self.database)
+                                      clock, self.database)
             routes.append(parts.cases.routes())
         self.app = build_app(routes, cfg.gateway.max_body_bytes)
 
@@ -239,7 +239,7 @@ class Server:
                                    camera_list(city)).routes()]
             if cfg.cases.enabled:  # every web process on the one shared database
                 parts.cases = build_cases(cfg, index, auth, rp.queries, fanout,
-                                          hub.publish_encoded, self.database)
+                                          hub.publish_encoded, rp.clock, self.database)
                 routes.append(parts.cases.routes())
         elif rp.sink is not None:  # a gateway alone: health and metrics for its probes
             routes.append([r for r in site.routes() if isinstance(r, web.RouteDef)

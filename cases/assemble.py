@@ -22,6 +22,7 @@ from cases.web import CasesApi
 from cases.workcalendar import WorkCalendar
 from config.server import Config
 from geofence.index import CityIndex
+from model.clock import Clock
 from web.api import Queries
 from web.auth import TokenAuth
 
@@ -48,9 +49,9 @@ class CasesPart:
 
 
 def build_cases(cfg: Config, index: CityIndex, auth: TokenAuth, queries: Queries | None,
-                fanout: EventFanout | None, publish: Publish | None,
+                fanout: EventFanout | None, publish: Publish | None, clock: Clock,
                 database: str | None = None) -> CasesPart:
-    """database: --database, over [cases] database."""
+    """database: --database, over [cases] database; clock: the server's (wall or data)."""
     section = cfg.cases
     data_dir = Path(cfg.server.data_dir)
     db = Database(async_url(database or section.database, data_dir),
@@ -58,7 +59,7 @@ def build_cases(cfg: Config, index: CityIndex, auth: TokenAuth, queries: Queries
     catalog = load_catalog(section.catalog)
     timezone = index.city.settings.timezone
     calendar = WorkCalendar(timezone, section.office_hours, section.holidays)
-    store = CaseStore(db, catalog, calendar, section.warn_fraction)
+    store = CaseStore(db, catalog, calendar, section.warn_fraction, clock.now)
     photos = PhotoStore(data_dir / "cases" / "photos", section.photo_max_bytes,
                         section.photo_max_pixels, timezone)
     locator = Locator(index)
@@ -66,7 +67,7 @@ def build_cases(cfg: Config, index: CityIndex, auth: TokenAuth, queries: Queries
     service = CaseService(store, photos, locator, queries, section, timezone, cameras, publish)
     if fanout is not None:
         fanout.subscribe(service.on_events)
-    evaluation = Evaluation(db, catalog, section, timezone)
+    evaluation = Evaluation(db, catalog, section, timezone, clock.now)
     inventory = Inventory(db, catalog, locator)
     api = CasesApi(auth, service, evaluation, inventory, section.max_cases_page)
     return CasesPart(db, service, api, Open311Api(auth, service), section.inventory)

@@ -16,6 +16,7 @@ import csv
 import html
 import io
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -70,8 +71,9 @@ def _rate(n: int, d: int) -> float | None:
 
 class Evaluation:
     def __init__(self, db: Database, catalog: Catalog, cfg: CasesSection,
-                 timezone: str) -> None:
+                 timezone: str, clock: Callable[[], float] = time.time) -> None:
         self.db, self.catalog, self.cfg = db, catalog, cfg
+        self.clock = clock
         self.zone = ZoneInfo(timezone)
         for w, known in ((cfg.department_weights, DEPARTMENT_RATES),
                          (cfg.inspector_weights, INSPECTOR_RATES)):
@@ -85,7 +87,7 @@ class Evaluation:
 
     def _day(self, text: str | None) -> date:
         if text is None:
-            return datetime.now(self.zone).date()
+            return datetime.fromtimestamp(self.clock() or time.time(), self.zone).date()
         try:
             return date.fromisoformat(text)
         except ValueError:
@@ -97,7 +99,7 @@ class Evaluation:
             raise Invalid(f"dimension is one of {', '.join(DIMENSIONS)}", field="dimension")
         first, last = period_span(period, self._day(day_text))
         start, end = self._ts(first), self._ts(last)
-        now = time.time() if now is None else now
+        now = (self.clock() or time.time()) if now is None else now
         rows = await self._rows(dimension, start, end, now)
         self._score(dimension, rows)
         return {"dimension": dimension, "period": period, "start": first.isoformat(),
@@ -231,7 +233,7 @@ class Evaluation:
         """月公布: the month's three tables as one printable page (no script, no external
         resource: it prints and archives as it is)."""
         if month is None:
-            day = datetime.now(self.zone).date().replace(day=1)
+            day = self._day(None).replace(day=1)
         else:
             try:
                 day = date.fromisoformat(f"{month}-01")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,7 +55,7 @@ class CaseService:
     async def upload_photo(self, data: bytes, actor: Actor) -> dict[str, Any]:
         photo, public = await asyncio.to_thread(self.photos.check, data)
         await asyncio.to_thread(self.photos.save, photo, data, public)
-        await self.store.add_photo(photo, actor, time.time())
+        await self.store.add_photo(photo, actor, self.store.now())
         return {"sha256": photo.sha256, "mime": photo.mime, "bytes": photo.bytes,
                 "width": photo.width, "height": photo.height, "taken_ts": photo.taken_ts,
                 "exif_lon": photo.exif_lon, "exif_lat": photo.exif_lat,
@@ -65,7 +64,7 @@ class CaseService:
     # -- reports -----------------------------------------------------------------------------
 
     async def report(self, new: NewCase, actor: Actor) -> tuple[dict[str, Any], bool]:
-        now = time.time()
+        now = self.store.now()
         self.store.class_of(new.class_code)
         missed: list[tuple[str, float]] = []
         if new.source in ("hotline", "open311"):
@@ -126,7 +125,7 @@ class CaseService:
 
     async def presence(self, case: dict[str, Any], actor: Actor,
                        shas: Sequence[str]) -> dict[str, Any]:
-        now = time.time()
+        now = self.store.now()
         tracks: list[dict[str, Any]] = []
         device = actor.subject
         if self.queries is not None and device is not None:
@@ -228,7 +227,7 @@ class CaseService:
                  "state": case["state"], "class": case["class"], "grid": case["grid"],
                  "department": case["department"], "lon": case["lon"], "lat": case["lat"],
                  "colour": colour({"due_ts": case["clock"]["due_ts"],
-                                   "warn_ts": case["clock"]["warn_ts"]}, time.time()),
+                                   "warn_ts": case["clock"]["warn_ts"]}, self.store.now()),
                  "due_ts": case["clock"]["due_ts"], "updated_ts": case["updated_ts"]}
         self.publish([("case", case["grid"], orjson.dumps(event).decode())])
 

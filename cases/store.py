@@ -7,7 +7,7 @@ role sees all. The store knows nothing of HTTP; it raises cases/errors.py."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -50,9 +50,15 @@ def _text(value: str | None, what: str) -> str:
 
 class CaseStore:
     def __init__(self, db: Database, catalog: Catalog, calendar: WorkCalendar,
-                 warn_fraction: float = 0.8) -> None:
+                 warn_fraction: float = 0.8, clock: Callable[[], float] = time.time) -> None:
+        """clock: the server's (wall, or the newest data time under --clock data; before
+        any data, the wall clock)."""
         self.db, self.catalog, self.calendar = db, catalog, calendar
         self.warn_fraction = warn_fraction
+        self._clock = clock
+
+    def now(self) -> float:
+        return self._clock() or time.time()
 
     # -- visibility --------------------------------------------------------------------------
 
@@ -103,7 +109,7 @@ class CaseStore:
 
     async def get(self, case_id: int, actor: Actor, now: float | None = None) -> Row:
         """The case with its flow log and photos."""
-        now = time.time() if now is None else now
+        now = self.now() if now is None else now
         async with self.db.read() as conn:
             row = await self._row(conn, case_id, actor)
             log_rows = (await conn.execute(
@@ -138,7 +144,7 @@ class CaseStore:
                    now: float | None = None) -> Row:
         """{"cases": [...] newest first, "total": n, "counts": {state: n},
         "overdue": {state: n}} within what the actor may see and the filters."""
-        now = time.time() if now is None else now
+        now = self.now() if now is None else now
         where = []
         visible = self._visible(actor)
         if visible is not None:
@@ -224,7 +230,7 @@ class CaseStore:
                      missed_by: Sequence[tuple[str, float]] = ()) -> tuple[Row, bool]:
         """(the case, created). A case whose source_ref exists already is that case
         (created False): an alert opens one case however often it arrives."""
-        now = time.time() if now is None else now
+        now = self.now() if now is None else now
         cls = self.class_of(new.class_code)
         description = _text(new.description, "description")
         address = _text(new.address, "address")
@@ -283,7 +289,7 @@ class CaseStore:
         """Apply one action: 403 if the role may never take it, 404 if the case is not the
         actor's to see, 409 (with the actions allowed now) if the state does not allow it or
         the version moved on, 422 if its guard does not hold."""
-        now = time.time() if now is None else now
+        now = self.now() if now is None else now
         if not role_may_ever(actor.base, given.action):
             raise Forbidden(f"role {actor.base} may not {given.action}")
         note = _text(given.note, "note")

@@ -44,8 +44,9 @@ class CasesSection(Strict):
                                   description="Largest photo in pixels (decompression bombs).")
     presence_distance_m: float = Field(50.0, gt=0, le=5000, description="核查: the checking "
                                        "inspector's track must pass this close to the case.")
-    presence_dwell_s: float = Field(30.0, ge=0, le=7200, description="核查: and stay within "
-                                    "that distance at least this long.")
+    presence_dwell_s: float = Field(120.0, ge=0, le=7200, description="核查: and stay "
+                                    "within that distance at least this long (walking past "
+                                    "a 50 m circle takes about 80 s).")
     presence_window_s: float = Field(4 * 3600.0, gt=0, le=7 * 86400, description="核查: how "
                                      "far back before the check its track is looked at.")
     missed_window_s: float = Field(4 * 3600.0, gt=0, le=7 * 86400, description="漏报: a "
