@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from PIL import Image
 
@@ -37,7 +38,7 @@ async def test_photo_too_large_is_413(srv: RunningServer) -> None:
 async def test_bad_reports_are_422_with_the_reason_and_write_nothing(
         srv: RunningServer) -> None:
     sha = await upload(srv, INSPECTOR, png(3))
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"class": "E9999"}, "class"),
         ({"class": "E0102", "lon": OUTSIDE[0], "lat": OUTSIDE[1]}, "location"),
         ({"class": "E0102", "photos": ["0" * 64]}, "photos"),
@@ -110,7 +111,7 @@ async def test_a_refused_action_leaves_no_trace(srv: RunningServer) -> None:
 async def test_stale_version_is_409(srv: RunningServer) -> None:
     case = await report(srv, INSPECTOR)
     status, moved = await act(srv, OPERATOR, case, "accept")
-    assert status == 200
+    assert status == 200 and moved["version"] == 2
     status, body = await act(srv, OPERATOR, case, "void", reason="x")  # version 1, now 2
     assert status == 409 and body["version"] == 2 and "void" in body["allowed"]
 

@@ -4,6 +4,7 @@ with what is allowed), two operators at once, roles (403) and departments (404).
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from tests.cases.conftest import (
     DISPATCHER,
@@ -24,7 +25,7 @@ async def test_the_whole_loop(srv: RunningServer) -> None:
     assert (case["state"], case["version"], case["reporter"]) == ("reported", 1, "p-g1-a")
     assert case["grid"] == "g1" and case["road"] is not None
     assert case["suggested_department"] == "sanitation"
-    steps = [(OPERATOR, "accept", {}), (OPERATOR, "open", {}), (DISPATCHER, "dispatch", {}),
+    steps: list[tuple[str, str, dict[str, Any]]] = [(OPERATOR, "accept", {}), (OPERATOR, "open", {}), (DISPATCHER, "dispatch", {}),
              (SANITATION, "handle", {"photos": [await upload(srv, SANITATION, png(2))]}),
              (INSPECTOR_B, "check", {"passed": True}), (OPERATOR, "close", {})]
     for token, action, extra in steps:
@@ -57,7 +58,7 @@ async def test_two_operators_one_wins(srv: RunningServer) -> None:
     statuses = sorted(s for s, _ in results)
     assert statuses == [200, 409]
     status, full = await call(srv, SUPERVISOR, "GET", f"/api/v1/cases/{case['id']}")
-    assert full["version"] == 2 and len(full["log"]) == 2
+    assert status == 200 and full["version"] == 2 and len(full["log"]) == 2
 
 
 async def test_role_and_department_scope(srv: RunningServer) -> None:

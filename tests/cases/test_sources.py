@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,7 +47,7 @@ async def srv(tmp_path: Path, database: str | None) -> AsyncIterator[RunningServ
         yield running
 
 
-async def handled_case(srv: RunningServer) -> dict:  # type: ignore[type-arg]
+async def handled_case(srv: RunningServer) -> dict[str, Any]:
     case = await report(srv, INSPECTOR, photos=[await upload(srv, INSPECTOR, png(5))])
     for token, action, extra in ((OPERATOR, "accept", {}), (OPERATOR, "open", {}),
                                  (DISPATCHER, "dispatch", {}),
@@ -73,7 +74,7 @@ async def test_check_with_and_without_presence(srv: RunningServer) -> None:
     status, checked2 = await act(srv, INSPECTOR, case2, "check", passed=False)
     assert status == 200 and checked2["check"]["presence"] == "desk"
     status, closed = await act(srv, OPERATOR, checked2, "close")
-    assert status == 422  # the check failed: rework, not close
+    assert status == 422 and closed["field"] == "state"  # the check failed: rework
     status, back = await act(srv, OPERATOR, checked2, "rework", reason="垃圾未清理干净")
     assert status == 200 and back["state"] == "dispatched" and back["rework_count"] == 1
 
@@ -197,7 +198,7 @@ async def test_open311_feeds_the_hotline_channel(srv: RunningServer) -> None:
                              data={**form, "lat": "50", "long": "10"}) as resp:
             assert resp.status == 422
     status, case = await call(srv, SUPERVISOR, "GET", f"/api/v1/cases/{rid}")
-    assert case["source"] == "open311" and case["state"] == "reported"
+    assert status == 200 and case["source"] == "open311" and case["state"] == "reported"
     # a case that did not come through Open311 is not the public's to read
     inside = await report(srv, INSPECTOR)
     async with aiohttp.ClientSession(srv.base) as http, http.get(
