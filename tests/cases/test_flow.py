@@ -25,9 +25,10 @@ async def test_the_whole_loop(srv: RunningServer) -> None:
     assert (case["state"], case["version"], case["reporter"]) == ("reported", 1, "p-g1-a")
     assert case["grid"] == "g1" and case["road"] is not None
     assert case["suggested_department"] == "sanitation"
-    steps: list[tuple[str, str, dict[str, Any]]] = [(OPERATOR, "accept", {}), (OPERATOR, "open", {}), (DISPATCHER, "dispatch", {}),
-             (SANITATION, "handle", {"photos": [await upload(srv, SANITATION, png(2))]}),
-             (INSPECTOR_B, "check", {"passed": True}), (OPERATOR, "close", {})]
+    steps: list[tuple[str, str, dict[str, Any]]] = [
+        (OPERATOR, "accept", {}), (OPERATOR, "open", {}), (DISPATCHER, "dispatch", {}),
+        (SANITATION, "handle", {"photos": [await upload(srv, SANITATION, png(2))]}),
+        (INSPECTOR_B, "check", {"passed": True}), (OPERATOR, "close", {})]
     for token, action, extra in steps:
         status, case = await act(srv, token, case, action, **extra)
         assert status == 200, (action, case)
