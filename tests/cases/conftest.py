@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from cases.catalog import load_catalog
+from cases.db.engine import Database, async_url
+from cases.store import CaseStore
+from cases.workcalendar import WorkCalendar
 from tests.pgproc import PostgresProcess
 from tests.serverkit import TOKENS, RunningServer, running_server
 
@@ -50,3 +54,13 @@ def database(request: pytest.FixtureRequest) -> str | None:
 async def srv(tmp_path: Path, database: str | None) -> AsyncIterator[RunningServer]:
     async with running_server(tmp_path, tokens=CASE_TOKENS, database=database) as running:
         yield running
+
+
+@pytest.fixture
+async def store(tmp_path: Path, database: str | None) -> AsyncIterator[CaseStore]:
+    """The store alone (no HTTP), for figures that need chosen times."""
+    db = Database(async_url(database, tmp_path))
+    await db.migrate()
+    cal = WorkCalendar("Asia/Shanghai", [("08:30", "12:00"), ("14:00", "17:30")])
+    yield CaseStore(db, load_catalog(), cal)
+    await db.close()

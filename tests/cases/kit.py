@@ -8,7 +8,17 @@ from typing import IO, Any
 import aiohttp
 from PIL import Image
 
+from cases.records import Actor
 from tests.serverkit import RunningServer
+
+OPS, DISP = Actor("operator"), Actor("dispatcher")
+
+
+def at(d: int, hh: int, mm: int = 0, month: int = 11) -> float:
+    """A moment of November 2026 (or the given month) in the demo city's zone."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    return datetime(2026, month, d, hh, mm, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp()
 
 # A point on a demo-city road in grid g1 (north city) and one far outside the city.
 IN_CITY = (116.897648, 36.616138)  # on road g1-m01
