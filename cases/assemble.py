@@ -3,6 +3,8 @@ schema migrated, the inventory loaded) before the HTTP port opens, closed after 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,8 @@ class CasesPart:
     open311: Open311Api
     inventory_file: str | None
 
+    sweeper: asyncio.Task[None] | None = None
+
     def routes(self) -> list[web.AbstractRouteDef]:
         return self.api.routes() + self.open311.routes()
 
@@ -42,8 +46,13 @@ class CasesPart:
         await self.db.migrate()
         if self.inventory_file is not None:
             await self.api.inventory.load_file(self.inventory_file)
+        self.sweeper = asyncio.get_running_loop().create_task(self.service.sweep_forever())
 
     async def stop(self) -> None:
+        if self.sweeper is not None:
+            self.sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.sweeper
         await self.service.drain()
         await self.db.close()
 

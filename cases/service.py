@@ -220,14 +220,39 @@ class CaseService:
 
     # -- live --------------------------------------------------------------------------------
 
-    def _live(self, case: dict[str, Any]) -> None:
+    async def sweep(self, since: float, now: float) -> int:
+        """Tell live clients of every case that turned yellow or red in (since, now]."""
+        c = cases.c
+        crossed = ((c.warn_ts > since) & (c.warn_ts <= now)) | \
+            ((c.due_ts > since) & (c.due_ts <= now))
+        async with self.store.db.read() as conn:
+            rows = (await conn.execute(select(cases).where(crossed).limit(10_000))
+                    ).mappings().all()
+        for row in rows:
+            self._live(self.store.case_json(dict(row), Actor("supervisor"), now), now)
+        return len(rows)
+
+    async def sweep_forever(self, every_s: float = 30.0) -> None:
+        last = self.store.now()
+        while True:
+            await asyncio.sleep(every_s)
+            now = self.store.now()
+            try:
+                await self.sweep(last, now)
+            except Exception:  # the database away for a moment: try again next round
+                log.exception("case overdue sweep failed")
+                continue
+            last = now
+
+    def _live(self, case: dict[str, Any], now: float | None = None) -> None:
         if self.publish is None:
             return
+        now = self.store.now() if now is None else now
         event = {"type": "case", "id": case["id"], "version": case["version"],
                  "state": case["state"], "class": case["class"], "grid": case["grid"],
                  "department": case["department"], "lon": case["lon"], "lat": case["lat"],
                  "colour": colour({"due_ts": case["clock"]["due_ts"],
-                                   "warn_ts": case["clock"]["warn_ts"]}, self.store.now()),
+                                   "warn_ts": case["clock"]["warn_ts"]}, now),
                  "due_ts": case["clock"]["due_ts"], "updated_ts": case["updated_ts"]}
         self.publish([("case", case["grid"], orjson.dumps(event).decode())])
 
