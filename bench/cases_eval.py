@@ -27,13 +27,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.engine import Connection
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cases.catalog import load_catalog  # noqa: E402
-from cases.db.engine import Database, async_url, redact_url  # noqa: E402
+from cases.db.engine import Database, database_url, redact_url  # noqa: E402
 from cases.db.schema import cases, flow_log, missed  # noqa: E402
 from cases.evaluation import DIMENSIONS, PERIODS, Evaluation  # noqa: E402
 from config.cases import CasesSection  # noqa: E402
@@ -141,11 +142,12 @@ async def fill(db: Database, rows: tuple[list[dict[str, Any]], ...]) -> float:
     t = time.perf_counter()
     for table, data in zip((cases, flow_log, missed), rows, strict=True):
         for i in range(0, len(data), 5000):
-            async with db.write() as conn:
-                await conn.execute(insert(table), data[i:i + 5000])
-    if not db.sqlite:
-        async with db.engine.begin() as conn:
-            await conn.exec_driver_sql("ANALYZE")
+            chunk = data[i:i + 5000]
+
+            def put(conn: Connection, t: Table = table, c: list[dict[str, Any]] = chunk) -> None:
+                conn.execute(insert(t), c)
+            await db.write(put)
+    await db.write(lambda conn: conn.exec_driver_sql("ANALYZE"))
     return time.perf_counter() - t
 
 
@@ -154,9 +156,10 @@ async def measure(url: str, rows: tuple[list[dict[str, Any]], ...], repeat: int,
     db = Database(url)
     await db.migrate()
     seconds = await fill(db, rows)
-    async with db.read() as conn:
-        n_cases = (await conn.execute(select(func.count()).select_from(cases))).scalar_one()
-        n_log = (await conn.execute(select(func.count()).select_from(flow_log))).scalar_one()
+    n_cases = await db.read(lambda c: c.execute(select(func.count()).select_from(cases)
+                                                ).scalar_one())
+    n_log = await db.read(lambda c: c.execute(select(func.count()).select_from(flow_log)
+                                              ).scalar_one())
     print(f"\n{label}: {n_cases:,} cases, {n_log:,} flow-log lines (written in {seconds:.1f} s)",
           flush=True)
     ev = Evaluation(db, load_catalog(), CasesSection(), "Asia/Shanghai")
@@ -192,15 +195,15 @@ async def run(args: argparse.Namespace) -> int:
           flush=True)
     worst = []
     with tempfile.TemporaryDirectory() as tmp:
-        worst.append(await measure(async_url(None, tmp), rows, args.repeat,
+        worst.append(await measure(database_url(None, tmp), rows, args.repeat,
                                    "SQLite (WAL, the default)"))
     if args.database:
-        worst.append(await measure(async_url(args.database, "."), rows, args.repeat,
+        worst.append(await measure(database_url(args.database, "."), rows, args.repeat,
                                    f"database {redact_url(args.database)}"))
     if args.postgres:
         from tests.pgproc import PostgresProcess
         with PostgresProcess() as pg:
-            worst.append(await measure(async_url(pg.new_database(), "."), rows, args.repeat,
+            worst.append(await measure(database_url(pg.new_database(), "."), rows, args.repeat,
                                        "PostgreSQL (own cluster)"))
     return 0 if max(worst) < 500 else 1
 
