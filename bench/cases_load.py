@@ -133,27 +133,31 @@ class Driver:
         if answer["state"] != "closed":
             self.idle.append({"id": answer["id"], "version": answer["version"]})
 
-    async def run(self, rate: float, seconds: float) -> float:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200)) as http:
-            self.http = http
+    async def _run(self, rate: float, seconds: float) -> float:
+        if self.http is None:
+            self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200))
             for k in range(8):
                 status, body = await self.post("inspector:p-g1-a", "/api/v1/cases/photos",
                                                data=jpeg(k))
                 assert status == 201, body
                 self.photos.append(body["sha256"])
-            tasks: set[asyncio.Task[None]] = set()
-            t0 = time.perf_counter()
-            n = int(rate * seconds)
-            for k in range(n):
-                due = t0 + k / rate
-                delay = due - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                task = asyncio.create_task(self.one(due))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-            await asyncio.gather(*tasks)
-            return time.perf_counter() - t0
+        tasks: set[asyncio.Task[None]] = set()
+        t0 = time.perf_counter()
+        n = int(rate * seconds)
+        for k in range(n):
+            due = t0 + k / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(self.one(due))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        await asyncio.gather(*tasks)
+        return time.perf_counter() - t0
+
+    async def close(self) -> None:
+        if self.http is not None:
+            await self.http.close()
 
 
 async def wait_ready(base: str) -> None:
@@ -193,9 +197,14 @@ async def main_async(args: argparse.Namespace) -> int:
         try:
             await wait_ready(base)
             driver = Driver(base, spot)
+            await driver._run(args.rate, 3.0)  # warm-up, not counted
+            driver.latency.clear()
+            driver.refused.clear()
+            driver.done = 0
             cpu0 = cpu_seconds(proc.pid)
-            wall = await driver.run(args.rate, args.seconds)
+            wall = await driver._run(args.rate, args.seconds)
             cpu = cpu_seconds(proc.pid) - cpu0
+            await driver.close()
         finally:
             proc.terminate()
             proc.wait(30)
