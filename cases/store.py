@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import String, and_, bindparam, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -328,19 +329,13 @@ class CaseStore:
             raise Forbidden(f"role {actor.base} may not {given.action}")
         note = _text(given.note, "note")
         reason = _text(given.reason, "reason") or None
+        if not self.db.sqlite:
+            return await self._act_in_one_statement(case_id, given, actor, now, note, reason)
+
         def write(conn: Connection) -> Row:
             row = self._row(conn, case_id, actor)
             state = row["state"]
-            tr = lookup(state, given.action)
-            if tr is None or not (actor.base == "admin" or actor.base in tr.roles):
-                raise Conflict(f"{given.action} is not allowed on a case in state {state}",
-                               state=state, version=row["version"],
-                               allowed=allowed(state, actor.base))
-            if row["version"] != given.version:
-                raise Conflict("the case has changed since you read it",
-                               state=state, version=row["version"],
-                               allowed=allowed(state, actor.base))
-            values, details = self._apply(tr, row, given, reason, actor, now)
+            tr, values, details = self._decide(row, given, actor, now, reason)
             self._check_photos(conn, given.photos)
             version = row["version"] + 1
             done = conn.execute(UPDATE_CASE, {
@@ -361,6 +356,58 @@ class CaseStore:
             return row
 
         row = await self.db.write(write)
+        return self.case_json(row, actor, now)
+
+    def _decide(self, row: Row, given: ActionInput, actor: Actor, now: float,
+                reason: str | None) -> tuple[Transition, Row, Row]:
+        state = row["state"]
+        tr = lookup(state, given.action)
+        if tr is None or not (actor.base == "admin" or actor.base in tr.roles):
+            raise Conflict(f"{given.action} is not allowed on a case in state {state}",
+                           state=state, version=row["version"],
+                           allowed=allowed(state, actor.base))
+        if row["version"] != given.version:
+            raise Conflict("the case has changed since you read it", state=state,
+                           version=row["version"], allowed=allowed(state, actor.base))
+        values, details = self._apply(tr, row, given, reason, actor, now)
+        return tr, values, details
+
+    async def _act_in_one_statement(self, case_id: int, given: ActionInput, actor: Actor,
+                                    now: float, note: str, reason: str | None) -> Row:
+        """PostgreSQL: read the case, then write the case, its log line and its photos in ONE
+        statement (data-modifying CTEs), auto-committed: two round trips in all instead of
+        six. The version in the UPDATE's WHERE makes it safe without a transaction around
+        the read: a case that moved in between updates nothing, and nothing else is written."""
+        row = await self.db.once(lambda conn: self._row(conn, case_id, actor))
+        tr, values, details = self._decide(row, given, actor, now, reason)
+        version = row["version"] + 1
+        upd = (update(cases).where(cases.c.id == case_id, cases.c.version == given.version)
+               .values(version=version, state=tr.next, updated_ts=now, **values)
+               .returning(cases.c.id).cte("upd"))
+        log_line = select(upd.c.id, literal(version), literal(now), literal(actor.role),
+                          literal(given.action), literal(row["state"]), literal(tr.next),
+                          literal(note), literal(reason, String),
+                          literal(orjson.dumps(details).decode() if details else None, String))
+        cols = ["case_id", "seq", "ts", "actor", "action", "from_state", "to_state", "note",
+                "reason", "details"]
+        logged = insert(flow_log).from_select(cols, log_line).returning(
+            flow_log.c.case_id).cte("logged")
+        shas = list(dict.fromkeys(given.photos))
+        if shas:
+            pics = select(logged.c.case_id, literal(version),
+                          func.unnest(literal(shas, ARRAY(String))))
+            stmt: Any = insert(case_photos).from_select(["case_id", "seq", "sha256"], pics
+                                                         ).returning(case_photos.c.case_id)
+        else:
+            stmt = select(logged.c.case_id)
+        try:
+            done = await self.db.once(lambda conn: conn.execute(stmt).all())
+        except IntegrityError:  # the photos' foreign key: nothing was written
+            raise Invalid("no such photo (upload it first)", field="photos") from None
+        if not done:  # another action won the race between read and write
+            raise Conflict("the case has changed since you read it", state=row["state"],
+                           version=given.version + 1, allowed=[])
+        row.update(values, version=version, state=tr.next, updated_ts=now)
         return self.case_json(row, actor, now)
 
     def _apply(self, tr: Transition, row: Row, given: ActionInput, reason: str | None,

@@ -127,6 +127,14 @@ class Database:
         async with self._async.connect() as conn:
             return await conn.run_sync(work)
 
+    async def once(self, work: Work[T]) -> T:
+        """One statement, auto-committed (PostgreSQL: one round trip, no BEGIN/COMMIT)."""
+        if self._async is None:
+            return await self.write(work)
+        async with self._async.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            return await auto.run_sync(work)
+
     async def migrate(self) -> None:
         await self.write(upgrade)
 
