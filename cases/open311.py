@@ -39,10 +39,15 @@ class Open311Api:
                 web.get("/open311/v2/requests/{id}.json", self.request)]
 
     def _key(self, request: web.Request, form: dict[str, Any] | None = None) -> Actor | None:
-        """GeoReport passes api_key as a parameter; a bearer token works too."""
+        """GeoReport passes api_key as a parameter; a bearer token works too. No key at all:
+        401; a key that is not a public one: 403."""
         token = (form or {}).get("api_key") or request.query.get("api_key") \
             or self.auth.token_of(request)
-        role = self.auth.role_of(str(token) if token else None)
+        if not token:
+            raise web.HTTPUnauthorized(
+                text='[{"code": 401, "description": "api_key is required"}]',
+                content_type="application/json")
+        role = self.auth.role_of(str(token))
         return Actor(role) if role is not None and role.partition(":")[0] in PUBLIC else None
 
     async def services(self, request: web.Request) -> web.Response:

@@ -121,8 +121,8 @@ class CasesApi:
             web.post("/api/v1/cases/from-alert", w(self.from_alert)),
             web.get("/api/v1/cases", w(self.list)),
             web.post("/api/v1/cases", w(self.report)),
-            web.get("/api/v1/cases/{id:[0-9]+}", w(self.get)),
-            web.post("/api/v1/cases/{id:[0-9]+}/actions", w(self.act)),
+            web.get("/api/v1/cases/{id}", w(self.get)),
+            web.post("/api/v1/cases/{id}/actions", w(self.act)),
         ]
 
     @staticmethod
@@ -141,8 +141,9 @@ class CasesApi:
 
     @staticmethod
     def _case_id(request: web.Request) -> int:
-        value = int(request.match_info["id"])
-        if value > 2**62:
+        text = request.match_info["id"]
+        value = int(text) if text.isdigit() and len(text) < 19 else -1
+        if value < 0:
             raise web.HTTPNotFound(text=dumps({"error": "no such case"}),
                                    content_type="application/json")
         return value
