@@ -50,7 +50,7 @@ WHO = {"report": "inspector:p-g1-a", "accept": "operator", "open": "operator",
 
 
 def start(tmp: Path, port: int, database: str | None, synchronous: str,
-          extra: str = "") -> Any:
+          extra: str = "", pg_sync: bool = True) -> Any:
     import subprocess
     tokens = ", ".join(f'"{t}" = "{r}"' for t, r in TOKENS.items())
     db = f'database = "{database}"\n' if database else ""
@@ -62,6 +62,7 @@ data_dir = "{tmp / 'data'}"
 tokens = {{ {tokens} }}
 [cases]
 {db}sqlite_synchronous = "{synchronous}"
+postgres_synchronous_commit = {"true" if pg_sync else "false"}
 [gateway]
 rate_messages_per_s = 10000000
 rate_burst = 10000000
@@ -195,7 +196,8 @@ async def main_async(args: argparse.Namespace) -> int:
             pg.start()
             database = pg.new_database()
         port = free_port()
-        proc = start(Path(tmp), port, database, args.synchronous)
+        proc = start(Path(tmp), port, database, args.synchronous,
+                     pg_sync=args.pg_synchronous_commit == "on")
         pin(proc.pid)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -215,7 +217,8 @@ async def main_async(args: argparse.Namespace) -> int:
             if pg is not None:
                 pg.stop()
     every = [x for v in driver.latency.values() for x in v]
-    backend = "PostgreSQL (own cluster)" if args.postgres else \
+    backend = f"PostgreSQL (own cluster), synchronous_commit {args.pg_synchronous_commit}" \
+        if args.postgres else \
         ("database given" if args.database else f"SQLite WAL synchronous={args.synchronous}")
     print(f"cpu cores: {os.cpu_count()}; server pinned to one core; {backend}")
     print(f"{'action':<9} {'n':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}")
@@ -246,6 +249,8 @@ def main() -> int:
     p.add_argument("--database", help="a PostgreSQL URL of yours")
     p.add_argument("--synchronous", choices=("normal", "full"), default="normal",
                    help="SQLite: PRAGMA synchronous under WAL")
+    p.add_argument("--pg-synchronous-commit", choices=("on", "off"), default="on",
+                   help="PostgreSQL: [cases] postgres_synchronous_commit")
     return asyncio.run(main_async(p.parse_args()))
 
 

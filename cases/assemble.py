@@ -64,7 +64,7 @@ def build_cases(cfg: Config, index: CityIndex, auth: TokenAuth, queries: Queries
     section = cfg.cases
     data_dir = Path(cfg.server.data_dir)
     db = Database(database_url(database or section.database, data_dir),
-                  section.sqlite_synchronous)
+                  section.sqlite_synchronous, section.postgres_synchronous_commit)
     catalog = load_catalog(section.catalog)
     timezone = index.city.settings.timezone
     calendar = WorkCalendar(timezone, section.office_hours, section.holidays)

@@ -6,12 +6,24 @@ role sees all. The store knows nothing of HTTP; it raises cases/errors.py."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import String, and_, bindparam, func, insert, literal, select, update
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -381,27 +393,16 @@ class CaseStore:
         row = await self.db.once(lambda conn: self._row(conn, case_id, actor))
         tr, values, details = self._decide(row, given, actor, now, reason)
         version = row["version"] + 1
-        upd = (update(cases).where(cases.c.id == case_id, cases.c.version == given.version)
-               .values(version=version, state=tr.next, updated_ts=now, **values)
-               .returning(cases.c.id).cte("upd"))
-        log_line = select(upd.c.id, literal(version), literal(now), literal(actor.role),
-                          literal(given.action), literal(row["state"]), literal(tr.next),
-                          literal(note), literal(reason, String),
-                          literal(orjson.dumps(details).decode() if details else None, String))
-        cols = ["case_id", "seq", "ts", "actor", "action", "from_state", "to_state", "note",
-                "reason", "details"]
-        logged = insert(flow_log).from_select(cols, log_line).returning(
-            flow_log.c.case_id).cte("logged")
         shas = list(dict.fromkeys(given.photos))
-        if shas:
-            pics = select(logged.c.case_id, literal(version),
-                          func.unnest(literal(shas, ARRAY(String))))
-            stmt: Any = insert(case_photos).from_select(["case_id", "seq", "sha256"], pics
-                                                         ).returning(case_photos.c.case_id)
-        else:
-            stmt = select(logged.c.case_id)
+        stmt = self._pg_statement(tuple(sorted(values)), bool(shas))
+        params = {f"v_{k}": v for k, v in values.items()} | {
+            "b_id": case_id, "b_version": given.version, "v_version": version,
+            "v_state": tr.next, "v_updated_ts": now, "l_seq": version, "l_ts": now,
+            "l_actor": actor.role, "l_action": given.action, "l_from": row["state"],
+            "l_to": tr.next, "l_note": note, "l_reason": reason, "l_shas": shas,
+            "l_details": orjson.dumps(details).decode() if details else None}
         try:
-            done = await self.db.once(lambda conn: conn.execute(stmt).all())
+            done = await self.db.once(lambda conn: conn.execute(stmt, params).all())
         except IntegrityError:  # the photos' foreign key: nothing was written
             raise Invalid("no such photo (upload it first)", field="photos") from None
         if not done:  # another action won the race between read and write
@@ -409,6 +410,31 @@ class CaseStore:
                            version=given.version + 1, allowed=[])
         row.update(values, version=version, state=tr.next, updated_ts=now)
         return self.case_json(row, actor, now)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019  # one per (columns set, photos or not)
+    def _pg_statement(self, keys: tuple[str, ...], photos: bool) -> Any:
+        """The action's one statement, values bound at execution (built once per shape)."""
+        sets: dict[str, Any] = {k: bindparam(f"v_{k}")
+                                for k in (*keys, "version", "state", "updated_ts")}
+        upd = (update(cases).where(cases.c.id == bindparam("b_id"),
+                                   cases.c.version == bindparam("b_version"))
+               .values(sets).returning(cases.c.id).cte("upd"))
+        log_line = select(
+            upd.c.id, bindparam("l_seq", type_=Integer), bindparam("l_ts", type_=Float),
+            bindparam("l_actor", type_=String), bindparam("l_action", type_=String),
+            bindparam("l_from", type_=String), bindparam("l_to", type_=String),
+            bindparam("l_note", type_=Text), bindparam("l_reason", type_=Text),
+            bindparam("l_details", type_=Text))
+        cols = ["case_id", "seq", "ts", "actor", "action", "from_state", "to_state", "note",
+                "reason", "details"]
+        logged = insert(flow_log).from_select(cols, log_line).returning(
+            flow_log.c.case_id).cte("logged")
+        if not photos:
+            return select(logged.c.case_id)
+        pics = select(logged.c.case_id, bindparam("l_seq", type_=Integer),
+                      func.unnest(bindparam("l_shas", type_=ARRAY(String))))
+        return insert(case_photos).from_select(["case_id", "seq", "sha256"], pics
+                                               ).returning(case_photos.c.case_id)
 
     def _apply(self, tr: Transition, row: Row, given: ActionInput, reason: str | None,
                actor: Actor, now: float) -> tuple[Row, Row]:

@@ -26,6 +26,11 @@ class CasesSection(Strict):
     sqlite_synchronous: Literal["normal", "full"] = Field(
         "normal", description="SQLite WAL sync: normal survives a killed process (kill -9) "
         "and never corrupts; full also survives a power cut, at an fsync per action.")
+    postgres_synchronous_commit: bool = Field(
+        True, description="PostgreSQL: false acknowledges an action once PostgreSQL has it "
+        "in memory (like SQLite's normal: it survives gridwatch being killed; a crash of the "
+        "database machine may lose the last actions, never corrupts); true waits for the "
+        "disk (PostgreSQL's default).")
     catalog: str | None = Field(None, description="TOML file of classes, time limits, "
                                 "departments and dispatch rules; default: the shipped table "
                                 "(cases/defaults/catalog.toml).")

@@ -56,7 +56,8 @@ def redact_url(url: str) -> str:
 
 
 class Database:
-    def __init__(self, url: str, sqlite_synchronous: str = "normal") -> None:
+    def __init__(self, url: str, sqlite_synchronous: str = "normal",
+                 postgres_synchronous_commit: bool = True) -> None:
         self.url = url
         self.sqlite = url.startswith("sqlite")
         self._async: AsyncEngine | None = None
@@ -84,8 +85,11 @@ class Database:
             self._readers = ThreadPoolExecutor(2, thread_name_prefix="cases-read")
             self._conns: dict[str, Connection] = {}  # one open connection per thread
         else:
+            # No pre-ping: it would cost a round trip per checkout; a connection that broke
+            # (a database restart) fails its request once and is replaced (invalidated).
+            settings = {} if postgres_synchronous_commit else {"synchronous_commit": "off"}
             self._async = create_async_engine(url, pool_size=10, max_overflow=10,
-                                              pool_pre_ping=True)
+                                              connect_args={"server_settings": settings})
 
     @property
     def engine(self) -> AsyncEngine | Engine:
