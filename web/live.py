@@ -27,7 +27,7 @@ from store.deadletter import DeadLetter, letter_for
 
 log = logging.getLogger(__name__)
 
-LIVE_TYPES = frozenset({"position", "road", "alert", "cleared", "camera_event"})
+LIVE_TYPES = frozenset({"position", "road", "alert", "cleared", "camera_event", "case"})
 CLOSE_TOO_SLOW = 4008  # application close code: the client fell too far behind
 FRAME_BYTES = 16 * 1024  # batch-mode frames (aiohttp's limit for compressing in place)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cases.openapi import PATHS as CASE_PATHS
+
 _DATE = {"name": "date", "in": "query", "required": False,
          "description": "Local date YYYY-MM-DD in the city's zone (default: today).",
          "schema": {"type": "string", "format": "date"}}
@@ -156,6 +158,7 @@ def openapi_document() -> dict[str, Any]:
         "/": {"get": {"summary": "The supervisor's live page (asks for a token; ?token= logs a "
                       "wall display in)", "responses": {"200": {"description": "HTML"}}}},
     }
+    paths.update(CASE_PATHS)
     return {"openapi": "3.0.3",
             "info": {"title": "gridwatch", "version": "1",
                      "description": "Real-time GPS and video monitoring for city-management "
