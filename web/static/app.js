@@ -105,6 +105,7 @@ async function start() {
   });
   onLanguage(() => {
     if (patrol) page.relabel();
+    else page.connection(document.getElementById('conn').className.replace('conn state-', ''));
     desk.relabel();
     page.evaluation?.relabel();
     page.layers?.relabel();

@@ -47,6 +47,7 @@ export class CaseLayers {
     if (!on) { this.inventory.remove(); return; }
     if (!this.loaded) await this.loadInventory();
     this.inventory.addTo(this.map.map);
+    this.desk.layer.eachLayer((m) => m.bringToFront()); // the cases stay on top
   }
 
   async loadInventory() {

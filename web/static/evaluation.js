@@ -4,7 +4,7 @@
 // header, so they are fetched and handed over as blob: URLs.
 
 import { getBlobURL, getJSON, query } from './api.js';
-import { clear, el } from './dom.js';
+import { clear, el, hm, isoDate } from './dom.js';
 import { t, tf } from './i18n.js';
 
 const DIMENSIONS = ['department', 'grid', 'inspector'];
@@ -76,8 +76,9 @@ export class Evaluation {
   render() {
     const d = this.data;
     if (!d) return;
-    this.span.textContent = tf('eval.span', { start: d.start, end: d.end, at: String(d.at ?? '').slice(0, 19) });
-    const cols = d.columns || [];
+    this.span.textContent = tf('eval.span', { start: d.start, end: d.end, at: Number.isFinite(d.at) ? `${isoDate(d.at)} ${hm(d.at)}` : String(d.at ?? '') });
+    // The id is in the CSV; on screen the name says it.
+    const cols = (d.columns || []).filter((k) => k !== 'id');
     const name = (r) => this.names(d.dimension, r.id, r);
     const rows = (d.rows || []).slice().sort((a, b) => (a.rank ?? 1e9) - (b.rank ?? 1e9));
     const head = el('tr', {}, ...cols.map((k) => el('th', { class: k === 'name' || k === 'id' ? null : 'num', text: t(`ecol.${k}`) })));
@@ -93,8 +94,8 @@ export class Evaluation {
 
   // One horizontal bar per row, by rank: the composite score on a 0–100 scale.
   drawChart(rows, name) {
-    const shown = rows.slice(0, 20);
-    const line = 22; const left = 150; const width = 520; const right = 50;
+    const shown = rows.filter((r) => r.score !== null && r.score !== undefined).slice(0, 20);
+    const line = 22; const left = 190; const width = 520; const right = 50;
     const h = Math.max(line, shown.length * line) + 8;
     const root = svg('svg', { viewBox: `0 0 ${left + width + right} ${h}`, role: 'img', class: 'bar-chart',
       'aria-label': t('eval.chart') });
@@ -102,7 +103,7 @@ export class Evaluation {
       const y = 4 + i * line;
       const score = Math.max(0, Math.min(100, Number(r.score) || 0));
       const text = `${r.rank ?? '–'}. ${name(r)}`;
-      root.append(svg('text', { x: left - 6, y: y + 14, 'text-anchor': 'end', class: 'bar-label' }, text.length > 22 ? `${text.slice(0, 21)}…` : text),
+      root.append(svg('text', { x: left - 6, y: y + 14, 'text-anchor': 'end', class: 'bar-label' }, text.length > 28 ? `${text.slice(0, 27)}…` : text),
         svg('rect', { x: left, y: y + 2, width: (width * score) / 100, height: line - 6, rx: 3,
           fill: GRADE_COLORS[r.grade] || '#38bdf8' }),
         svg('text', { x: left + (width * score) / 100 + 4, y: y + 14, class: 'bar-value' }, cell('score', r.score)));
