@@ -195,8 +195,10 @@ export class CaseDesk {
     if (this.halo) this.halo.remove();
     this.halo = null;
     if (Number.isFinite(c.lat)) {
-      this.halo = window.L.circleMarker([c.lat, c.lon], { renderer: this.map.renderer, radius: 15,
-        color: '#ffffff', weight: 3, opacity: 0.8, fill: false, interactive: false }).addTo(this.map.map);
+      // The open case, whatever the queue shown: its colour inside a white ring.
+      this.halo = window.L.circleMarker([c.lat, c.lon], { renderer: this.map.renderer, radius: 11,
+        color: '#ffffff', weight: 4, opacity: 0.9, fillColor: CLOCK_COLORS[c.clock?.colour || 'none'],
+        fillOpacity: 1, interactive: false }).addTo(this.map.map);
     }
   }
 
@@ -332,7 +334,7 @@ export class CaseDesk {
         { action, version: c.version, ...fields });
       if (status === 200) {
         this.conflict = null;
-        toast(tf('cases.done', { action: label('action', action) }));
+        toast(tf('cases.done', { action: label('action', action) }), true);
         await this.open(c.id, { fly: false });
         this.reloadSoon();
         return;

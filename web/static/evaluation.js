@@ -3,7 +3,7 @@
 // library), the server's CSV and the printable monthly bulletin (月公布). Both need the bearer
 // header, so they are fetched and handed over as blob: URLs.
 
-import { getBlobURL, getJSON, query } from './api.js';
+import { getBlobURL, getJSON, getText, query } from './api.js';
 import { clear, el, hm, isoDate } from './dom.js';
 import { t, tf } from './i18n.js';
 
@@ -112,7 +112,9 @@ export class Evaluation {
   }
 
   async csv() {
-    const url = await getBlobURL(`/api/v1/cases/evaluation${this.params({ format: 'csv' })}`);
+    const text = await getText(`/api/v1/cases/evaluation${this.params({ format: 'csv' })}`);
+    // The BOM makes spreadsheet programs read the Chinese headers as UTF-8 (as the daily report).
+    const url = URL.createObjectURL(new Blob(['\ufeff', text], { type: 'text/csv;charset=utf-8' }));
     const a = el('a', { href: url, download: `evaluation-${this.dim.value}-${this.period.value}-${this.data?.start || 'now'}.csv` });
     document.body.append(a);
     a.click();
