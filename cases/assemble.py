@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bus.events import EventFanout
 from cases.catalog import load_catalog
-from cases.db.engine import Database, async_url
+from cases.db.engine import Database, database_url
 from cases.evaluation import Evaluation
 from cases.inventory import Inventory
 from cases.open311 import Open311Api
@@ -63,7 +63,7 @@ def build_cases(cfg: Config, index: CityIndex, auth: TokenAuth, queries: Queries
     """database: --database, over [cases] database; clock: the server's (wall or data)."""
     section = cfg.cases
     data_dir = Path(cfg.server.data_dir)
-    db = Database(async_url(database or section.database, data_dir),
+    db = Database(database_url(database or section.database, data_dir),
                   section.sqlite_synchronous)
     catalog = load_catalog(section.catalog)
     timezone = index.city.settings.timezone

@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, and_, case, func, literal, select
+from sqlalchemy.engine import Connection
 
 from cases.catalog import Catalog
 from cases.db.engine import Database
@@ -134,10 +135,12 @@ class Evaluation:
                        count(closed & (c.handled_on_time == True)).label("ontime"),  # noqa: E712
                        count(c.rework_count > 0).label("rework"), count(late).label("overdue")
                        ).where(and_(*where)).group_by(key)
-        async with self.db.read() as conn:
-            found = {r.id: dict(r._mapping) for r in (await conn.execute(query)).all()}
+        def read(conn: Connection) -> dict[str, dict[str, Any]]:
+            found = {r.id: dict(r._mapping) for r in conn.execute(query).all()}
             if dimension == "inspector":
-                await self._inspector_extras(conn, found, start, end)
+                self._inspector_extras(conn, found, start, end)
+            return found
+        found = await self.db.read(read)
         rows = []
         for ident, r in sorted(found.items()):
             r = {k: int(v) if k != "id" else v for k, v in r.items()}
@@ -149,7 +152,7 @@ class Evaluation:
             rows.append(r)
         return rows
 
-    async def _inspector_extras(self, conn: Any, found: dict[str, dict[str, Any]],
+    def _inspector_extras(self, conn: Connection, found: dict[str, dict[str, Any]],
                                 start: float, end: float) -> None:
         c = cases.c
         zero = {"opened": 0, "due": 0, "closed": 0, "ontime": 0, "rework": 0, "overdue": 0,
@@ -166,18 +169,18 @@ class Evaluation:
                                        else_=0))).where(
             c.source == "inspector", c.created_ts >= start, c.created_ts < end
         ).group_by(c.reporter)
-        for who, n, valid in (await conn.execute(reports)).all():
+        for who, n, valid in conn.execute(reports).all():
             row(who).update(reports=int(n), valid_reports=int(valid or 0))
         m = missed.c
-        for who, n in (await conn.execute(select(m.inspector, func.count()).where(
-                m.ts >= start, m.ts < end).group_by(m.inspector))).all():
+        for who, n in conn.execute(select(m.inspector, func.count()).where(
+                m.ts >= start, m.ts < end).group_by(m.inspector)).all():
             row(who)["missed"] = int(n)
         f = flow_log.c
         present = case((f.details.like('%"presence":"present"%'), 1), else_=0)
         checks = select(f.actor, func.count(), func.sum(present).cast(Integer)).where(
             f.action == "check", f.ts >= start, f.ts < end,
             f.actor.like("inspector:%")).group_by(f.actor)
-        for actor, n, p in (await conn.execute(checks)).all():
+        for actor, n, p in conn.execute(checks).all():
             r = row(actor.partition(":")[2])
             r.update(checks=int(n), present_checks=int(p or 0))
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import and_, delete, insert, select
+from sqlalchemy.engine import Connection
 
 from cases.catalog import Catalog
 from cases.db.engine import Database
@@ -78,12 +79,13 @@ class Inventory:
         if refused:
             raise Invalid(f"{len(refused)} component(s) refused; nothing loaded",
                           refused=refused[:50])
-        async with self.db.write() as conn:
+        def write(conn: Connection) -> None:
             for i in range(0, len(rows), 500):
                 chunk = rows[i:i + 500]
-                await conn.execute(delete(components).where(
+                conn.execute(delete(components).where(
                     components.c.code.in_([r["code"] for r in chunk])))
-                await conn.execute(insert(components), chunk)
+                conn.execute(insert(components), chunk)
+        await self.db.write(write)
         return {"loaded": len(rows)}
 
     async def load_file(self, path: str | Path) -> dict[str, Any]:
@@ -98,8 +100,7 @@ class Inventory:
                 raise Invalid("bbox is minlon,minlat,maxlon,maxlat", field="bbox") from None
             c = components.c
             query = query.where(and_(c.lon >= x0, c.lon <= x1, c.lat >= y0, c.lat <= y1))
-        async with self.db.read() as conn:
-            rows = (await conn.execute(query)).mappings().all()
+        rows = await self.db.read(lambda conn: conn.execute(query).mappings().all())
         return {"type": "FeatureCollection", "features": [{
             "type": "Feature", "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
             "properties": {k: r[k] for k in ("code", "class_code", "name", "owner",

@@ -104,10 +104,10 @@ class CaseService:
                     passed[p["device"]] = max(passed.get(p["device"], 0.0), p["ts"])
         if not passed:
             return []
-        async with self.store.db.read() as conn:
-            rows2 = (await conn.execute(select(cases.c.reporter, cases.c.lon, cases.c.lat).where(
-                and_(cases.c.reporter.in_(list(passed)), cases.c.source == "inspector",
-                     cases.c.created_ts >= since - self.cfg.missed_window_s)))).all()
+        query = select(cases.c.reporter, cases.c.lon, cases.c.lat).where(
+            and_(cases.c.reporter.in_(list(passed)), cases.c.source == "inspector",
+                 cases.c.created_ts >= since - self.cfg.missed_window_s))
+        rows2 = await self.store.db.read(lambda conn: conn.execute(query).all())
         excused = {r for r, lon, lat in rows2
                    if metres(lon, lat, new.place.lon, new.place.lat) <= self.cfg.missed_distance_m}
         return sorted((who, ts) for who, ts in passed.items() if who not in excused)
@@ -116,14 +116,14 @@ class CaseService:
 
     async def act(self, case_id: int, given: ActionInput, actor: Actor) -> dict[str, Any]:
         if given.action == "check" and actor.base == "inspector":
-            case = await self.store.get(case_id, actor)
+            lon, lat = await self.store.place_of(case_id, actor)
             given = ActionInput(**{**_fields(given), "details": {
-                **given.details, **await self.presence(case, actor, given.photos)}})
+                **given.details, **await self.presence(lon, lat, actor, given.photos)}})
         case = await self.store.act(case_id, given, actor)
         self._live(case)
         return case
 
-    async def presence(self, case: dict[str, Any], actor: Actor,
+    async def presence(self, lon: float, lat: float, actor: Actor,
                        shas: Sequence[str]) -> dict[str, Any]:
         now = self.store.now()
         tracks: list[dict[str, Any]] = []
@@ -134,8 +134,8 @@ class CaseService:
                     tracks.append(await answer(self.queries.track(device, day)))
                 except (KeyError, ValueError):
                     continue
-        facts = [p for s in shas if (p := await self.store.photo(s)) is not None]
-        return prove(tracks, case["lon"], case["lat"], now, facts, self.rule)
+        facts = list((await self.store.photos_of(shas)).values())
+        return prove(tracks, lon, lat, now, facts, self.rule)
 
     # -- cases from alerts -------------------------------------------------------------------
 
@@ -225,9 +225,8 @@ class CaseService:
         c = cases.c
         crossed = ((c.warn_ts > since) & (c.warn_ts <= now)) | \
             ((c.due_ts > since) & (c.due_ts <= now))
-        async with self.store.db.read() as conn:
-            rows = (await conn.execute(select(cases).where(crossed).limit(10_000))
-                    ).mappings().all()
+        query = select(cases).where(crossed).limit(10_000)
+        rows = await self.store.db.read(lambda conn: conn.execute(query).mappings().all())
         for row in rows:
             self._live(self.store.case_json(dict(row), Actor("supervisor"), now), now)
         return len(rows)

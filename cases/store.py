@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cases.catalog import CaseClass, Catalog
 from cases.db.engine import Database
@@ -26,6 +26,17 @@ from cases.workcalendar import WorkCalendar
 
 MAX_TEXT = 4000
 Row = dict[str, Any]
+# Statements built once, values passed at execution: building a statement with its values
+# embedded costs more CPU than SQLite takes to run it.
+CASE_BY_ID = select(cases).where(cases.c.id == bindparam("b_id"))
+CASE_OF_DEPARTMENT = CASE_BY_ID.where(cases.c.department == bindparam("b_dep"))
+UPDATE_CASE = update(cases).where(cases.c.id == bindparam("b_id"),
+                                  cases.c.version == bindparam("b_version"))
+INSERT_CASE = insert(cases).returning(cases.c.id)
+INSERT_LOG = insert(flow_log)
+INSERT_CASE_PHOTOS = insert(case_photos)
+PHOTOS_FOUND = select(photos.c.sha256).where(
+    photos.c.sha256.in_(bindparam("b_shas", expanding=True)))
 
 
 def colour(row: Row, now: float) -> str | None:
@@ -97,12 +108,12 @@ class CaseStore:
 
     # -- reads -------------------------------------------------------------------------------
 
-    async def _row(self, conn: AsyncConnection, case_id: int, actor: Actor) -> Row:
-        query = select(cases).where(cases.c.id == case_id)
-        visible = self._visible(actor)
-        if visible is not None:
-            query = query.where(visible)
-        row = (await conn.execute(query)).mappings().one_or_none()
+    def _row(self, conn: Connection, case_id: int, actor: Actor) -> Row:
+        if actor.base == "department":
+            row = conn.execute(CASE_OF_DEPARTMENT, {"b_id": case_id, "b_dep": actor.subject}
+                               ).mappings().one_or_none()
+        else:
+            row = conn.execute(CASE_BY_ID, {"b_id": case_id}).mappings().one_or_none()
         if row is None:
             raise NotFound("no such case")
         return dict(row)
@@ -110,16 +121,19 @@ class CaseStore:
     async def get(self, case_id: int, actor: Actor, now: float | None = None) -> Row:
         """The case with its flow log and photos."""
         now = self.now() if now is None else now
-        async with self.db.read() as conn:
-            row = await self._row(conn, case_id, actor)
-            log_rows = (await conn.execute(
+
+        def read(conn: Connection) -> tuple[Row, Sequence[Any], Sequence[Any]]:
+            row = self._row(conn, case_id, actor)
+            log_rows = conn.execute(
                 select(flow_log).where(flow_log.c.case_id == case_id)
-                .order_by(flow_log.c.seq))).mappings().all()
-            pics = (await conn.execute(
+                .order_by(flow_log.c.seq)).mappings().all()
+            pics = conn.execute(
                 select(case_photos.c.seq, photos).join(
                     photos, photos.c.sha256 == case_photos.c.sha256)
                 .where(case_photos.c.case_id == case_id)
-                .order_by(case_photos.c.seq, case_photos.c.sha256))).mappings().all()
+                .order_by(case_photos.c.seq, case_photos.c.sha256)).mappings().all()
+            return row, log_rows, pics
+        row, log_rows, pics = await self.db.read(read)
         by_seq: dict[int, list[str]] = {}
         for p in pics:
             by_seq.setdefault(p["seq"], []).append(p["sha256"])
@@ -172,20 +186,21 @@ class CaseStore:
         by_state = select(cases.c.state, func.count(), late).group_by(cases.c.state)
         if scope is not None:
             by_state = by_state.where(scope)
-        async with self.db.read() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-            total = (await conn.execute(count_q)).scalar_one()
-            counts = (await conn.execute(by_state)).all()
+        def read(conn: Connection) -> tuple[Sequence[Any], int, Sequence[Any]]:
+            return (conn.execute(query).mappings().all(), conn.execute(count_q).scalar_one(),
+                    conn.execute(by_state).all())
+        rows, total, counts = await self.db.read(read)
         return {"cases": [self.case_json(dict(r), actor, now) for r in rows], "total": total,
                 "counts": {s: 0 for s in STATES} | {s: int(n) for s, n, _ in counts},
                 "overdue": {s: int(x or 0) for s, _, x in counts}}
 
     async def log_since(self, after_id: int, limit: int = 1000) -> list[Row]:
         """Flow-log lines after an id (every case), for feeds and tests."""
-        async with self.db.read() as conn:
-            rows = (await conn.execute(select(flow_log).where(flow_log.c.id > after_id)
-                                       .order_by(flow_log.c.id).limit(limit))).mappings().all()
-        return [dict(r) for r in rows]
+        def read(conn: Connection) -> list[Row]:
+            return [dict(r) for r in conn.execute(
+                select(flow_log).where(flow_log.c.id > after_id)
+                .order_by(flow_log.c.id).limit(limit)).mappings().all()]
+        return await self.db.read(read)
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -195,36 +210,51 @@ class CaseStore:
             raise Invalid(f"no such class {code!r}", field="class")
         return cls
 
-    async def _check_photos(self, conn: AsyncConnection, shas: Sequence[str]) -> None:
+    @staticmethod
+    def _check_photos(conn: Connection, shas: Sequence[str]) -> None:
         if not shas:
             return
-        found = set((await conn.execute(select(photos.c.sha256).where(
-            photos.c.sha256.in_(list(set(shas)))))).scalars())
+        found = set(conn.execute(PHOTOS_FOUND, {"b_shas": list(set(shas))}).scalars())
         missing = sorted(set(shas) - found)
         if missing:
             raise Invalid(f"no such photo {missing[0]} (upload it first)", field="photos")
 
     async def add_photo(self, photo: Photo, uploader: Actor, now: float) -> None:
-        async with self.db.write() as conn:
-            exists = (await conn.execute(select(photos.c.sha256).where(
-                photos.c.sha256 == photo.sha256))).first()
+        def write(conn: Connection) -> None:
+            exists = conn.execute(select(photos.c.sha256).where(
+                photos.c.sha256 == photo.sha256)).first()
             if exists is None:
-                await conn.execute(insert(photos).values(
+                conn.execute(insert(photos).values(
                     sha256=photo.sha256, mime=photo.mime, bytes=photo.bytes, width=photo.width,
                     height=photo.height, taken_ts=photo.taken_ts, exif_lon=photo.exif_lon,
                     exif_lat=photo.exif_lat, uploaded_ts=now, uploader=uploader.role))
+        await self.db.write(write)
 
     async def photo(self, sha: str) -> Row | None:
-        async with self.db.read() as conn:
-            row = (await conn.execute(select(photos).where(photos.c.sha256 == sha))
-                   ).mappings().one_or_none()
-        return dict(row) if row else None
+        return (await self.photos_of([sha])).get(sha)
+
+    async def photos_of(self, shas: Sequence[str]) -> dict[str, Row]:
+        if not shas:
+            return {}
+
+        def read(conn: Connection) -> dict[str, Row]:
+            return {r["sha256"]: dict(r) for r in conn.execute(select(photos).where(
+                photos.c.sha256.in_(list(set(shas))))).mappings().all()}
+        return await self.db.read(read)
 
     async def component(self, code: str) -> Row | None:
-        async with self.db.read() as conn:
-            row = (await conn.execute(select(components).where(components.c.code == code))
-                   ).mappings().one_or_none()
-        return dict(row) if row else None
+        def read(conn: Connection) -> Row | None:
+            row = conn.execute(select(components).where(components.c.code == code)
+                               ).mappings().one_or_none()
+            return dict(row) if row else None
+        return await self.db.read(read)
+
+    async def place_of(self, case_id: int, actor: Actor) -> tuple[float, float]:
+        """(lon, lat) of a case the actor may see (NotFound otherwise)."""
+        def read(conn: Connection) -> tuple[float, float]:
+            row = self._row(conn, case_id, actor)
+            return row["lon"], row["lat"]
+        return await self.db.read(read)
 
     async def create(self, new: NewCase, actor: Actor, now: float | None = None,
                      missed_by: Sequence[tuple[str, float]] = ()) -> tuple[Row, bool]:
@@ -242,47 +272,51 @@ class CaseStore:
             suggested = comp["owner"]
         if suggested is None:
             suggested = self.catalog.department_for(cls.code, new.place.grid)
+        def write(conn: Connection) -> tuple[Row, bool]:
+            if new.source_ref is not None:
+                found = conn.execute(select(cases.c.id).where(
+                    cases.c.source_ref == new.source_ref)).scalar()
+                if found is not None:
+                    return self._row(conn, found, actor), False
+            self._check_photos(conn, new.photos)
+            values = dict(
+                version=1, state="reported", class_code=cls.code, urgent=cls.urgent,
+                source=new.source, source_ref=new.source_ref, reporter=new.reporter,
+                description=description, address=address, lon=new.place.lon,
+                lat=new.place.lat, road=new.place.road, grid=new.place.grid,
+                component=new.component, suggested=suggested, department=None,
+                assignee=new.assignee,
+                evidence=orjson.dumps(new.evidence).decode() if new.evidence else None,
+                created_ts=now, updated_ts=now, ever_overdue=False, rework_count=0)
+            case_id = conn.execute(INSERT_CASE, values).scalar_one()
+            conn.execute(INSERT_LOG, dict(
+                case_id=case_id, seq=1, ts=now, actor=actor.role, action="report",
+                from_state=None, to_state="reported", note=note, reason=None,
+                details=orjson.dumps({"source": new.source}).decode()))
+            if new.photos:
+                conn.execute(INSERT_CASE_PHOTOS, [
+                    {"case_id": case_id, "seq": 1, "sha256": s}
+                    for s in dict.fromkeys(new.photos)])
+            if missed_by:
+                conn.execute(insert(missed), [
+                    {"case_id": case_id, "inspector": who, "passed_ts": ts, "ts": now,
+                     "grid": new.place.grid} for who, ts in missed_by])
+            row = {c.name: None for c in cases.columns} | values | {"id": case_id}
+            return row, True
+
+        note = _text(new.note, "note")
         try:
-            async with self.db.write() as conn:
-                if new.source_ref is not None:
-                    found = (await conn.execute(select(cases.c.id).where(
-                        cases.c.source_ref == new.source_ref))).scalar()
-                    if found is not None:
-                        return self.case_json(await self._row(conn, found, actor), actor,
-                                              now), False
-                await self._check_photos(conn, new.photos)
-                case_id = (await conn.execute(insert(cases).values(
-                    version=1, state="reported", class_code=cls.code, urgent=cls.urgent,
-                    source=new.source, source_ref=new.source_ref, reporter=new.reporter,
-                    description=description, address=address, lon=new.place.lon,
-                    lat=new.place.lat, road=new.place.road, grid=new.place.grid,
-                    component=new.component, suggested=suggested, department=None,
-                    assignee=new.assignee,
-                    evidence=orjson.dumps(new.evidence).decode() if new.evidence else None,
-                    created_ts=now, updated_ts=now, ever_overdue=False, rework_count=0,
-                ).returning(cases.c.id))).scalar_one()
-                await conn.execute(insert(flow_log).values(
-                    case_id=case_id, seq=1, ts=now, actor=actor.role, action="report",
-                    from_state=None, to_state="reported", note=_text(new.note, "note"),
-                    reason=None, details=orjson.dumps({"source": new.source}).decode()))
-                if new.photos:
-                    await conn.execute(insert(case_photos), [
-                        {"case_id": case_id, "seq": 1, "sha256": s}
-                        for s in dict.fromkeys(new.photos)])
-                if missed_by:
-                    await conn.execute(insert(missed), [
-                        {"case_id": case_id, "inspector": who, "passed_ts": ts, "ts": now,
-                         "grid": new.place.grid} for who, ts in missed_by])
-                row = await self._row(conn, case_id, actor)
+            row, created = await self.db.write(write)
         except IntegrityError:
             if new.source_ref is None:
                 raise
             # Another process opened the case for this ref at the same moment.
-            async with self.db.read() as conn:
-                found = (await conn.execute(select(cases.c.id).where(
-                    cases.c.source_ref == new.source_ref))).scalar_one()
-                return self.case_json(await self._row(conn, found, actor), actor, now), False
-        return self.case_json(row, actor, now), True
+            def read(conn: Connection) -> Row:
+                found = conn.execute(select(cases.c.id).where(
+                    cases.c.source_ref == new.source_ref)).scalar_one()
+                return self._row(conn, found, actor)
+            row, created = await self.db.read(read), False
+        return self.case_json(row, actor, now), created
 
     async def act(self, case_id: int, given: ActionInput, actor: Actor,
                   now: float | None = None) -> Row:
@@ -294,8 +328,8 @@ class CaseStore:
             raise Forbidden(f"role {actor.base} may not {given.action}")
         note = _text(given.note, "note")
         reason = _text(given.reason, "reason") or None
-        async with self.db.write() as conn:
-            row = await self._row(conn, case_id, actor)
+        def write(conn: Connection) -> Row:
+            row = self._row(conn, case_id, actor)
             state = row["state"]
             tr = lookup(state, given.action)
             if tr is None or not (actor.base == "admin" or actor.base in tr.roles):
@@ -307,23 +341,26 @@ class CaseStore:
                                state=state, version=row["version"],
                                allowed=allowed(state, actor.base))
             values, details = self._apply(tr, row, given, reason, actor, now)
-            await self._check_photos(conn, given.photos)
+            self._check_photos(conn, given.photos)
             version = row["version"] + 1
-            done = await conn.execute(
-                update(cases).where(cases.c.id == case_id, cases.c.version == given.version)
-                .values(version=version, state=tr.next, updated_ts=now, **values))
+            done = conn.execute(UPDATE_CASE, {
+                "b_id": case_id, "b_version": given.version, "version": version,
+                "state": tr.next, "updated_ts": now, **values})
             if done.rowcount != 1:  # another process won the race between read and write
                 raise Conflict("the case has changed since you read it", state=state,
                                version=given.version + 1, allowed=[])
-            await conn.execute(insert(flow_log).values(
+            conn.execute(INSERT_LOG, dict(
                 case_id=case_id, seq=version, ts=now, actor=actor.role, action=given.action,
                 from_state=state, to_state=tr.next, note=note, reason=reason,
                 details=orjson.dumps(details).decode() if details else None))
             if given.photos:
-                await conn.execute(insert(case_photos), [
+                conn.execute(INSERT_CASE_PHOTOS, [
                     {"case_id": case_id, "seq": version, "sha256": s}
                     for s in dict.fromkeys(given.photos)])
             row.update(values, version=version, state=tr.next, updated_ts=now)
+            return row
+
+        row = await self.db.write(write)
         return self.case_json(row, actor, now)
 
     def _apply(self, tr: Transition, row: Row, given: ActionInput, reason: str | None,

@@ -86,6 +86,7 @@ flow_log = Table(
     Column("details", Text, nullable=True),  # JSON
     UniqueConstraint("case_id", "seq", name="uq_flow_log_case_seq"),  # never applied twice
     Index("ix_flow_log_ts", "ts"),
+    Index("ix_flow_log_action_ts", "action", "ts"),  # 核查 counts of the evaluation
 )
 
 photos = Table(

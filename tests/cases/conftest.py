@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cases.catalog import load_catalog
-from cases.db.engine import Database, async_url
+from cases.db.engine import Database, database_url
 from cases.store import CaseStore
 from cases.workcalendar import WorkCalendar
 from tests.pgproc import PostgresProcess
@@ -59,7 +59,7 @@ async def srv(tmp_path: Path, database: str | None) -> AsyncIterator[RunningServ
 @pytest.fixture
 async def store(tmp_path: Path, database: str | None) -> AsyncIterator[CaseStore]:
     """The store alone (no HTTP), for figures that need chosen times."""
-    db = Database(async_url(database, tmp_path))
+    db = Database(database_url(database, tmp_path))
     await db.migrate()
     cal = WorkCalendar("Asia/Shanghai", [("08:30", "12:00"), ("14:00", "17:30")])
     yield CaseStore(db, load_catalog(), cal)

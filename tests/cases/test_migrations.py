@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from cases.db.engine import Database, async_url
+from cases.db.engine import Database, database_url
 from cases.db.schema import metadata
 
 
@@ -19,19 +19,17 @@ def _diff(conn: Connection) -> list[Any]:
 
 
 async def test_migrations_match_the_schema(tmp_path: Path, database: str | None) -> None:
-    db = Database(async_url(database, tmp_path))
+    db = Database(database_url(database, tmp_path))
     try:
         await db.migrate()
         await db.migrate()  # at head: nothing to do
-        async with db.read() as conn:
-            diff = await conn.run_sync(_diff)
-            version = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")
-                       ).scalar()
-        assert diff == []
+        assert await db.read(_diff) == []
+        version = await db.read(lambda conn: conn.exec_driver_sql(
+            "SELECT version_num FROM alembic_version").scalar())
         assert version == "0001"
         if database is None:
-            async with db.read() as conn:
-                mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
+            mode = await db.read(lambda conn: conn.exec_driver_sql(
+                "PRAGMA journal_mode").scalar())
             assert mode == "wal"
     finally:
         await db.close()

@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("case_id", "seq", name="uq_flow_log_case_seq"),
     )
     op.create_index("ix_flow_log_ts", "flow_log", ["ts"])
+    op.create_index("ix_flow_log_action_ts", "flow_log", ["action", "ts"])
     op.create_table(
         "photos",
         sa.Column("sha256", sa.String(64), primary_key=True),
