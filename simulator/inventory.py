@@ -21,8 +21,8 @@ import orjson
 
 from geofence.city import load_city
 from geofence.index import CityIndex
-from server import DEMO_CITY
 
+DEMO_CITY = Path(__file__).resolve().parent.parent / "cities" / "demo"
 DISTRICT = "371502"  # a made-up county code (district, 6 digits)
 # (class code, owner, spacing in metres, main roads only)
 KINDS = [
