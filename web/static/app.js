@@ -88,6 +88,7 @@ async function start() {
   const failed = (err) => page.failed(err);
   const desk = new CaseDesk({ who, map, gridName: (id) => page.gridName(id), failed });
   page.cases = desk;
+  if (patrol) desk.showLayer(false); // until the Cases tab opens
   const casesReady = desk.start().then(() => {
     page.layers = new CaseLayers(map, desk);
     page.evaluation = new Evaluation({ failed,
