@@ -152,7 +152,8 @@ async def test_a_department_sees_only_its_inbox(tmp_path: Path) -> None:
         await page.click("#action-submit")
         await until(page, "() => document.getElementById('case-state').textContent === '处置'")
         await page.wait_for_selector("#case-detail .case-photos img")
-        assert await page.locator("#case-log li[data-action=handle] .tag").inner_text() == "📷 1"
+        handled = page.locator("#case-log li[data-action=handle] .photos-n")
+        assert await handled.inner_text() == "照片 1"
         # Another department's case by its address: the server says no such case.
         status, _ = await act(srv, SANITATION, theirs, "handle")
         assert status == 404

@@ -191,7 +191,7 @@ export class CaseDesk {
     this.box.listing.hidden = true;
     this.box.detail.hidden = false;
     this.renderDetail(c);
-    if (fly && Number.isFinite(c.lat)) this.map.flyToPoint(c.lat, c.lon);
+    if (fly && Number.isFinite(c.lat)) this.map.flyToPoint(c.lat, c.lon, 16);
     if (this.halo) this.halo.remove();
     this.halo = null;
     if (Number.isFinite(c.lat)) {
@@ -220,22 +220,24 @@ export class CaseDesk {
         c.urgent ? el('span', { class: 'tag warn', text: t('case.urgent') }) : null),
       this.conflict ? el('div', { class: 'conflict', role: 'alert', id: 'case-conflict', text: this.conflict }) : null,
       el('h3', { text: t('cases.actions') }), this.actionBox(c),
-      field(t('case.source'), label('source', c.source)),
-      field(t('case.reporter'), c.reporter),
-      field(t('case.grid'), c.grid ? this.gridName(c.grid) : '–'),
-      field(t('case.road'), c.road),
-      field(t('case.address'), c.address || null),
-      field(t('case.description'), c.description || null),
-      field(t('case.department'), this.departmentName(c.department)),
-      c.department ? null : field(t('case.suggested'), this.departmentName(c.suggested_department)),
-      field(t('case.created'), stamp(c.created_ts)),
-      field(t('case.due'), c.clock?.paused_left_s != null
-        ? tf('case.paused', { h: (c.clock.paused_left_s / 3600).toFixed(1) }) : stamp(c.clock?.due_ts)),
-      c.component ? field(t('case.component'), c.component) : null,
-      c.assignee ? field(t('case.assignee'), c.assignee) : null,
-      c.camera ? field(t('case.camera'), c.camera) : null,
-      field(t('case.rework'), String(c.rework_count ?? 0)),
-      check.presence ? field(t('case.presence'), `${label('presence', check.presence)}${check.inspector ? ` · ${check.inspector}` : ''}`) : null,
+      el('div', { class: 'case-fields' }, ...[
+        field(t('case.source'), label('source', c.source)),
+        field(t('case.reporter'), c.reporter),
+        field(t('case.grid'), c.grid ? this.gridName(c.grid) : '–'),
+        field(t('case.road'), c.road),
+        field(t('case.address'), c.address || null),
+        field(t('case.description'), c.description || null),
+        field(t('case.department'), this.departmentName(c.department)),
+        c.department ? null : field(t('case.suggested'), this.departmentName(c.suggested_department)),
+        field(t('case.created'), stamp(c.created_ts)),
+        field(t('case.due'), c.clock?.paused_left_s != null
+          ? tf('case.paused', { h: (c.clock.paused_left_s / 3600).toFixed(1) }) : stamp(c.clock?.due_ts)),
+        c.component ? field(t('case.component'), c.component) : null,
+        c.assignee ? field(t('case.assignee'), c.assignee) : null,
+        c.camera ? field(t('case.camera'), c.camera) : null,
+        field(t('case.rework'), String(c.rework_count ?? 0)),
+        check.presence ? field(t('case.presence'), `${label('presence', check.presence)}${check.inspector ? ` · ${check.inspector}` : ''}`) : null,
+      ].filter(Boolean)),
       el('div', { class: 'row' }, Number.isFinite(c.lat) ? el('button', { type: 'button', class: 'btn small',
         text: t('cases.fly'), onclick: () => this.map.flyToPoint(c.lat, c.lon) }) : null),
       el('h3', { text: t('cases.photos') }), photos,
@@ -274,7 +276,7 @@ export class CaseDesk {
       e.note ? el('div', { class: 'why', text: e.note }) : null,
       e.details?.department ? el('div', { class: 'why', text: `${t('case.department')}: ${this.departmentName(e.details.department)}` }) : null,
       e.details?.presence ? el('div', { class: 'why', text: `${t('case.presence')}: ${label('presence', e.details.presence)}` }) : null,
-      e.photos?.length ? el('span', { class: 'tag', text: `📷 ${e.photos.length}` }) : null)));
+      e.photos?.length ? el('span', { class: 'tag photos-n', text: `${t('cases.photos')} ${e.photos.length}` }) : null)));
   }
 
   // -- actions -------------------------------------------------------------------------------
