@@ -10,7 +10,7 @@ import { clear, el, hm, isoDate, toast } from './dom.js';
 import { bilingual, label, t, tf } from './i18n.js';
 
 export const CLOCK_COLORS = { green: '#22c55e', yellow: '#eab308', red: '#ef4444', none: '#a78bfa' };
-const LIST_LIMIT = 100;
+const LIST_PAGE = 100; // cases fetched at first; "more" adds as many again
 // The queue each desk works from when the tab opens.
 const HOME_QUEUE = { operator: 'reported', dispatcher: 'opened', department: 'dispatched' };
 // What each guard asks for before the action is sent (cases/flow.py Guard).
@@ -32,6 +32,7 @@ export class CaseDesk {
     Object.assign(this, { who, map, gridName, failed });
     this.role = who.base;
     this.queue = HOME_QUEUE[this.role] || 'all';
+    this.limit = LIST_PAGE;
     this.cases = [];
     this.current = null; // the case shown in detail
     this.conflict = null; // the 409 message to show above the case
@@ -80,7 +81,7 @@ export class CaseDesk {
 
   async reload() {
     const states = this.queue === 'all' ? null : this.queue;
-    const data = await getJSON(`/api/v1/cases${query({ state: states, limit: LIST_LIMIT,
+    const data = await getJSON(`/api/v1/cases${query({ state: states, limit: this.limit,
       overdue: this.box.overdue.checked ? 1 : null })}`);
     const before = new Set(this.cases.map((c) => c.id));
     this.fresh = this.cases.length ? new Set(data.cases.filter((c) => !before.has(c.id)).map((c) => c.id)) : new Set();
@@ -104,7 +105,8 @@ export class CaseDesk {
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     const chip = (id, name, n, late) => el('button', {
       type: 'button', role: 'tab', class: `queue${this.queue === id ? ' active' : ''}`,
-      dataset: { state: id }, onclick: () => { this.queue = id; this.closeDetail(); this.reload().catch((e) => this.failed(e)); },
+      dataset: { state: id },
+      onclick: () => { this.queue = id; this.limit = LIST_PAGE; this.closeDetail(); this.reload().catch((e) => this.failed(e)); },
     }, el('span', { text: name }), el('b', { class: 'n', text: String(n) }),
     late ? el('b', { class: 'late', title: tf('cases.overdue_n', { n: late }), text: String(late) }) : null);
     const states = (this.catalog?.states || []).map((s) => s.id);
@@ -134,6 +136,11 @@ export class CaseDesk {
         el('span', { text: this.departmentName(c.department || c.suggested_department) }), ' · ',
         el('span', { text: label('source', c.source) }),
         el('time', { text: c.clock?.due_ts ? `${t('case.due')} ${stamp(c.clock.due_ts)}` : stamp(c.created_ts) }))));
+    }
+    if (this.data && this.data.total > this.cases.length && this.cases.length >= this.limit) {
+      list.append(el('li', { class: 'more' }, el('button', { type: 'button', class: 'btn ghost small', id: 'case-more',
+        text: tf('cases.more', { shown: this.cases.length, total: this.data.total }),
+        onclick: () => { this.limit += LIST_PAGE; this.reload().catch((e) => this.failed(e)); } })));
     }
   }
 
