@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Browser, FilePayload, Page
 
+from model.alert import Alert
+from model.events import AlertEvent
 from tests.cases.conftest import (
     CASE_TOKENS,
     DISPATCHER,
@@ -24,9 +27,19 @@ from tests.cases.conftest import (
 from tests.cases.kit import act, png, report, upload
 from tests.serverkit import RunningServer, running_server
 from tests.web.pagekit import chromium, new_page, shot, until
+from tests.web.test_page_evidence import jpeg
+from video.evidence import EvidenceRequest, new_id
+from video.evidence import write as write_evidence
+from video.signing import key_path, load_or_create
 
 OTHER_OPERATOR = "operator-token-0002"
 TOKENS = {**CASE_TOKENS, OTHER_OPERATOR: "operator"}
+
+
+def spill_request(camera: str, ts: float) -> EvidenceRequest:
+    return EvidenceRequest(camera, "spill", ts, [(ts - 3 + k * 0.5, jpeg(k)) for k in range(8)],
+                           vehicle_box=[60, 90, 160, 160], vehicle_ts=ts - 2,
+                           material_box=[100, 120, 140, 150])
 
 
 async def open_desk(browser: Browser, srv: RunningServer, token: str,
@@ -200,4 +213,30 @@ async def test_evaluation_ranks_departments_after_closed_cases(tmp_path: Path) -
         await page.click("#lang")
         assert "Close rate" in await page.locator("#e-table th").all_inner_texts()
         await shot(page, "evaluation-en")
+        assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_a_spill_case_shows_its_clip_and_vehicle(tmp_path: Path) -> None:
+    async with running_server(tmp_path, tokens=TOKENS) as srv, chromium() as browser:
+        root = tmp_path / "data" / "evidence"
+        now = time.time() - 120
+        ev_id = new_id("cam-01", now)
+        write_evidence(root, ev_id, spill_request("cam-01", now), "h264",
+                       load_or_create(key_path(root)))
+        alert = Alert(f"spill:camera:cam-01:{now:.3f}", "spill", now, "critical",
+                      {"camera": "cam-01"}, "摄像头 cam-01 发现车辆抛撒滴漏",
+                      {"evidence": ev_id, "box": [100, 120, 140, 150], "vehicle_track": 1,
+                       "vehicle_box": [60, 90, 160, 160]})
+        srv.memory.fanout.publish_one(AlertEvent(alert))  # the spill opens its case itself
+        parts = srv.server.parts.cases
+        assert parts is not None
+        await parts.service.drain()
+        page = await open_desk(browser, srv, OPERATOR)
+        await page.click("#case-list li[data-state=reported]")
+        await page.wait_for_selector("#case-detail .evidence-view .intact")  # signature valid
+        assert "抛洒滴漏" in await page.inner_text("#case-detail")
+        await page.wait_for_selector("#case-detail .evidence-view img[alt='车辆']")
+        await until(page, "() => document.querySelector('#case-detail video.clip')"
+                          "?.readyState >= 2")
+        await shot(page, "case-spill")
         assert page.errors == []  # type: ignore[attr-defined]
