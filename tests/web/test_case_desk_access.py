@@ -12,6 +12,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.cases.conftest import (
     CASE_TOKENS,
@@ -24,6 +26,7 @@ from tests.cases.conftest import (
 )
 from tests.cases.kit import act, report, send, stand
 from tests.serverkit import DEVICE, RunningServer, running_server
+from web.live import LIVE_TYPES, Scope, Subscription
 
 
 @pytest.fixture
@@ -89,3 +92,19 @@ async def test_live_gives_the_desk_case_events_only(srv: RunningServer) -> None:
         async with aiohttp.ClientSession() as http:
             await http.ws_connect(srv.ws_url("/ws/live", INSPECTOR))
     assert info.value.status == 403
+
+
+@given(st.one_of(st.none(), st.frozensets(st.sampled_from(sorted(LIVE_TYPES)))),
+       st.sampled_from(["sanitation", "water", None]),
+       st.one_of(st.none(), st.text(max_size=12), st.integers()))
+def test_a_desk_scope_never_widens(asked: frozenset[str] | None, department: str | None,
+                                   event_department: object) -> None:
+    scope = Scope(frozenset({"case"}), "sanitation")
+    sub = scope.narrow(Subscription(None, asked, True))
+    assert sub.types is not None and sub.types <= {"case"}
+    text = json.dumps({"type": "case", "id": 1, "department": event_department})
+    assert scope.shows(text) == (event_department == "sanitation")
+    assert not scope.shows("not json")
+    assert Scope().narrow(Subscription(None, asked)).types == asked  # a supervisor: as asked
+    assert Scope(frozenset({"case"}), department).shows(text) == (
+        department is None or event_department == department)

@@ -157,6 +157,14 @@ async def test_a_department_sees_only_its_inbox(tmp_path: Path) -> None:
         ids = await page.locator("#case-list li").evaluate_all(
             "(items) => items.map((li) => Number(li.dataset.id))")
         assert sorted(ids) == sorted([mine["id"], again["id"]]) and other["id"] not in ids
+        # Returning a case needs a reason: without one the server's 422 is shown, nothing moves.
+        await page.click(f"#case-list li[data-id='{mine['id']}']")
+        await page.click("#case-actions [data-action=return]")
+        await page.click("#action-submit")
+        await page.wait_for_selector("#toast:not([hidden])")
+        assert "操作被拒绝" in await page.inner_text("#toast")
+        assert await page.inner_text("#case-state") == "派遣"
+        await page.click("#case-back")
         # Handling needs a photo: chosen in the form, uploaded, then the action lands.
         await page.click(f"#case-list li[data-id='{mine['id']}']")
         await page.click("#case-actions [data-action=handle]")

@@ -122,6 +122,13 @@ async function start() {
     onRefused: () => getJSON('/api/v1/whoami').catch(failed),
   });
   live.start();
+  // A safety net under the live events: a case that left this desk's sight (returned by another
+  // screen of the same department) drops off within a minute.
+  setInterval(() => {
+    if (document.getElementById('panel-cases').classList.contains('active')) {
+      casesReady.then((ok) => ok && desk.reload()).catch(failed);
+    }
+  }, 60000);
   if (patrol) {
     setInterval(() => page.tick(), 1000);
     setInterval(() => page.refresh().catch(failed), 60000);
