@@ -24,7 +24,7 @@ from tests.cases.conftest import (
     SANITATION,
     SUPERVISOR,
 )
-from tests.cases.kit import act, png, report, upload
+from tests.cases.kit import act, call, png, report, upload
 from tests.serverkit import RunningServer, running_server
 from tests.web.pagekit import chromium, new_page, shot, until
 from tests.web.test_page_evidence import jpeg
@@ -136,6 +136,33 @@ async def test_operator_sees_a_report_live_acts_and_loses_a_race(tmp_path: Path)
         assert await page.inner_text("[data-tab=cases]") == "Cases"
         assert await page.inner_text("[data-tab=eval]") == "Evaluation"
         await shot(page, "case-detail-en")
+        assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_operator_enters_a_hotline_call_on_the_map(tmp_path: Path) -> None:
+    async with running_server(tmp_path, tokens=TOKENS) as srv, chromium() as browser:
+        page = await open_desk(browser, srv, OPERATOR)
+        await page.click("#case-new")
+        await page.select_option("#case-entry select[name=class]", "E0104")
+        await page.click("#entry-submit")  # no place yet: it asks for one, nothing is sent
+        assert "地图" in await page.inner_text("#toast")
+        spot = await page.evaluate("""() => {
+            const map = window.gridwatch.map; const at = map.roadMiddle('g1-m01');
+            const p = map.map.latLngToContainerPoint(at);
+            const box = document.getElementById('map').getBoundingClientRect();
+            return {x: box.left + p.x, y: box.top + p.y};
+        }""")
+        await page.mouse.click(spot["x"], spot["y"])
+        await page.fill("#case-entry input[name=description]", "井盖旁积水")
+        await page.fill("#case-entry input[name=caller]", "12319 王先生")
+        await page.click("#entry-submit")
+        await page.wait_for_selector("#case-detail:not([hidden]) #case-state")
+        assert await page.inner_text("#case-state") == "上报"
+        status, listed = await call(srv, OPERATOR, "GET", "/api/v1/cases?source=hotline")
+        assert status == 200 and listed["total"] == 1
+        case = listed["cases"][0]
+        assert (case["class"], case["road"], case["description"]) == ("E0104", "g1-m01",
+                                                                      "井盖旁积水")
         assert page.errors == []  # type: ignore[attr-defined]
 
 

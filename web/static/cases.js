@@ -47,6 +47,11 @@ export class CaseDesk {
       badge: document.getElementById('case-badge'), role: document.getElementById('case-role'),
     };
     this.box.overdue.addEventListener('change', () => this.reload());
+    this.box.entry = document.getElementById('case-entry');
+    this.box.newButton = document.getElementById('case-new');
+    // Hotline calls (12319) are entered by the supervision centre's operators.
+    this.box.newButton.hidden = !['operator', 'admin'].includes(this.role);
+    this.box.newButton.addEventListener('click', () => this.hotlineForm());
     const L = window.L;
     this.layer = L.layerGroup().addTo(map.map);
   }
@@ -284,6 +289,52 @@ export class CaseDesk {
       e.details?.department ? el('div', { class: 'why', text: `${t('case.department')}: ${this.departmentName(e.details.department)}` }) : null,
       e.details?.presence ? el('div', { class: 'why', text: `${t('case.presence')}: ${label('presence', e.details.presence)}` }) : null,
       e.photos?.length ? el('span', { class: 'tag photos-n', text: `${t('cases.photos')} ${e.photos.length}` }) : null)));
+  }
+
+  // -- a hotline call -------------------------------------------------------------------------
+
+  hotlineForm() {
+    const form = this.box.entry;
+    const L = window.L;
+    const cls = el('select', { name: 'class' });
+    for (const c of this.catalog.classes) cls.append(el('option', { value: c.code, text: this.className(c.code) }));
+    const where = el('span', { class: 'muted', id: 'entry-where', text: t('cases.pick') });
+    const text = (name, key) => el('label', { class: 'form-row' }, el('span', { text: t(key) }),
+      el('input', { type: 'text', name, maxlength: '400' }));
+    let at = null;
+    const pin = (e) => {
+      at = e.latlng;
+      if (this.pin) this.pin.remove();
+      this.pin = L.circleMarker(at, { renderer: this.map.renderer, radius: 9, color: '#ffffff', weight: 3,
+        fillColor: CLOCK_COLORS.none, fillOpacity: 1, interactive: false }).addTo(this.map.map);
+      where.textContent = `${t('cases.picked')} (${at.lat.toFixed(5)}, ${at.lng.toFixed(5)})`;
+    };
+    const close = () => {
+      form.hidden = true;
+      this.map.map.off('click', pin);
+      if (this.pin) this.pin.remove();
+      this.pin = null;
+    };
+    this.map.map.on('click', pin);
+    clear(form).append(el('b', { text: t('cases.hotline') }),
+      el('label', { class: 'form-row' }, el('span', { text: t('case.class') }), cls), where,
+      text('address', 'case.address'), text('description', 'case.description'), text('caller', 'cases.caller'),
+      el('div', { class: 'row' },
+        el('button', { type: 'button', class: 'btn small', id: 'entry-submit', text: t('cases.submit'), onclick: async () => {
+          if (!at) { toast(t('cases.pick')); return; }
+          const value = (name) => form.querySelector(`input[name=${name}]`).value.trim();
+          const body = { source: 'hotline', class: cls.value, lon: at.lng, lat: at.lat,
+            address: value('address'), description: value('description'), caller: value('caller') || null };
+          const { status, body: answer } = await send('POST', '/api/v1/cases', body);
+          if (status !== 201 && status !== 200) { toast(t('cases.refused') + String(answer?.error || `HTTP ${status}`)); return; }
+          close();
+          toast(tf('cases.created', { id: answer.id }), true);
+          this.queue = 'reported';
+          await this.reload();
+          await this.open(answer.id, { fly: false });
+        } }),
+        el('button', { type: 'button', class: 'btn ghost small', text: t('cases.cancel'), onclick: close })));
+    form.hidden = false;
   }
 
   // -- actions -------------------------------------------------------------------------------
