@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from playwright.async_api import Browser, FilePayload, Page
 
@@ -24,7 +26,7 @@ from tests.cases.conftest import (
     SANITATION,
     SUPERVISOR,
 )
-from tests.cases.kit import act, call, png, report, upload
+from tests.cases.kit import act, call, png, report, send, stand, upload
 from tests.serverkit import RunningServer, running_server
 from tests.web.pagekit import chromium, new_page, shot, until
 from tests.web.test_page_evidence import jpeg
@@ -274,4 +276,40 @@ async def test_a_spill_case_shows_its_clip_and_vehicle(tmp_path: Path) -> None:
         await until(page, "() => document.querySelector('#case-detail video.clip')"
                           "?.readyState >= 2")
         await shot(page, "case-spill")
+        assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_queue_colours_follow_the_time_limit(tmp_path: Path) -> None:
+    """Green after 立案, yellow from 80 % of the dispatch limit, red past it: the server's data
+    clock is moved by a handset's fixes and the overdue sweep tells the page."""
+    zone = ZoneInfo("Asia/Shanghai")
+    day = datetime.now(zone).date() - timedelta(days=4)
+    t0 = datetime(day.year, day.month, day.day, 9, 0, tzinfo=zone).timestamp()
+    async with running_server(tmp_path, tokens=TOKENS, server={"clock": "data"},
+                              patrol={"reorder_window_s": 0}) as srv, \
+            chromium() as browser:
+        here = (116.897648, 36.616138)
+        await send(srv, stand("p-g1-a", *here, t0, 20))
+        case = await moved(srv, await report(srv, INSPECTOR), (OPERATOR, "accept"),
+                           (OPERATOR, "open"))
+        warn, due = case["clock"]["warn_ts"], case["clock"]["due_ts"]
+        assert case["clock"]["colour"] == "green" and t0 < warn < due
+        page = await open_desk(browser, srv, OPERATOR)
+        await page.click("#case-queues [data-state=opened]")
+        row = page.locator(f"#case-list li[data-id='{case['id']}']")
+        await row.wait_for()
+        assert "c-green" in (await row.get_attribute("class") or "")
+        parts = srv.server.parts.cases
+        assert parts is not None
+        last = t0
+        for at, colour in ((warn + 60, "c-yellow"), (due + 60, "c-red")):
+            await send(srv, stand("p-g1-a", *here, at, 0))
+            assert await parts.service.sweep(last, at) == 1
+            last = at
+            await until(page, "([id, c]) => document.querySelector("
+                              "`#case-list li[data-id='${id}']`)?.classList.contains(c)",
+                        [case["id"], colour])
+        late = page.locator("#case-queues [data-state=opened] .late")
+        assert await late.inner_text() == "1"  # one past its limit in this queue
+        await shot(page, "case-overdue")
         assert page.errors == []  # type: ignore[attr-defined]
