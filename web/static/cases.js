@@ -86,8 +86,11 @@ export class CaseDesk {
 
   async reload() {
     const states = this.queue === 'all' ? null : this.queue;
+    const asked = (this.asked || 0) + 1; // an older answer landing late must not win
+    this.asked = asked;
     const data = await getJSON(`/api/v1/cases${query({ state: states, limit: this.limit,
       overdue: this.box.overdue.checked ? 1 : null })}`);
+    if (asked !== this.asked) return;
     const before = new Set(this.cases.map((c) => c.id));
     this.fresh = this.cases.length ? new Set(data.cases.filter((c) => !before.has(c.id)).map((c) => c.id)) : new Set();
     this.data = data;
@@ -111,7 +114,11 @@ export class CaseDesk {
     const chip = (id, name, n, late) => el('button', {
       type: 'button', role: 'tab', class: `queue${this.queue === id ? ' active' : ''}`,
       dataset: { state: id },
-      onclick: () => { this.queue = id; this.limit = LIST_PAGE; this.closeDetail(); this.reload().catch((e) => this.failed(e)); },
+      onclick: () => {
+        Object.assign(this, { queue: id, limit: LIST_PAGE, cases: [] }); // another queue: nothing "new"
+        this.closeDetail();
+        this.reload().catch((e) => this.failed(e));
+      },
     }, el('span', { text: name }), el('b', { class: 'n', text: String(n) }),
     late ? el('b', { class: 'late', title: tf('cases.overdue_n', { n: late }), text: String(late) }) : null);
     const states = (this.catalog?.states || []).map((s) => s.id);
