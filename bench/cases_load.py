@@ -99,6 +99,7 @@ class Driver:
         self.idle: list[dict[str, Any]] = []  # cases waiting for their next action
         self.http: aiohttp.ClientSession | None = None
         self.done = 0
+        self.tasks: set[asyncio.Task[None]] = set()
 
     async def post(self, role: str, path: str, body: Any = None,
                    data: bytes | None = None) -> tuple[int, Any]:
@@ -141,7 +142,7 @@ class Driver:
                                                data=jpeg(k))
                 assert status == 201, body
                 self.photos.append(body["sha256"])
-        tasks: set[asyncio.Task[None]] = set()
+        tasks = self.tasks
         t0 = time.perf_counter()
         n = int(rate * seconds)
         for k in range(n):
@@ -156,6 +157,9 @@ class Driver:
         return time.perf_counter() - t0
 
     async def close(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
         if self.http is not None:
             await self.http.close()
 
