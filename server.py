@@ -191,7 +191,8 @@ class Server:
         ingest = JsonIngest(cfg.gateway, auth, pipeline, metrics, convert, window)
         api = Api(auth, tracker, city.settings.timezone, clock.now)
         site = Site(auth, hub, metrics, city_geojson(city), lambda: self._health(parts),
-                    cfg.gateway.max_body_bytes, {"tile_url": cfg.web.tile_url}, tracker.stats)
+                    cfg.gateway.max_body_bytes, {"tile_url": cfg.web.tile_url}, tracker.stats,
+                    now=clock.now)
         cameras = CameraIngest(auth, video, frozenset(c.id for c in city.cameras),
                                cfg.video.max_frame_bytes, metrics=metrics)
         evidence = EvidenceApi(auth, video, camera_list(city))
@@ -229,7 +230,7 @@ class Server:
                                            cfg.video.max_frame_bytes, metrics=metrics).routes())
         site = Site(auth, hub, metrics, city_geojson(city), rp.status,
                     cfg.gateway.max_body_bytes, {"tile_url": cfg.web.tile_url},
-                    scrape=rp.scrape)
+                    scrape=rp.scrape, now=rp.clock.now)
         if rp.queries is not None:
             fanout.subscribe(hub.publish)
             fanout.subscribe(lambda events: _count_alerts(metrics, events))

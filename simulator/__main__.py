@@ -94,7 +94,7 @@ def run_month(args: argparse.Namespace) -> int:
               f"  python -m simulator cases --config {args.config}")
         return 0
     result = asyncio.run(run_cases(args.url, args.config, args.city, args.days, args.per_day,
-                                   args.seed))
+                                   args.seed, args.first))
     print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
     return 0
 
@@ -136,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--days", type=int, default=30)
     c.add_argument("--per-day", type=int, default=100, help="cases a day (mean)")
     c.add_argument("--seed", type=int, default=7)
+    c.add_argument("--first", type=date.fromisoformat, default=None,
+                   help="first day (YYYY-MM-DD; default: --days before today). The demo ends "
+                        "the month the day before its patrol day: a data clock never goes back")
     args = p.parse_args(argv)
     if args.mode == "load" and not args.supervisor_token:
         p.error("load needs --supervisor-token to watch /ws/live")
