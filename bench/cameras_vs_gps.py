@@ -44,7 +44,7 @@ def city_with_cameras(folder: Path, cameras: int) -> Path:
 
 
 def push(base: str, cameras: int, seconds: float) -> None:
-    jpegs = [jpeg for _, jpeg in Scene.make(4, 1280, 720, spill=True).frames()][:50]
+    jpegs = [jpeg for _, jpeg in Scene.make(6, 1280, 720, spill=True).frames()][:50]  # daylight
 
     async def camera(http: aiohttp.ClientSession, i: int, end: float) -> None:
         k = 0

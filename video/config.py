@@ -18,6 +18,9 @@ class Strict(BaseModel):
 class MotionConfig(Strict):
     threshold: int = Field(default=20, ge=3, le=120,
                            description="Grey levels a pixel must differ from the background by.")
+    chroma_threshold: float = Field(default=8.0, ge=1.0, le=120.0,
+                                    description="Or chroma units (|dCr| + |dCb|) it must "
+                                    "differ by: a vehicle the grey of the road shows by colour.")
     fast_alpha: float = Field(default=0.08, gt=0.0, le=0.5,
                               description="Learning rate of the fast background per frame.")
     stopped_alpha: float = Field(default=0.03, gt=0.0, le=0.5,
@@ -53,7 +56,14 @@ class SpillConfig(Strict):
                               "stays visible against it for roughly 1/slow_alpha frames).")
     threshold: int = Field(default=18, ge=3, le=120,
                            description="Grey levels of a persistent change.")
-    min_area: int = Field(default=6, ge=1, le=100_000,
+    chroma_threshold: float = Field(default=4.0, ge=0.5, le=120.0,
+                                    description="Chroma units (|dCr| + |dCb|, after the "
+                                    "brightness ratio is divided out) of a persistent change, "
+                                    "plus what the pixel is known to flicker in colour.")
+    chroma_material: float = Field(default=9.0, ge=0.5, le=120.0,
+                                   description="Mean chroma shift of a region (same units) "
+                                   "that makes it material, never a shadow or light.")
+    min_area: int = Field(default=20, ge=1, le=100_000,
                           description="Smallest material region (pixels).")
     max_area: int = Field(default=2500, ge=1, le=1_000_000, description="Largest material region.")
     still_s: float = Field(default=1.6, gt=0.0, le=120.0,

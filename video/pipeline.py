@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from video.config import VideoConfig
+from video.detectors import chroma
 from video.detectors.base import REFERENCE_WIDTH, AnalysisFrame, Box, Detector, Gray
 from video.detectors.motion import MotionDetector
 from video.detectors.spill import Spill, SpillDetector
@@ -53,8 +54,14 @@ class CameraPipeline:
         """Whether a frame at ts is due for analysis at the configured rate."""
         return self._next_ts is None or ts >= self._next_ts
 
-    def process(self, gray: Gray, factor: float, ts: float) -> list[PipelineEvent]:
-        """Analyse one reduced grey frame (1/factor of the camera's full size)."""
+    def process(self, image: Gray, factor: float, ts: float) -> list[PipelineEvent]:
+        """Analyse one reduced frame, BGR or grey (1/factor of the camera's full size)."""
+        cr = cb = None
+        if image.ndim == 3:
+            gray, cr8, cb8 = cv2.split(cv2.cvtColor(image, cv2.COLOR_BGR2YCrCb))
+            cr, cb = chroma.offsets(cr8), chroma.offsets(cb8)
+        else:
+            gray = image
         period = 1.0 / self.config.fps
         # 0.8 period of slack: a camera sending at exactly the rate is never skipped for jitter.
         self._next_ts = ts + 0.8 * period
@@ -64,7 +71,7 @@ class CameraPipeline:
         # Motion and tracking see a blurred image (compression noise); the spill detector the
         # sharp one, because a stone may be a single analysis pixel.
         frame = AnalysisFrame(cv2.GaussianBlur(gray, (3, 3), 0), ts, self._roi_mask,
-                              gray.shape[1] / REFERENCE_WIDTH, factor)
+                              gray.shape[1] / REFERENCE_WIDTH, factor, cr=cr, cb=cb)
         moving = self.motion.detect(frame)
         if self.objects is not None:
             frame.objects = self.objects.detect(frame)

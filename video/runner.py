@@ -63,8 +63,8 @@ class CameraRunner:
         if not self.pipeline.wants(ts):
             return []
         factor = reduction(width, self.config.analysis_width)
-        gray = decode_reduced(jpeg, factor)
-        return self._analyse(gray, width / gray.shape[1], ts)
+        image = decode_reduced(jpeg, factor, colour=True)
+        return self._analyse(image, width / image.shape[1], ts)
 
     def feed_bgr(self, ts: float, frame: Gray) -> list[CameraOutput]:
         """One decoded colour frame (pulled sources, video files)."""
@@ -75,8 +75,8 @@ class CameraRunner:
         if self.keep_frames:
             self.ring.add(ts, encode_jpeg(frame, 85))
         factor = reduction(width, self.config.analysis_width)
-        gray = reduce_bgr(frame, factor)
-        return self._analyse(gray, width / gray.shape[1], ts)
+        image = reduce_bgr(frame, factor, colour=True)
+        return self._analyse(image, width / image.shape[1], ts)
 
     def finish(self) -> list[CameraOutput]:
         """End of the stream (a clip): report what is still in view."""
@@ -94,9 +94,9 @@ class CameraRunner:
         self._pending = keep
         return out
 
-    def _analyse(self, gray: Gray, factor: float, ts: float) -> list[CameraOutput]:
+    def _analyse(self, image: Gray, factor: float, ts: float) -> list[CameraOutput]:
         self.frames_analysed += 1
-        return self._outputs(self.pipeline.process(gray, factor, ts))
+        return self._outputs(self.pipeline.process(image, factor, ts))
 
     def _outputs(self, events: list[PipelineEvent]) -> list[CameraOutput]:
         out = []

@@ -25,6 +25,7 @@ class SimVehicle:
     enter_ts: float
     speed: float  # pixels per second
     stop_x: float | None = None  # left edge where it parks
+    headlights: bool = False  # lamps lit: a bright pool moves on the road ahead of it
 
     def left(self, t: float, width: int) -> float:
         run = self.speed * (t - self.enter_ts)
@@ -59,6 +60,7 @@ class Piece:
     material: str
     colour: tuple[int, ...]
     seed: int
+    textured: bool = True
 
 
 @dataclass
@@ -70,9 +72,19 @@ class Shadow:
     factor: float  # brightness under the full shadow
     start: float
     fade: float
+    kind: str = "shadow"  # shadow (a building's, falling), cloud (drifts), tree (sways)
+    vx: float = 0.0  # pixels per second (a cloud's drift)
+    sway: float = 0.0  # pixels (a tree's leaves in the wind)
+    blobs: list[tuple[float, float, float]] = field(default_factory=list)  # dx, dy, r: leaves
 
     def strength_at(self, t: float) -> float:
         return float(np.clip((t - self.start) / self.fade, 0.0, 1.0))
+
+    def centre_at(self, t: float) -> tuple[float, float]:
+        dx = self.vx * max(0.0, t - self.start)
+        if self.sway:
+            dx += self.sway * float(np.sin(2.1 * t) + 0.5 * np.sin(5.3 * t + 1.0))
+        return self.x + dx, self.y
 
 
 @dataclass
@@ -84,13 +96,23 @@ class SimPerson:
     speed: float
     size: int
     colour: tuple[int, int, int]
+    bag: tuple[int, int, int] | None = None  # a bag put down, then the person walks away
+    stand_s: float = 2.0  # seconds standing before walking back (with a bag)
 
     def position(self, t: float) -> tuple[float, float] | None:
         if t < self.start:
             return None
         d = self.speed * (t - self.start)
         span = self.y1 - self.y0
+        walk = abs(span) / self.speed
+        if self.bag is not None and t > self.start + walk + self.stand_s:
+            d = max(0.0, 2 * abs(span) + self.speed * self.stand_s - d)  # walking back
+            if d <= 0.0:
+                return None  # gone off the road
         return self.x, self.y0 + float(np.sign(span)) * min(abs(span), d)
+
+    def bag_down_at(self) -> float:
+        return self.start + abs(self.y1 - self.y0) / self.speed + 0.5 * self.stand_s
 
 
 @dataclass
@@ -101,6 +123,9 @@ class SpillTruth:
     last_ts: float
     kind: str
     material: str
+    gap: float = 0.0  # grey levels between material and road
+    delta_e: float = 0.0  # colour difference to the road (CIE76)
+    textured: bool = True
 
 
 @dataclass
@@ -121,6 +146,9 @@ class Plan:
     light: tuple[float, float, float] | None = None  # start, ramp seconds, final factor
     shake: int = 0
     distractors: list[str] = field(default_factory=list)
+    tint: tuple[float, float, float] = (0.0, 0.0, 0.0)  # the road's colour cast (BGR)
+    noise: float = 0.0  # per-frame colour noise of each channel (a camera in low light)
+    flicker: float = 0.0  # frame-to-frame brightness wobble (lamps on mains, auto-exposure)
 
     def light_at(self, t: float) -> float:
         if self.light is None:

@@ -1,10 +1,17 @@
-"""Random but reproducible scene plans: traffic, a spilling truck or not, and distractors."""
+"""Random but reproducible scene plans: traffic, a spilling truck or not, and distractors.
+
+Half the spills are low contrast (a brightness gap of 0-15 grey levels, ΔE 10-30: only the
+colour gives them away); a spilling truck carries its material in its load bed and is now and
+then the grey of the road itself. Distractors that must stay silent: shadows of buildings,
+clouds and trees, a light change, flicker, a camera in low light (colour noise), headlights,
+a (coloured) car that parks, a person who stands, a person who leaves a bag, camera shake.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from simulator.cameras.materials import MATERIALS, material_colour
+from simulator.cameras.materials import MATERIALS, material_look
 from simulator.cameras.plan import (
     KINDS,
     PALETTE,
@@ -23,10 +30,16 @@ def make_plan(rng: np.random.Generator, w: int, h: int, spill: bool | None = Non
     road_y0 = h * rng.uniform(0.12, 0.25)
     road_y1 = h * rng.uniform(0.78, 0.9)
     lane_h = (road_y1 - road_y0) / lanes
-    road_level = float(rng.uniform(65, 150))
+    lowlight = bool(rng.random() < 0.15)
+    road_level = float(rng.uniform(30, 55) if lowlight else rng.uniform(65, 150))
     plan = Plan(seed, 0.0, road_y0, road_y1, lanes, road_level,
                 float(np.clip(road_level + rng.choice([-35, 35]), 30, 220)),
                 float(rng.uniform(3, 9)), [], [], [])
+    b, g, r = (float(v) for v in rng.uniform(-4, 4, 3))
+    plan.tint = (b, g, r)
+    if lowlight:  # a camera at dusk: dark, and every channel noisy on its own
+        plan.noise = float(rng.uniform(2.0, 5.0))
+        plan.distractors.append("lowlight")
     lane_ys = [road_y0 + (k + 0.5) * lane_h for k in range(lanes)]
     # Lanes alternate direction; a lane is used by one moving vehicle at a time.
     free_at = dict.fromkeys(range(lanes), 2.0)
@@ -37,8 +50,11 @@ def make_plan(rng: np.random.Generator, w: int, h: int, spill: bool | None = Non
         drop_lane = int(rng.integers(0, lanes))
         truck = _vehicle(rng, 1, "truck", w, lane_h, lane_ys[drop_lane],
                          1 if drop_lane % 2 == 0 else -1, float(rng.uniform(2.5, 6.0)))
+        if rng.random() < 0.3:  # a truck the grey of the road
+            grey = int(np.clip(road_level + rng.uniform(-10, 10), 0, 255))
+            truck.colour = (grey, grey, grey)
         plan.vehicles.append(truck)
-        end = max(end, _add_drop(rng, plan, truck, w, h, road_level))
+        end = max(end, _add_drop(rng, plan, truck, w, h))
         free_at[drop_lane] = truck.enter_ts + (w + truck.length) / truck.speed + 0.5
         if rng.random() < 0.4:  # a car follows over the material: it must not be blamed
             follower = _vehicle(rng, 2, str(rng.choice(["car", "van"])), w, lane_h,
@@ -75,11 +91,13 @@ def _vehicle(rng: np.random.Generator, vid: int, kind: str, w: int, lane_h: floa
                       direction, enter, speed)
 
 
-def _add_drop(rng: np.random.Generator, plan: Plan, truck: SimVehicle, w: int, h: int,
-              road_level: float) -> float:
+def _add_drop(rng: np.random.Generator, plan: Plan, truck: SimVehicle, w: int, h: int) -> float:
     material = str(rng.choice(MATERIALS))
-    colour = material_colour(material, road_level, rng)
-    trail = bool(rng.random() < 0.5)
+    road = plan.road_level + np.array(plan.tint)
+    look = material_look(material, road, rng, low_contrast=bool(rng.random() < 0.5))
+    colour = look.colour
+    truck.load_colour = look.colour  # it carries what it drops
+    trail = material != "muddy_water" and bool(rng.random() < 0.45)
     x0 = w * rng.uniform(0.2, 0.7)
     pieces = []
     if trail:
@@ -90,14 +108,15 @@ def _add_drop(rng: np.random.Generator, plan: Plan, truck: SimVehicle, w: int, h
             y = truck.lane_y + rng.normal(0, truck.width * 0.18)
             size = int(max(2, w * rng.uniform(0.006, 0.012)))
             pieces.append(Piece(truck.time_rear_at(x, w), int(x), int(y), size, False,
-                                material, colour, int(rng.integers(0, 2**31))))
+                                material, colour, int(rng.integers(0, 2**31)), look.textured))
     else:
         for _ in range(int(rng.integers(1, 3))):
             x = x0 + rng.uniform(-0.02, 0.02) * w
             y = truck.lane_y + rng.normal(0, truck.width * 0.12)
-            size = int(w * rng.uniform(0.014, 0.03))
+            size = int(w * (rng.uniform(0.025, 0.045) if material == "muddy_water"
+                            else rng.uniform(0.014, 0.03)))
             pieces.append(Piece(truck.time_rear_at(x, w), int(x), int(y), size, True,
-                                material, colour, int(rng.integers(0, 2**31))))
+                                material, colour, int(rng.integers(0, 2**31)), look.textured))
     pieces.sort(key=lambda p: p.ts)
     xs = [p.x for p in pieces]
     ys = [p.y for p in pieces]
@@ -105,51 +124,83 @@ def _add_drop(rng: np.random.Generator, plan: Plan, truck: SimVehicle, w: int, h
     box = [min(xs) - r, min(ys) - r, max(xs) - min(xs) + 2 * r, max(ys) - min(ys) + 2 * r]
     plan.pieces.extend(pieces)
     plan.pieces.sort(key=lambda p: p.ts)
-    plan.spills.append(SpillTruth(truck.id, box, pieces[0].ts, pieces[-1].ts,
-                                  "trail" if trail else "lump", material))
+    kind = "trail" if trail else "wet" if material == "muddy_water" else "lump"
+    plan.spills.append(SpillTruth(truck.id, box, pieces[0].ts, pieces[-1].ts, kind, material,
+                                  look.gap, look.delta_e, look.textured))
     return pieces[-1].ts + 6.0
+
+
+VIVID = [(40, 40, 190), (160, 80, 30), (40, 180, 220), (60, 120, 60), (20, 90, 200),
+         (150, 60, 150), (200, 200, 40)]
 
 
 def _distractors(rng: np.random.Generator, plan: Plan, w: int, h: int, lane_ys: list[float],
                  drop_lane: int | None, free_at: dict[int, float]) -> None:
     spill_boxes = [s.box for s in plan.spills]
+    lane_h = (plan.road_y1 - plan.road_y0) / plan.lanes
     others = [k for k in range(len(lane_ys)) if k != drop_lane]
     if others and rng.random() < 0.3:
         lane = int(rng.choice(others))
         v = _vehicle(rng, len(plan.vehicles) + 1, str(rng.choice(["car", "van", "truck"])),
-                     w, (plan.road_y1 - plan.road_y0) / plan.lanes, lane_ys[lane],
+                     w, lane_h, lane_ys[lane],
                      1 if lane % 2 == 0 else -1, free_at[lane] + float(rng.uniform(0, 3)))
         v.stop_x = w * rng.uniform(0.2, 0.6)
+        if rng.random() < 0.6:  # a coloured car: a colour change that is not material
+            v.colour = VIVID[int(rng.integers(0, len(VIVID)))]
         plan.vehicles.append(v)
         free_at[lane] = 1e9
         plan.distractors.append("parked")
-    if rng.random() < 0.3:
+    if rng.random() < 0.35:
         x = w * rng.uniform(0.1, 0.9)
         if not any(b[0] - 40 < x < b[0] + b[2] + 40 for b in spill_boxes):
-            # A person walks from the verge to the kerb and stands there (traffic keeps to
-            # the lanes, so nobody drives through them).
+            # A person walks from the verge to the kerb and stands there, or puts a bag down
+            # and walks back (traffic keeps to the lanes, so nobody drives through them).
             edge = plan.road_y0 if rng.random() < 0.5 else plan.road_y1
-            lane_h = (plan.road_y1 - plan.road_y0) / plan.lanes
             into = lane_h * rng.uniform(-0.3, 0.05)
             y1 = edge + into if edge == plan.road_y0 else edge - into
             size = int(w * rng.uniform(0.014, 0.02))
             start = y1 - (1 if edge == plan.road_y0 else -1) * lane_h * rng.uniform(0.5, 1.0)
+            bag = VIVID[int(rng.integers(0, len(VIVID)))] if rng.random() < 0.5 else None
             plan.people.append(SimPerson(x, start, y1, float(rng.uniform(2, 8)),
                                          w * rng.uniform(0.03, 0.06), size,
-                                         PALETTE[int(rng.integers(0, len(PALETTE)))]))
-            plan.distractors.append("person")
-    if rng.random() < 0.35:
+                                         PALETTE[int(rng.integers(0, len(PALETTE)))], bag,
+                                         float(rng.uniform(1.0, 3.0))))
+            plan.distractors.append("bag" if bag else "person")
+    if rng.random() < 0.45:
+        kind = str(rng.choice(["shadow", "cloud", "tree"]))
         rx, ry = w * rng.uniform(0.03, 0.12), w * rng.uniform(0.02, 0.06)
+        if kind == "cloud":
+            rx, ry = w * rng.uniform(0.15, 0.3), w * rng.uniform(0.1, 0.2)
         x = w * rng.uniform(0.15, 0.85)
-        y = rng.uniform(plan.road_y0 + ry, plan.road_y1 - ry)
-        if not any(b[0] - rx - 20 < x < b[0] + b[2] + rx + 20 for b in spill_boxes):
-            plan.shadows.append(Shadow(x, y, rx, ry, float(rng.uniform(0.55, 0.8)),
-                                       float(rng.uniform(3, 10)), float(rng.uniform(0.2, 2.0))))
-            plan.distractors.append("shadow")
+        y = rng.uniform(plan.road_y0 + ry, plan.road_y1 - ry) if kind != "cloud" \
+            else rng.uniform(plan.road_y0, plan.road_y1)
+        reach = rx + 20 + (w * 0.3 if kind == "cloud" else 0)
+        if not any(b[0] - reach < x < b[0] + b[2] + reach for b in spill_boxes):
+            shadow = Shadow(x, y, rx, ry, float(rng.uniform(0.55, 0.8)),
+                            float(rng.uniform(3, 10)), float(rng.uniform(0.2, 2.0)), kind)
+            if kind == "cloud":
+                shadow.vx = w * rng.uniform(0.01, 0.04) * rng.choice([-1, 1])
+                shadow.factor = float(rng.uniform(0.6, 0.85))
+                shadow.fade = float(rng.uniform(2.0, 5.0))
+            elif kind == "tree":
+                shadow.start, shadow.fade = 0.0, 0.01  # there from the start, swaying
+                shadow.sway = w * rng.uniform(0.002, 0.006)
+                shadow.blobs = [(float(rng.uniform(-0.8, 0.8) * rx),
+                                 float(rng.uniform(-0.8, 0.8) * ry),
+                                 float(rng.uniform(0.2, 0.45) * ry)) for _ in range(12)]
+            plan.shadows.append(shadow)
+            plan.distractors.append(kind)
     if rng.random() < 0.3:
         final = float(rng.choice([rng.uniform(0.65, 0.8), rng.uniform(1.2, 1.35)]))
         plan.light = (float(rng.uniform(3, 10)), float(rng.uniform(0.0, 3.0)) + 0.2, final)
         plan.distractors.append("light")
+    if rng.random() < 0.15:
+        plan.flicker = float(rng.uniform(0.03, 0.08))
+        plan.distractors.append("flicker")
+    if rng.random() < 0.25 or "lowlight" in plan.distractors:
+        for v in plan.vehicles:
+            v.headlights = True
+        plan.distractors.append("headlights")
     if rng.random() < 0.4:
         plan.shake = int(rng.integers(1, 3)) * max(1, w // 1280)
         plan.distractors.append("shake")

@@ -52,7 +52,8 @@ class Scene:
         p, t0 = self.plan, self.start_ts
         return {
             "spills": [{"vehicle": s.vehicle, "box": s.box, "first_ts": t0 + s.first_ts,
-                        "last_ts": t0 + s.last_ts, "kind": s.kind, "material": s.material}
+                        "last_ts": t0 + s.last_ts, "kind": s.kind, "material": s.material,
+                        "gap": s.gap, "delta_e": s.delta_e, "textured": s.textured}
                        for s in p.spills],
             "vehicles": [{"id": v.id, "kind": v.kind, "parks": v.stop_x is not None}
                          for v in p.vehicles],
@@ -86,13 +87,20 @@ class Scene:
         img = ground.copy()
         for shadow in p.shadows:
             _shade(img, shadow, t)
+        for person in p.people:
+            _draw_bag(img, person, t)
         for v in p.vehicles:
             self._draw_vehicle(img, v, t)
         for person in p.people:
             _draw_person(img, person, t)
         light = p.light_at(t)
+        if p.flicker:
+            light *= 1.0 + float(rng.uniform(-p.flicker, p.flicker))
         if light != 1.0:
             img = cv2.convertScaleAbs(img, alpha=light)
+        if p.noise:
+            noise = rng.normal(0.0, p.noise, img.shape).astype(np.float32)
+            img = np.clip(img.astype(np.float32) + noise, 0, 255).astype(np.uint8)
         dx, dy = (rng.integers(-p.shake, p.shake + 1, 2) if p.shake else (0, 0))
         return np.ascontiguousarray(
             img[PAD + dy:PAD + dy + self.height, PAD + dx:PAD + dx + self.width])
@@ -100,7 +108,7 @@ class Scene:
     def _background(self) -> Image:
         p, rng = self.plan, np.random.default_rng(self.plan.seed + 3)
         h, w = self.height + 2 * PAD, self.width + 2 * PAD
-        img = road_texture(rng, h, w, p.road_level, p.grain)
+        img = road_texture(rng, h, w, p.road_level, p.grain, np.array(p.tint))
         verge = road_texture(rng, h, w, p.verge_level, p.grain * 1.5)
         y0, y1 = int(p.road_y0) + PAD, int(p.road_y1) + PAD
         img[:y0] = verge[:y0]
@@ -120,7 +128,7 @@ class Scene:
         rng = np.random.default_rng(piece.seed)
         if piece.lump:
             paint_lump(img, piece.x + PAD, piece.y + PAD, piece.size, piece.material,
-                       piece.colour, rng)
+                       piece.colour, piece.textured, rng)
         else:
             paint_particle(img, piece.x + PAD, piece.y + PAD, piece.size, piece.colour, rng)
 
@@ -137,6 +145,8 @@ class Scene:
         cv2.rectangle(img, (x, y), (x + w, y + h), tuple(int(c * 0.55) for c in v.colour), edge)
         sign = 1 if v.direction > 0 else -1
         front = x + w if sign > 0 else x
+        if v.headlights:  # a warm pool of light on the road ahead
+            _headlight(img, front + sign * w // 3, y + h // 2, max(4, w // 3), max(3, h // 2))
         rear = x if sign > 0 else x + w
         win = max(3, w // 9)
         dark = (35, 35, 40)
@@ -161,15 +171,47 @@ def _shade(img: Image, s: Shadow, t: float) -> None:
     k = s.strength_at(t)
     if k <= 0.0:
         return
-    x0, y0 = int(s.x - s.rx) + PAD, int(s.y - s.ry) + PAD
-    x1, y1 = int(s.x + s.rx) + PAD, int(s.y + s.ry) + PAD
+    cx, cy = s.centre_at(t)
+    x0, y0 = max(0, int(cx - s.rx) + PAD), max(0, int(cy - s.ry) + PAD)
+    x1 = min(img.shape[1], int(cx + s.rx) + PAD)
+    y1 = min(img.shape[0], int(cy + s.ry) + PAD)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return
+    ox, oy = int(cx) + PAD - x0, int(cy) + PAD - y0
     mask: Image = np.zeros((y1 - y0, x1 - x0), np.float32)
-    cv2.ellipse(mask, (int(s.rx), int(s.ry)), (int(s.rx * 0.8), int(s.ry * 0.8)), 0, 0, 360,
-                1.0, -1)
-    mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, s.rx * 0.12))
+    if s.blobs:  # leaves: many small patches, sharp-ish
+        for dx, dy, r in s.blobs:
+            cv2.circle(mask, (int(ox + dx), int(oy + dy)), max(2, int(r)), 1.0, -1)
+        mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, s.ry * 0.05))
+    else:
+        cv2.ellipse(mask, (ox, oy), (int(s.rx * 0.8), int(s.ry * 0.8)), 0, 0, 360, 1.0, -1)
+        mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, s.rx * 0.12))
     sub = img[y0:y1, x0:x1].astype(np.float32)
     factor = 1.0 - k * (1.0 - s.factor) * mask[..., None]
     img[y0:y1, x0:x1] = np.clip(sub * factor, 0, 255).astype(np.uint8)
+
+
+def _headlight(img: Image, x: int, y: int, rx: int, ry: int) -> None:
+    x0, y0 = max(0, x - 2 * rx), max(0, y - 2 * ry)
+    x1, y1 = min(img.shape[1], x + 2 * rx), min(img.shape[0], y + 2 * ry)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return
+    mask: Image = np.zeros((y1 - y0, x1 - x0), np.float32)
+    cv2.ellipse(mask, (x - x0, y - y0), (rx, ry), 0, 0, 360, 1.0, -1)
+    mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, rx * 0.3))
+    warm = np.array([60, 90, 110], np.float32)  # BGR: a yellowish white
+    sub = img[y0:y1, x0:x1].astype(np.float32)
+    img[y0:y1, x0:x1] = np.clip(sub + mask[..., None] * warm, 0, 255).astype(np.uint8)
+
+
+def _draw_bag(img: Image, person: SimPerson, t: float) -> None:
+    if person.bag is None or t < person.bag_down_at():
+        return
+    x, y = int(person.x) + PAD + person.size, int(person.y1) + PAD
+    r = max(3, int(person.size * 0.8))
+    cv2.rectangle(img, (x - r, y - r // 2), (x + r, y + r // 2), person.bag, -1)
+    cv2.rectangle(img, (x - r, y - r // 2), (x + r, y + r // 2),
+                  tuple(int(c * 0.6) for c in person.bag), 1)
 
 
 def _draw_person(img: Image, person: SimPerson, t: float) -> None:

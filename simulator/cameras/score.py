@@ -8,6 +8,7 @@ from typing import Any
 from simulator.cameras.scene import Scene
 
 LATE_S = 20.0  # a detection this long after the last piece landed no longer counts
+LOW_GAP = 15.0  # grey levels: a spill closer than this to the road's brightness is low contrast
 
 
 @dataclass
@@ -17,10 +18,14 @@ class Score:
     false: int = 0  # spill events matching no truth
     attributed: int = 0  # hits naming the right vehicle
     false_by: dict[str, int] = field(default_factory=dict)  # distractors of scenes with FPs
+    low_truths: int = 0  # of the truths, those of low contrast (brightness gap < LOW_GAP)
+    low_hits: int = 0
 
     def add(self, other: Score) -> None:
         self.truths += other.truths
         self.hits += other.hits
+        self.low_truths += other.low_truths
+        self.low_hits += other.low_hits
         self.false += other.false
         self.attributed += other.attributed
         for k, v in other.false_by.items():
@@ -29,6 +34,10 @@ class Score:
     @property
     def recall(self) -> float:
         return self.hits / self.truths if self.truths else 1.0
+
+    @property
+    def low_recall(self) -> float:
+        return self.low_hits / self.low_truths if self.low_truths else 1.0
 
     @property
     def precision(self) -> float:
@@ -58,7 +67,7 @@ def score(scene: Scene, events: list[dict[str, Any]]) -> Score:
     truth = scene.truth()["spills"]
     spills = [e for e in events if e["kind"] == "spill" and e.get("state") != "cleared"]
     margin = scene.width // 100
-    out = Score(truths=len(truth))
+    out = Score(truths=len(truth), low_truths=sum(t["gap"] < LOW_GAP for t in truth))
     used: set[int] = set()
     for ev in spills:
         match = next((i for i, t in enumerate(truth) if i not in used
@@ -71,6 +80,7 @@ def score(scene: Scene, events: list[dict[str, Any]]) -> Score:
             continue
         used.add(match)
         out.hits += 1
+        out.low_hits += truth[match]["gap"] < LOW_GAP
         vehicle = ev.get("vehicle") or {}
         real = scene.vehicle_box(truth[match]["vehicle"], vehicle.get("box_ts", ev["ts"]))
         if real is not None and "box" in vehicle and _mostly_inside(vehicle["box"], real, margin):

@@ -86,7 +86,7 @@ async def test_a_spill_reaches_the_live_feed_with_its_evidence(cam_srv: RunningS
             http.ws_connect(cam_srv.ws_url("/ws/live", SUPERVISOR)) as live:
         await live.send_str('{"subscribe": {"types": ["alert", "camera_event"]}}')
         assert orjson.loads((await live.receive()).data)["type"] == "subscribed"
-        await push_scene(cam_srv, Scene.make(20, 640, 360, start_ts=1.79e9))
+        await push_scene(cam_srv, Scene.make(27, 640, 360, start_ts=1.79e9))
         async with asyncio.timeout(90):
             while not any(e["type"] == "alert" and e["alert_type"] == "spill" for e in events):
                 events.append(orjson.loads((await live.receive()).data))

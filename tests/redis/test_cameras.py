@@ -49,7 +49,7 @@ async def test_a_spill_on_redis_reaches_the_web_process_with_its_evidence(
     (city / "cameras.geojson").write_text(orjson.dumps(CAMERA).decode(), encoding="utf-8")
     with LocalCluster(tmp_path, gateways=2, trackers=1, city=city) as cluster:
         lead, other = await leader(cluster)
-        scene = Scene.make(20, 640, 360, start_ts=1.79e9)
+        scene = Scene.make(27, 640, 360, start_ts=1.79e9)
         jpeg = next(iter(scene.frames()))[1]
         async with aiohttp.ClientSession(other, headers=auth(DEVICE)) as http, http.post(
                 frame_url(), data=jpeg, headers={"Content-Type": "image/jpeg"}) as resp:

@@ -25,8 +25,8 @@ def need_clip() -> Path:
 
 
 def analyse_scene(scene: Scene, config: VideoConfig | None = None,
-                  out: Path | None = None) -> list[dict[str, Any]]:
-    runner = CameraRunner("sim", None, config or VideoConfig())
+                  out: Path | None = None, keep_frames: bool = True) -> list[dict[str, Any]]:
+    runner = CameraRunner("sim", None, config or VideoConfig(), keep_frames=keep_frames)
     return list(run(scene.frames(), runner, out))
 
 

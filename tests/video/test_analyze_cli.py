@@ -24,7 +24,7 @@ def write_clip(path: Path, seed: int) -> None:
 def test_cli_prints_json_lines_and_writes_evidence(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     clip = tmp_path / "clip.mp4"
-    write_clip(clip, 20)
+    write_clip(clip, 27)
     out = tmp_path / "ev"
     assert main([str(clip), "--out", str(out), "--roi", "0,0;640,0;640,360;0,360"]) == 0
     lines = [orjson.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -75,6 +75,28 @@ def test_corrupt_packets_are_skipped_and_reported(tmp_path: Path,
     assert str(clip) in err and "packets could not be decoded" in err
     analysed = int(err.split("the other ")[1].split()[0])
     assert 80 <= analysed < 120  # past the damage (about a third in) to the end
+
+
+def test_damage_after_a_spill_keeps_its_evidence(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A clip damaged near its end: the damage is named (exit 1) and the spill found before
+    it still has its signed evidence folder."""
+    clip = tmp_path / "clip.mp4"
+    write_clip(clip, 27)
+    data = bytearray(clip.read_bytes())
+    at = data.index(b"mdat")
+    end = at - 4 + int.from_bytes(data[at - 4:at], "big")
+    cut = end - (end - at) // 12  # the last few frames
+    data[cut:end - 8] = np.random.default_rng(4).integers(0, 256, end - 8 - cut,
+                                                          np.uint8).tobytes()
+    clip.write_bytes(bytes(data))
+    out = tmp_path / "ev"
+    code = main([str(clip), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 1 and "packets could not be decoded" in captured.err
+    lines = [orjson.loads(line) for line in captured.out.splitlines()]
+    spill = next(e for e in lines if e["kind"] == "spill")
+    assert not evidence.read(out, spill["evidence"])["tampered"]
 
 
 @pytest.mark.parametrize(("content", "message"), [

@@ -1,11 +1,15 @@
-"""Detection on synthetic scenes with ground truth (the 100-scene run is bench/video_accuracy)."""
+"""Detection on synthetic scenes with ground truth (the 200-scene runs are
+bench/video_accuracy.py). Seeds here lie outside both bench seed sets (tuned on 1000-1199,
+held out 5000-5199)."""
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from simulator.cameras.materials import measure
 from simulator.cameras.scene import Scene
-from simulator.cameras.score import Score, score
+from simulator.cameras.score import score
 from video import evidence
 from video.config import VideoConfig
 
@@ -16,13 +20,10 @@ def scene(seed: int) -> Scene:
     return Scene.make(seed, 640, 360)
 
 
-@pytest.mark.parametrize("seed", [20, 17, 5])
-def test_spill_found_and_blamed_on_the_truck(seed: int) -> None:
-    """20: a truck alone; 17: a car follows over the material; 5: a car parks, a shadow falls."""
-    sc = scene(seed)
+def assert_found_and_blamed(sc: Scene, keep_frames: bool = True) -> None:
     truth = sc.truth()["spills"]
     assert len(truth) == 1
-    events = analyse_scene(sc)
+    events = analyse_scene(sc, keep_frames=keep_frames)
     s = score(sc, events)
     assert (s.hits, s.false, s.attributed) == (1, 0, 1)
     found = spills(events)[0]
@@ -30,9 +31,37 @@ def test_spill_found_and_blamed_on_the_truck(seed: int) -> None:
     assert found["vehicle"]["first_ts"] <= truth[0]["first_ts"]
 
 
-@pytest.mark.parametrize("seed", [12, 22, 10, 1])
+@pytest.mark.parametrize("seed", [32, 12, 2])
+def test_low_contrast_spill_found_and_blamed_on_the_truck(seed: int) -> None:
+    """32: debris 4 grey levels from the road, a car follows over it; 12: muddy water 3 levels
+    from the road, a car parks; 2: sand 5 levels from a dark road in low light."""
+    sc = scene(seed)
+    assert sc.truth()["spills"][0]["gap"] < 15
+    assert_found_and_blamed(sc)
+
+
+@pytest.mark.parametrize("keep_frames", [True, False])
+def test_orange_brown_lump_within_five_grey_levels(keep_frames: bool) -> None:
+    """The issue's case: a flat orange-brown lump that grey sees within a few levels of the
+    road; in colour anyone sees it at once. With frames kept (the server, --out) and without
+    (the CLI without --out: no full-resolution check, the colour decides)."""
+    sc = scene(26)
+    level = sc.plan.road_level + float(np.mean(sc.plan.tint))
+    colour = (int(level - 22), int(level + 2), int(level + 20))  # BGR: orange-brown
+    road = sc.plan.road_level + np.array(sc.plan.tint)
+    gap, delta_e = measure(colour, road)
+    assert gap < 6 and delta_e > 10
+    for piece in sc.plan.pieces:
+        piece.colour, piece.material, piece.textured = colour, "soil", False
+    sc.plan.vehicles[0].load_colour = colour
+    assert_found_and_blamed(sc, keep_frames)
+
+
+@pytest.mark.parametrize("seed", [5, 37, 21, 25, 34])
 def test_distractors_are_not_spills(seed: int) -> None:
-    """12: parked car + light change; 22: shadow; 10: person + light + shake; 1: light."""
+    """5: a car parks, a cloud shadow drifts, the light changes; 37: a swaying tree's shadow,
+    the light changes, shake; 21: low light (colour noise), headlights, a person leaves a bag;
+    25: a person stands, a shadow falls, flicker, headlights; 34: a car parks, a cloud."""
     sc = scene(seed)
     assert not sc.truth()["spills"]
     events = analyse_scene(sc)
@@ -41,7 +70,7 @@ def test_distractors_are_not_spills(seed: int) -> None:
 
 
 def test_evidence_written_for_a_spill(tmp_path: Path) -> None:
-    sc = scene(20)
+    sc = scene(27)
     events = analyse_scene(sc, out=tmp_path)
     found = spills(events)[0]
     manifest = evidence.read(tmp_path, found["evidence"])
@@ -54,19 +83,16 @@ def test_evidence_written_for_a_spill(tmp_path: Path) -> None:
     assert "vehicle.jpg" in manifest["files"] and "clip.mp4" in manifest["files"]
 
 
-def test_accuracy_on_twelve_scenes() -> None:
-    """The bench's targets, on scenes outside both bench seed sets (tuned on 1000-1099)."""
-    total = Score()
-    for seed in range(12):
-        sc = scene(seed)
-        total.add(score(sc, analyse_scene(sc)))
-    assert total.truths >= 5
-    assert total.recall >= 0.95
-    assert total.precision >= 0.95
-    assert total.attribution >= 0.9
-
-
 def test_motion_event_starts_and_ends() -> None:
-    events = analyse_scene(scene(0), VideoConfig())
+    events = analyse_scene(scene(1), VideoConfig())
     states = [e["state"] for e in events if e["kind"] == "motion"]
     assert states[:2] == ["start", "end"]
+
+
+def test_the_same_scene_without_the_drop_is_silent() -> None:
+    sc = scene(26)
+    sc.plan.pieces.clear()
+    sc.plan.spills.clear()
+    events = analyse_scene(sc)
+    assert spills(events) == []
+    assert any(e["kind"] == "vehicle" for e in events)

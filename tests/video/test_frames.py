@@ -44,6 +44,7 @@ def test_any_truncation_is_refused_or_decodes(cut: int) -> None:
     try:
         jpeg_size(body)
         decode_reduced(body, 1)
+        decode_reduced(body, 2, colour=True)  # what the analysis decodes
     except ValueError:
         pass
 
@@ -52,6 +53,7 @@ def test_reduced_decode_is_a_quarter() -> None:
     factor = reduction(1280, 320)
     assert factor == 4
     assert decode_reduced(jpeg(), factor).shape == (180, 320)
+    assert decode_reduced(jpeg(), factor, colour=True).shape == (180, 320, 3)
     assert reduction(768, 320) == 2
     assert reduction(320, 320) == 1
 

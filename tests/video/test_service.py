@@ -55,7 +55,7 @@ async def push_scene(svc: VideoService, seed: int, start: float) -> None:
 
 async def test_spill_alert_with_evidence(service: tuple[VideoService, list[Any]]) -> None:
     svc, got = service
-    await push_scene(svc, 20, 1.7e9)
+    await push_scene(svc, 27, 1.7e9)
     alert = await until(lambda: next((e for e in got if isinstance(e, AlertEvent)
                                       and e.alert.type == "spill"), None))
     assert alert.alert.subject == {"camera": "push-1"}
@@ -106,7 +106,7 @@ async def test_bad_input_gets_a_clear_answer(service: tuple[VideoService, list[A
                               good[: len(good) // 3] + b"\xff\xd9",
                               good[:400] + b"\xff\xd9"]):
         assert svc.push_frame("push-1", body, 1.0 + i)
-    await push_scene(svc, 20, 1.7e9)
+    await push_scene(svc, 27, 1.7e9)
     await until(lambda: any(isinstance(e, CameraEvent) and e.kind == "vehicle" for e in got))
 
 
@@ -117,7 +117,7 @@ async def test_killed_worker_is_restarted(service: tuple[VideoService, list[Any]
     os.kill(victim, signal.SIGKILL)
     await until(lambda: victim not in svc.worker_pids() and len(svc.worker_pids()) == 2)
     assert set(svc.worker_pids()) != before
-    await push_scene(svc, 20, 1.8e9)
+    await push_scene(svc, 27, 1.8e9)
     await until(lambda: any(isinstance(e, CameraEvent) and e.ts >= 1.8e9 for e in got))
 
 
@@ -136,7 +136,7 @@ async def test_a_poison_frame_is_dead_lettered_and_a_dead_worker_shows_in_health
                                                                                    jpeg)))
     await svc.start()
     try:
-        frames = list(Scene.make(20, 640, 360, start_ts=1.7e9).frames())
+        frames = list(Scene.make(27, 640, 360, start_ts=1.7e9).frames())
         poison = frames[3][1]
         assert svc.push_frame("push-1", poison, 1.7e9 + 0.666)
         letter, jpeg = await until(lambda: dead[0] if dead else None)
@@ -144,7 +144,7 @@ async def test_a_poison_frame_is_dead_lettered_and_a_dead_worker_shows_in_health
                                                                 "RuntimeError")
         assert letter.input == {"camera": "push-1", "ts": 1.7e9 + 0.666, "bytes": len(poison)}
         assert jpeg == poison
-        await push_scene(svc, 20, 1.7e9 + 1)  # the camera goes on
+        await push_scene(svc, 27, 1.7e9 + 1)  # the camera goes on
         await until(lambda: any(isinstance(e, CameraEvent) and e.kind == "vehicle"
                                 for e in got))
         # Every frame it accepted is analysed or dead-lettered: none taken and dropped.

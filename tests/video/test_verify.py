@@ -3,7 +3,8 @@
 import cv2
 import numpy as np
 
-from video.detectors.spread import Spread
+from video.detectors import chroma
+from video.detectors.spread import ChromaSpread, Spread
 from video.detectors.verify import same_road
 from video.frames import encode_jpeg
 
@@ -55,3 +56,57 @@ def test_flicker_raises_the_tolerance_only_where_it_flickers() -> None:
     tol = spread.tolerance(18)
     assert tol[:, 100].mean() > 40  # the line's edge under shake
     assert tol[:, 20:80].mean() < 30  # the flat road stays sensitive
+
+
+def tinted_road(tint: tuple[int, int, int]) -> np.ndarray:
+    """A slightly coloured asphalt (BGR tint), as cameras see it."""
+    return np.clip(road().astype(np.int16) + np.array(tint, np.int16), 0, 255).astype(np.uint8)
+
+
+def test_isoluminant_colour_is_material_in_full_resolution() -> None:
+    """An orange-brown flat lump within 2 grey levels of the road: no texture or brightness
+    residual, only colour, and a colour change is never a shadow."""
+    clean = tinted_road((2, 0, -2))
+    now = clean.copy()
+    now[100:142, 120:180] = (80, 102, 120)  # BGR: grey level ~102, the road's is ~100
+    assert not same_road(encode_jpeg(now), encode_jpeg(clean), BOX, REGION)
+
+
+def test_a_shadow_on_coloured_road_keeps_its_chroma() -> None:
+    """Horprasert: a shadow scales the colour vector; once the brightness ratio is divided
+    out the chroma is the road's (a yellow-tinted road under a deep shadow)."""
+    clean = tinted_road((-12, 4, 8))
+    shaded = (clean.astype(np.float32) * 0.55).astype(np.uint8)
+    y, cr, cb = cv2.split(cv2.cvtColor(shaded, cv2.COLOR_BGR2YCrCb))
+    y0, cr0, cb0 = cv2.split(cv2.cvtColor(clean, cv2.COLOR_BGR2YCrCb))
+    region = np.ones(y.shape, bool)
+    ratio = chroma.brightness_ratio(y, y0.astype(np.float32), 1.0)
+    kept = chroma.region_shift(cr.astype(np.float32) - 128, cb.astype(np.float32) - 128,
+                               cr0.astype(np.float32) - 128, cb0.astype(np.float32) - 128,
+                               ratio, region)
+    assert kept < 2.5  # rounding only; a material needs 9 (SpillConfig.chroma_material)
+    now = clean.copy()
+    now[..., 2] = np.clip(now[..., 2].astype(np.int16) + 20, 0, 255)  # redder: material
+    y1, cr1, cb1 = cv2.split(cv2.cvtColor(now, cv2.COLOR_BGR2YCrCb))
+    moved = chroma.region_shift(cr1.astype(np.float32) - 128, cb1.astype(np.float32) - 128,
+                                cr0.astype(np.float32) - 128, cb0.astype(np.float32) - 128,
+                                chroma.brightness_ratio(y1, y0.astype(np.float32), 1.0), region)
+    assert moved > 9.0
+
+
+def test_chroma_flicker_is_learnt_per_pixel() -> None:
+    """Low light: a pixel whose colour is noisy gets a wider chroma band than a quiet one."""
+    rng = np.random.default_rng(0)
+    quiet = np.zeros((10, 20), np.float32)
+    spread = chroma_spread(quiet)
+    learn = np.full(quiet.shape, 255, np.uint8)
+    for _ in range(40):
+        cr = quiet.copy()
+        cr[:, 10:] += rng.normal(0, 4, (10, 10)).astype(np.float32)  # the noisy half
+        spread.update(cr, quiet, learn, 0.15)
+    tol = spread.tolerance(4.0)
+    assert tol[:, :10].mean() < 5.0 < 9.0 < tol[:, 10:].mean()
+
+
+def chroma_spread(like: np.ndarray) -> ChromaSpread:
+    return ChromaSpread(like, like, 2.0, 16.0)

@@ -26,7 +26,7 @@ def run_scene(root: Path) -> tuple[Worker, "queue.Queue[Any]", threading.Thread,
     worker = Worker(CONFIG, root, [{"id": "cam", "source": "push", "roi": None}], inbox, outbox)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
-    for ts, jpeg in Scene.make(20, 640, 360, start_ts=1.7e9).frames():
+    for ts, jpeg in Scene.make(27, 640, 360, start_ts=1.7e9).frames():
         inbox.put(("frame", "cam", ts, jpeg))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

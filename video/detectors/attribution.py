@@ -7,6 +7,8 @@ latch on the fresh material behind it. These tests are written for such tracks.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 
@@ -15,6 +17,7 @@ from video.detectors.vehicles import Track
 
 CLEAN_LOOKBACK_S = 10.0
 STOP_TRAVEL = 10.0  # analysis pixels a track must have come to count as arrived
+WALK_SPEED = 25.0  # analysis pixels a second (at 320 wide): faster than this is not on foot
 
 
 def unoccupied_before(tracks: list[Track], region: Box, ts: float) -> float:
@@ -74,13 +77,53 @@ def stopped_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFra
     """The track came from elsewhere on its own and came to rest over the region (a parked
     car, a person who walked up and stands): the region is that object, not something it
     dropped. A blob that split off a passing truck (its load landing) was not on its own."""
+    if not at_rest(track, frame):
+        return False
+    b = track.box
+    return float(np.mean([b.contains(px, py, 2.0) for px, py in points])) >= 0.3
+
+
+def sits_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame) -> bool:
+    """The track stopped with its last box, of its usual size, over the region: it did not go
+    on past it (a vehicle that parked there, even one whose track missed the moment it
+    stopped). A truck's track that latched on its fresh material shrank to it, and is not this;
+    one lost while still moving is not either."""
+    if track.recent_travel(1.0) > 3 * frame.scale:
+        return False
+    b = track.box
+    if float(np.mean([b.contains(px, py, 2.0) for px, py in points])) < 0.3:
+        return False
+    usual = float(np.median([p.w * p.h for _, p in track.path]))
+    return b.w * b.h >= 0.5 * usual
+
+
+def stands_beside(track: Track, region: Box, frame: AnalysisFrame) -> bool:
+    """The track stopped within half its size of the region: what changed there belongs to
+    its stopping (its shadow, the colour its body bleeds into the road, a door), not to a drop
+    it drove on from."""
+    end_ts, b = track.path[-1]
+    typical = _typical_area(track)
+    h, w = frame.gray.shape[:2]
+    if end_ts - track.path[0][0] < 1.0 or b.w * b.h > 2 * typical:
+        return False  # a blob merged with its neighbours for a while is not standing
+    if b.x <= 1 or b.y <= 1 or b.x + b.w >= w - 1 or b.y + b.h >= h - 1:
+        return False  # entering or leaving the picture: its box clings to the border
+    for ts, o in reversed(track.path):  # still: every box of the last second overlaps it
+        if end_ts - ts > 1.0:
+            break
+        if b.intersection(o) < 0.5 * min(b.w * b.h, o.w * o.h):
+            return False
+    m = max(b.w, b.h) // 2
+    return Box(b.x - m, b.y - m, b.w + 2 * m, b.h + 2 * m).intersection(region) > 0
+
+
+def at_rest(track: Track, frame: AnalysisFrame) -> bool:
+    """The track came from elsewhere on its own and now stands still (see stopped_on)."""
     scale = frame.scale
     size = max(track.box.w, track.box.h)
     if track.travel < max(STOP_TRAVEL * scale, size) or track.recent_travel(1.0) > 3 * scale:
         return False
     b = track.box
-    if float(np.mean([b.contains(px, py, 2.0) for px, py in points])) < 0.3:
-        return False
     # A vehicle that parks keeps its size as it comes to rest; a passing truck's track that
     # latched on the material it just dropped shrinks at once to the size of that material.
     ex, ey = b.center
@@ -91,17 +134,46 @@ def stopped_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFra
         resting = track.path[rest][1]
         if resting.w * resting.h < 0.5 * moving:
             return False
+    return not born_beside_vehicle(track, frame)
+
+
+def born_beside_vehicle(track: Track, frame: AnalysisFrame) -> bool:
+    """A fragment of a vehicle whose body shows in pieces, or its load landing."""
     born_ts, born = track.path[0]
     for other in frame.tracks:
         if other is track or not other.vehicle:
             continue
         for t, o in other.path:
-            # Born beside a vehicle (a fragment of a truck whose body shows in pieces).
             m = max(o.w, o.h) // 2 + 2
             if abs(t - born_ts) < 0.3 and born.intersection(
                     Box(o.x - m, o.y - m, o.w + 2 * m, o.h + 2 * m)):
-                return False
-    return True
+                return True
+    return False
+
+
+def brought_on_foot(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame,
+                    after: float) -> bool:
+    """Something not a vehicle walked up to the region after `after` (a person who puts a bag
+    down, or stands there): what lies there is theirs, not a vehicle's spill."""
+    if track.vehicle or track.travel < STOP_TRAVEL * frame.scale \
+            or _median_speed(track) > WALK_SPEED * frame.scale:
+        return False
+    over = 0
+    for ts, b in track.path:
+        if ts >= after and float(np.mean([b.contains(px, py, 2.0) for px, py in points])) >= 0.3:
+            over += 1
+    return over >= 2 and not born_beside_vehicle(track, frame)
+
+
+def _median_speed(track: Track) -> float:
+    """Analysis pixels per second, the median over the path's steps."""
+    steps = [math.hypot(b.center[0] - a.center[0], b.center[1] - a.center[1]) / (tb - ta)
+             for (ta, a), (tb, b) in zip(track.path, track.path[1:], strict=False) if tb > ta]
+    return float(np.median(steps)) if steps else 0.0
+
+
+def _typical_area(track: Track) -> float:
+    return float(np.median([b.w * b.h for _, b in track.path]))
 
 
 def _alike(a: Box, b: Box) -> bool:

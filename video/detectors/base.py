@@ -70,6 +70,10 @@ class AnalysisFrame:
     light_reset: bool = False  # the motion detector re-learnt after a sudden global change
     objects: list[Box] | None = None  # boxes of a learned detector, when one is plugged in
     tracks: list[Track] = field(default_factory=list)  # set by the tracker
+    # Chroma beside `gray` (then YCrCb's Y): Cr and Cb as float32 offsets from grey (0 = no
+    # colour); None when the source is grey only: the detectors then judge by brightness alone.
+    cr: npt.NDArray[np.float32] | None = None
+    cb: npt.NDArray[np.float32] | None = None
 
 
 class Detector(ABC, Generic[C]):

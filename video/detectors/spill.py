@@ -1,11 +1,15 @@
 """Left material: a persistent, still change on the road where a tracked vehicle just passed.
 
 A fast background forgets a stopped object within seconds, so this detector keeps its own slow
-background (Porikli's dual backgrounds) that is not updated under moving things. A pixel
-changes when it leaves the background's 3x3 range by the threshold plus what that pixel is
-known to flicker (spread.py: camera shake moves lane lines, JPEG noise flickers grain). A
-region that differs, has stopped changing, and stays so for `still_s` is a candidate; one that
-grows after it was judged is judged again. It is a spill only when (attribution.py):
+background (Porikli's dual backgrounds), in brightness and in chroma, that is not updated under
+moving things. A pixel changes when its brightness leaves the background's 3x3 range by the
+threshold plus what that pixel is known to flicker (spread.py: camera shake moves lane lines,
+JPEG noise flickers grain), or when its chroma leaves the background's, scaled by the pixel's
+brightness ratio (a shadow keeps its chromaticity: chroma.py), by the chroma threshold plus
+that pixel's learnt chroma flicker (low light is noisy in colour). A changed pixel that is not
+moving gains evidence each frame and loses it faster when it looks like the road again; one
+with enough evidence is static. A static region that stays so for `still_s` is a candidate;
+one that grows after it was judged is judged again. It is a spill only when (attribution.py):
 - no object came and came to rest on it (a parked car, a person standing: the region is them);
 - a vehicle's boxes reached the spot before the road there stopped looking clean and then went
   on past it: the last such vehicle dropped it (a car that follows over the material reaches
@@ -24,11 +28,20 @@ import numpy as np
 import numpy.typing as npt
 
 from video.config import SpillConfig
-from video.detectors.attribution import covered_at, stopped_on, unoccupied_before
-from video.detectors.base import AnalysisFrame, Box, Detector, Gray, gain
+from video.detectors import chroma
+from video.detectors.attribution import (
+    at_rest,
+    brought_on_foot,
+    covered_at,
+    sits_on,
+    stands_beside,
+    stopped_on,
+    unoccupied_before,
+)
+from video.detectors.base import AnalysisFrame, Box, Detector, Gray, Mask, gain
 from video.detectors.motion import KERNEL3, outside_band, roi_sample
 from video.detectors.spill_checks import is_shadow, sample_points
-from video.detectors.spread import Spread
+from video.detectors.spread import ChromaSpread, Spread
 from video.detectors.vehicles import Track
 from video.detectors.verify import FrameAt, same_road
 
@@ -42,6 +55,10 @@ ONSET_SLACK_S = 0.5
 WARM_ALPHA = 0.15
 SPREAD_ALPHA = 0.03  # learning rate of the per-pixel flicker once warm
 SPREAD_FACTOR = 1.5  # tolerance added per grey level of mean flicker
+CHROMA_SPREAD_FACTOR = 2.0  # tolerance added per chroma unit of mean flicker
+EVIDENCE_MAX = 12  # frames of evidence a changed pixel can bank
+EVIDENCE_STATIC = 3  # frames of evidence that make it static
+ONE, TWO, STATIC = np.array([1.0]), np.array([2.0]), np.array([float(EVIDENCE_STATIC)])
 
 
 @dataclass(slots=True)
@@ -67,6 +84,7 @@ class Spill:
     covered_ts: float  # when the vehicle's box first covered the spot
     mask: npt.NDArray[np.bool_] = field(repr=False)  # region inside box
     background: npt.NDArray[np.float32] = field(repr=False)  # slow background inside box
+    bg_chroma: tuple[chroma.F32, chroma.F32] | None = field(default=None, repr=False)
     clean_for: float = 0.0
 
 
@@ -74,14 +92,22 @@ class SpillDetector(Detector[SpillConfig]):
     def __init__(self, config: SpillConfig) -> None:
         super().__init__(config)
         self.slow: npt.NDArray[np.float32] | None = None
+        self.slow_cr: chroma.F32 | None = None
+        self.slow_cb: chroma.F32 | None = None
+        self.evidence: Mask | None = None
         self.candidates: list[Candidate] = []
         self.reported: list[Spill] = []
         self.found: list[Spill] = []  # confirmed since the pipeline last drained them
         self.cleared: list[Spill] = []
         self._clean: npt.NDArray[np.float64] | None = None
+        self._since: npt.NDArray[np.float64] | None = None  # when a pixel's evidence began
+        self._rest: dict[int, bool] = {}  # ended tracks: at rest when they ended
         self._recent: collections.deque[tuple[Gray, Gray]] = collections.deque(maxlen=2)
         self._sample: npt.NDArray[np.intp] | None = None
+        self._sample2: npt.NDArray[np.intp] | None = None  # the same at chroma size
+        self._cast = (0.0, 0.0)
         self._spread = Spread(np.zeros((1, 1), np.uint8), SPREAD_FACTOR, config.threshold)
+        self._cspread: ChromaSpread | None = None
         self._start = 0.0
         self._last_ts = 0.0
         # Set by the owner when full frames are kept: enables the full-resolution check.
@@ -89,16 +115,19 @@ class SpillDetector(Detector[SpillConfig]):
 
     def detect(self, frame: AnalysisFrame) -> list[Box]:
         g = frame.gray
-        if self.slow is None or self.slow.shape != g.shape or frame.light_reset:
+        colour = frame.cr is not None and frame.cb is not None
+        if (self.slow is None or self.slow.shape != g.shape or frame.light_reset
+                or colour != (self.slow_cr is not None)):
             self._reset(frame)
             return []
         assert self._clean is not None and self._sample is not None
+        assert self.evidence is not None
         cfg, slow, ts = self.config, self.slow, frame.ts
         dt = max(ts - self._last_ts, 1e-3)
         self._last_ts = ts
         gs = gain(g, slow, self._sample)
         t = self._spread.tolerance(cfg.threshold)
-        changed = cv2.bitwise_and(outside_band(g, slow, gs, t), frame.roi)
+        changed = outside_band(g, slow, gs, t)
         # Changed since the last frames by more than their 3x3 neighbourhood explains (camera
         # shake moves edges by a pixel; that is not motion).
         lo, hi = cv2.subtract(cv2.erode(g, KERNEL3), t), cv2.add(cv2.dilate(g, KERNEL3), t)
@@ -106,37 +135,90 @@ class SpillDetector(Detector[SpillConfig]):
         for old_lo, old_hi in self._recent:
             moving = cv2.bitwise_or(moving, cv2.bitwise_or(
                 cv2.compare(g, old_lo, cv2.CMP_LT), cv2.compare(g, old_hi, cv2.CMP_GT)))
-        moving = cv2.dilate(moving, KERNEL3)
         self._recent.append((lo, hi))
+        cr = cb = None
+        if frame.cr is not None and frame.cb is not None and self._cspread is not None:
+            assert self.slow_cr is not None and self.slow_cb is not None
+            cr, cb = frame.cr, frame.cb
+            # The global light gain scales the background's colour; a local shadow's own
+            # brightness ratio is divided out when a candidate is judged (_chroma_shift).
+            assert self._sample2 is not None
+            self._cast = chroma.cast(cr, cb, self.slow_cr, self.slow_cb, gs, self._sample2)
+            tc = self._cspread.tolerance(cfg.chroma_threshold)
+            changed = cv2.bitwise_or(changed, chroma.full(chroma.above(
+                chroma.distance(cr, cb, self.slow_cr, self.slow_cb, gs, self._cast), tc),
+                changed.shape))
+        changed = cv2.bitwise_and(changed, frame.roi)
+        moving = cv2.dilate(moving, KERNEL3)
         occupied = np.zeros_like(g)
         for track in frame.tracks:
             if not track.ended and track.missed == 0 and track.recent_travel(1.0) > 3 * frame.scale:
                 b = track.box
                 occupied[b.y:b.y + b.h, b.x:b.x + b.w] = 255
-        quiet = cv2.bitwise_not(cv2.bitwise_or(moving, occupied))
+        busy = cv2.bitwise_or(moving, occupied)
+        quiet = cv2.bitwise_not(busy)
         warm = ts - self._start < cfg.warmup_s
         still = occupied if frame.motion is None else cv2.bitwise_or(
             occupied, cv2.dilate(frame.motion, KERNEL5))
-        self._spread.update(g, cv2.bitwise_not(still), WARM_ALPHA if warm else SPREAD_ALPHA)
-        cv2.accumulateWeighted(g, slow, WARM_ALPHA if warm else cfg.slow_alpha, mask=quiet)
+        alpha = WARM_ALPHA if warm else cfg.slow_alpha
+        learn = cv2.bitwise_not(still)
+        self._spread.update(g, learn, WARM_ALPHA if warm else SPREAD_ALPHA)
+        cv2.accumulateWeighted(g, slow, alpha, mask=quiet)
+        if cr is not None and cb is not None and self._cspread is not None:
+            assert self.slow_cr is not None and self.slow_cb is not None
+            self._cspread.update(cr, cb, chroma.half(learn), WARM_ALPHA if warm else SPREAD_ALPHA)
+            # Not where anything moved in colour either: a vehicle the grey of the road passes
+            # unseen by the brightness tests, and its colour must not become the road's. (Not
+            # while warming up: the motion detector's own first background holds the vehicles
+            # of the first frame, and their ghosts must not keep the road from being learnt.)
+            quiet2 = chroma.half(quiet if warm else cv2.bitwise_and(quiet, learn))
+            cv2.accumulateWeighted(cr, self.slow_cr, alpha, mask=quiet2)
+            cv2.accumulateWeighted(cb, self.slow_cb, alpha, mask=quiet2)
         np.putmask(self._clean, changed == 0, ts)
-        self._check_cleared(g, gs, quiet, dt)
+        # Evidence: +1 a frame changed and quiet, -2 a frame quiet and like the road again,
+        # kept while something moves over the pixel (a car passing over material hides it).
+        ev = self.evidence
+        hit = cv2.bitwise_and(changed, quiet)
+        assert self._since is not None
+        np.putmask(self._since, ev == 0, ts)
+        cv2.add(ev, ONE, dst=ev, mask=hit)
+        cv2.subtract(ev, TWO, dst=ev, mask=cv2.bitwise_and(cv2.bitwise_not(changed), quiet))
+        np.minimum(ev, EVIDENCE_MAX, out=ev)
+        self._check_cleared(frame, gs, quiet, dt)
         if warm:
             return []
-        static = cv2.morphologyEx(cv2.bitwise_and(changed, quiet), cv2.MORPH_CLOSE, KERNEL5)
+        static = cv2.bitwise_and(cv2.compare(ev, STATIC, cv2.CMP_GE), quiet)
+        static = cv2.morphologyEx(static, cv2.MORPH_CLOSE, KERNEL5)
         return self._update_candidates(frame, static, gs)
 
     def _reset(self, frame: AnalysisFrame) -> None:
         self.slow = frame.gray.astype(np.float32)
         self._clean = np.full(frame.gray.shape, frame.ts, dtype=np.float64)
+        self._since = self._clean.copy()
         self._spread = Spread(frame.gray, SPREAD_FACTOR, 4 * self.config.threshold)
+        self.evidence = np.zeros(frame.gray.shape, np.uint8)
+        if frame.cr is not None and frame.cb is not None:
+            self.slow_cr, self.slow_cb = frame.cr.copy(), frame.cb.copy()
+            self._cspread = ChromaSpread(self.slow_cr, self.slow_cb, CHROMA_SPREAD_FACTOR,
+                                         4 * self.config.chroma_threshold)
+        else:
+            self.slow_cr = self.slow_cb = self._cspread = None
         self._sample = roi_sample(frame.roi)
+        self._sample2 = roi_sample(chroma.half(frame.roi), 1024)
+        self._cast = (0.0, 0.0)
         self._recent.clear()
         self.candidates.clear()
         self._start = self._last_ts = frame.ts
 
     def _update_candidates(self, frame: AnalysisFrame, static: Gray, gs: float) -> list[Box]:
         cfg, ts, s2 = self.config, frame.ts, frame.scale ** 2
+        # What parked or stands is that object, for as long as it stays: cut it out, so
+        # material beside a parked car is not judged together with the car (and rejected with
+        # it), and a piece of the car is not judged on its own later.
+        for track in frame.tracks:
+            if self._at_rest(track, frame):
+                b = track.box
+                static[max(0, b.y - 1):b.y + b.h + 1, max(0, b.x - 1):b.x + b.w + 1] = 0
         n, labels, stats, _ = cv2.connectedComponentsWithStats(
             cv2.dilate(static, KERNEL_GROUP), connectivity=8)
         labels[static == 0] = 0  # regions are the static pixels of each group
@@ -177,9 +259,22 @@ class SpillDetector(Detector[SpillConfig]):
         return out
 
     def _onset(self, box: Box, region: npt.NDArray[np.bool_]) -> float:
-        """When the road was last seen clean under most of the region."""
-        assert self._clean is not None
-        return float(np.median(self._clean[box.y:box.y + box.h, box.x:box.x + box.w][region]))
+        """When the road was last seen clean under most of the region, or when the region
+        began to gather evidence if that was earlier (grainy material whose pixels now and
+        then match the road would otherwise seem to land later and later)."""
+        assert self._clean is not None and self._since is not None
+        sl = np.s_[box.y:box.y + box.h, box.x:box.x + box.w]
+        return float(min(np.median(self._clean[sl][region]), np.median(self._since[sl][region])))
+
+    def _at_rest(self, track: Track, frame: AnalysisFrame) -> bool:
+        if not track.ended:
+            return at_rest(track, frame)
+        if track.id not in self._rest:
+            if len(self._rest) > 1000:  # forget tracks the tracker has forgotten
+                known = {t.id for t in frame.tracks}
+                self._rest = {k: v for k, v in self._rest.items() if k in known}
+            self._rest[track.id] = at_rest(track, frame)
+        return self._rest[track.id]
 
     def _match(self, box: Box) -> Candidate | None:
         grown = Box(box.x - 2, box.y - 2, box.w + 4, box.h + 4)
@@ -196,6 +291,13 @@ class SpillDetector(Detector[SpillConfig]):
             return None
         patch = frame.gray[box.y:box.y + box.h, box.x:box.x + box.w]
         bg = self.slow[box.y:box.y + box.h, box.x:box.x + box.w]
+        # Material stands out as a whole, in brightness or in colour: a few pixels over their
+        # thresholds in a region that on average matches the road are noise or compression
+        # (a stream's codec leaves traces of a passing car until its next key frame).
+        shift = self._chroma_shift(frame, box, region, gs)
+        contrast = float(np.mean(np.abs(patch[region].astype(np.float32) - bg[region] * gs)))
+        if contrast < cfg.threshold and (shift is None or shift < cfg.chroma_material):
+            return None
         points = sample_points(region, box)
         if any(stopped_on(track, points, frame) for track in frame.tracks):
             return None  # a vehicle parked or a person standing: the region is the object
@@ -205,7 +307,8 @@ class SpillDetector(Detector[SpillConfig]):
         onset = cand.onset_ts
         blamed: tuple[float, Track] | None = None
         for track in frame.tracks:
-            if not track.vehicle:
+            if not track.vehicle or sits_on(track, points, frame) \
+                    or stands_beside(track, box, frame):
                 continue
             at = covered_at(track, points, box, frame, onset - PASS_BEFORE_S,
                              onset + cfg.attribution_s)
@@ -214,14 +317,47 @@ class SpillDetector(Detector[SpillConfig]):
                 blamed = (at, track)
         if blamed is None:
             return None
+        if min(onset, blamed[0]) < self._start + cfg.warmup_s:
+            # The spot was covered before the background had learnt the road there: what
+            # shows now may be the road the first frames never saw (a queued car moved off).
+            return None
+        if any(brought_on_foot(track, points, frame, blamed[0]) for track in frame.tracks):
+            return None
         # Compared with the road as it was before that vehicle came (the onset alone can fall
         # after the drop when grey stones only now and then differ enough from the road).
-        if self._shadow(frame, cand, region, patch, bg * gs, min(onset, blamed[0] - 0.2)):
+        if self._shadow(frame, cand, region, patch, bg * gs, min(onset, blamed[0] - 0.2),
+                        shift):
             return None
-        return Spill(frame.ts, box, cand.onset_ts, blamed[1], blamed[0], region.copy(), bg.copy())
+        bg_chroma = None
+        if self.slow_cr is not None and self.slow_cb is not None:
+            bg_chroma = (chroma.at_box(self.slow_cr, box.x, box.y, box.w, box.h),
+                         chroma.at_box(self.slow_cb, box.x, box.y, box.w, box.h))
+        return Spill(frame.ts, box, cand.onset_ts, blamed[1], blamed[0], region.copy(), bg.copy(),
+                     bg_chroma)
+
+    def _chroma_shift(self, frame: AnalysisFrame, box: Box, region: npt.NDArray[np.bool_],
+                      gs: float) -> float | None:
+        """How far the region's colour moved from the slow background's, on a perceptual
+        scale (None: grey only)."""
+        if frame.cr is None or frame.cb is None or self.slow_cr is None or self.slow_cb is None:
+            return None
+        assert self.slow is not None
+        sl = np.s_[box.y:box.y + box.h, box.x:box.x + box.w]
+        ratio = chroma.brightness_ratio(frame.gray[sl], self.slow[sl], gs)
+        xywh = (box.x, box.y, box.w, box.h)
+        shift = chroma.region_shift(chroma.at_box(frame.cr, *xywh),
+                                    chroma.at_box(frame.cb, *xywh),
+                                    chroma.at_box(self.slow_cr, *xywh),
+                                    chroma.at_box(self.slow_cb, *xywh), ratio, region, self._cast)
+        return shift * chroma.perceptual(float(np.mean(self.slow[sl][region])) * gs)
 
     def _shadow(self, frame: AnalysisFrame, cand: Candidate, region: npt.NDArray[np.bool_],
-                patch: Gray, bg: npt.NDArray[np.float32], before: float) -> bool:
+                patch: Gray, bg: npt.NDArray[np.float32], before: float,
+                shift: float | None) -> bool:
+        """A shadow or a change of light: brightness moved, colour and texture kept. A change
+        of colour is material whatever the brightness did."""
+        if shift is not None and shift > self.config.chroma_material:
+            return False
         now = clean = None
         if self.frame_at is not None:
             now = self.frame_at(frame.ts)
@@ -231,10 +367,11 @@ class SpillDetector(Detector[SpillConfig]):
         b = cand.box
         f = frame.factor
         box = [round(b.x * f), round(b.y * f), round(b.w * f), round(b.h * f)]
-        return same_road(now, clean, box, region)
+        return same_road(now, clean, box, region, self.config.chroma_material)
 
-    def _check_cleared(self, g: Gray, gs: float, quiet: Gray, dt: float) -> None:
+    def _check_cleared(self, frame: AnalysisFrame, gs: float, quiet: Gray, dt: float) -> None:
         """A reported spill clears once its spot looks like the old road again for still_s."""
+        g = frame.gray
         keep = []
         for spill in self.reported:
             b = spill.box
@@ -243,7 +380,16 @@ class SpillDetector(Detector[SpillConfig]):
                 continue
             now = g[b.y:b.y + b.h, b.x:b.x + b.w][spill.mask].astype(np.float32)
             old = spill.background[spill.mask] * gs
-            still_there = np.mean(np.abs(now - old) > self.config.threshold) > 0.25
+            still_there = bool(np.mean(np.abs(now - old) > self.config.threshold) > 0.25)
+            if not still_there and spill.bg_chroma is not None and frame.cr is not None \
+                    and frame.cb is not None:
+                sl = np.s_[b.y:b.y + b.h, b.x:b.x + b.w]
+                ratio = chroma.brightness_ratio(g[sl], spill.background, gs)
+                still_there = chroma.region_shift(
+                    chroma.at_box(frame.cr, b.x, b.y, b.w, b.h),
+                    chroma.at_box(frame.cb, b.x, b.y, b.w, b.h),
+                    spill.bg_chroma[0], spill.bg_chroma[1], ratio,
+                    spill.mask, self._cast) > self.config.chroma_material
             spill.clean_for = 0.0 if still_there else spill.clean_for + dt
             if spill.clean_for >= self.config.still_s:
                 assert self.slow is not None

@@ -40,3 +40,30 @@ class Spread:
         extra = cv2.convertScaleAbs(self.mean, alpha=self.factor)
         out: Mask = np.minimum(extra, self.ceiling) + np.uint8(min(threshold, 255 - self.ceiling))
         return out
+
+
+class ChromaSpread:
+    """The same for colour: each pixel's mean |dCr| + |dCb| between consecutive frames while
+    nothing moves over it. Low light makes every channel noisy on its own; a threshold fixed
+    for a bright day would see material everywhere at dusk."""
+
+    def __init__(self, cr: npt.NDArray[np.float32], cb: npt.NDArray[np.float32], factor: float,
+                 ceiling: float) -> None:
+        self.mean: npt.NDArray[np.float32] = np.zeros(cr.shape, np.float32)
+        self.factor = factor
+        self.ceiling = ceiling
+        self._prev = (cr, cb)
+
+    def update(self, cr: npt.NDArray[np.float32], cb: npt.NDArray[np.float32], learn: Mask,
+               alpha: float) -> None:
+        diff = cv2.add(cv2.absdiff(cr, self._prev[0]), cv2.absdiff(cb, self._prev[1]))
+        np.minimum(diff, CAP, out=diff)
+        cv2.accumulateWeighted(diff, self.mean, alpha, mask=learn)
+        self._prev = (cr, cb)
+
+    def tolerance(self, threshold: float) -> npt.NDArray[np.float32]:
+        """Per-pixel chroma threshold: the base plus the learnt flicker, capped."""
+        out: npt.NDArray[np.float32] = np.minimum(self.mean * np.float32(self.factor),
+                                                  np.float32(self.ceiling))
+        out += np.float32(threshold)
+        return out

@@ -66,8 +66,13 @@ class Track:
         self.travel = max(self.travel, math.hypot(cx - fx, cy - fy))
 
     def is_vehicle(self, config: VehicleConfig, scale: float) -> bool:
-        return (len(self.path) >= 3 and self.max_area >= config.vehicle_area * scale ** 2
-                and self.travel >= config.min_travel * scale)
+        """Big enough for long enough (the median box, not the largest: a person's blob that
+        merges for a frame with a bag put down is not a vehicle) and travelled far enough."""
+        if len(self.path) < 3 or self.max_area < config.vehicle_area * scale ** 2 \
+                or self.travel < config.min_travel * scale:
+            return False
+        areas = sorted(b.w * b.h for _, b in self.path)
+        return areas[len(areas) // 2] >= config.vehicle_area * scale ** 2
 
     def recent_travel(self, seconds: float) -> float:
         """Distance covered during the last `seconds` of the path (0 for a stopped object)."""

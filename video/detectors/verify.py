@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from video.detectors.chroma import bgr_shift
 from video.frames import decode_full
 
 FrameAt = Callable[[float], bytes | None]  # the ring frame nearest a time
@@ -29,9 +30,9 @@ MATERIAL_MIN = 8  # ... and at least this many full-frame pixels
 
 
 def same_road(now_jpeg: bytes, clean_jpeg: bytes, box: list[int],
-              region: npt.NDArray[np.bool_]) -> bool:
+              region: npt.NDArray[np.bool_], chroma_material: float = 3.0) -> bool:
     """True when the region is the clean road, only darker or brighter (or shifted by a few
-    pixels of camera shake)."""
+    pixels of camera shake), in the same colour."""
     now, clean = decode_full(now_jpeg), decode_full(clean_jpeg)
     if now.shape != clean.shape:
         return False
@@ -62,7 +63,11 @@ def same_road(now_jpeg: bytes, clean_jpeg: bytes, box: list[int],
     ga, gb = a.mean(axis=2), b.mean(axis=2)
     factor = cv2.GaussianBlur(ga, (0, 0), sigma) / np.maximum(
         cv2.GaussianBlur(gb, (0, 0), sigma), 1.0)
-    residual = np.abs(a - b * factor[..., None]).max(axis=2)
+    diff = a - b * factor[..., None]
+    # Colour: the region's mean residual in chroma (a shadow scales colour, it keeps its hue).
+    if bgr_shift(diff[inside].mean(axis=0).astype(np.float64)) > chroma_material:
+        return False
+    residual = np.abs(diff).max(axis=2)
     odd = int(np.count_nonzero(residual[inside] > RESIDUAL))
     return odd < max(MATERIAL_MIN, MATERIAL_SHARE * int(inside.sum()))
 
