@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 
 from geofence.model import City, Grid, Matches, Road
 from geofence.projection import LocalProjection
+from geofence.roadgraph import RoadGraph
 from geofence.segments import build_segments
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,16 @@ class CityIndex:
         # Prepared polygons answer point-in-polygon ~5x faster than a tree predicate query.
         shapely.prepare(self._grid_geoms)
         self._grid_tree = shapely.STRtree(self._grid_geoms)
+        self._graph: RoadGraph | None = None
         log.debug("index: %d roads, %d segments, %d grids, tolerance %.1f m",
                   len(self.roads), len(seg), len(self.grids), self.tolerance)
+
+    @property
+    def graph(self) -> RoadGraph:
+        """Where the roads meet and route distances between them (built on first use)."""
+        if self._graph is None:
+            self._graph = RoadGraph(self._seg)
+        return self._graph
 
     def project(self, lon: ArrayLike, lat: ArrayLike) -> tuple[F64, F64]:
         """WGS-84 degrees to local metres (x east, y north from the city's centre)."""

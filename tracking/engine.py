@@ -166,9 +166,12 @@ class Tracker:
         """Time-based rules and release of held fixes older than now - reorder window."""
         now = self.ctx.clock.now() if now is None else now
         cutoff = now - self.ctx.patrol.reorder_window_s
-        events = self._run(Batch(now, cutoff=cutoff, tick=True, horizon=cutoff))
-        # Never backwards (a clock that stepped back, a handover between machines).
-        self.horizon = cutoff if self.horizon is None else max(self.horizon, cutoff)
+        events = self._run(Batch(now, cutoff=cutoff, tick=True, horizon=cutoff, settle=cutoff))
+        # Passes are final up to the matcher's lag before the horizon (the road rules leader
+        # of a scale-out sweeps to there). Never backwards (a clock that stepped back, a
+        # handover between machines).
+        settled = cutoff - self.ctx.matcher.lag
+        self.horizon = settled if self.horizon is None else max(self.horizon, settled)
         self._forget(now)
         return events
 
@@ -194,7 +197,8 @@ class Tracker:
         ctx = self.ctx
         newest = max((s.newest for s in ctx.slots.values()), default=float("-inf"))
         now = ctx.clock.now()
-        return self._run(Batch(now, cutoff=float("inf"), horizon=max(now, newest)))
+        return self._run(Batch(now, cutoff=float("inf"), horizon=max(now, newest),
+                               settle=float("inf")))
 
     # Queries -------------------------------------------------------------------------------
 
@@ -225,7 +229,7 @@ class Tracker:
         slot = ctx.slots.get(device)
         if slot is None or slot.last is None:
             return None
-        road = slot.ps.road
+        road = slot.ps.live
         row = slot.last.to_json()
         row.update(kind=slot.info.kind, state=ctx.state_of(slot, on_duty),
                    grid=ctx.grid_name(slot), road=ctx.road_ids[road] if road >= 0 else None,

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from config.patrol import PatrolConfig
 from tracking.intervals import add_interval
-from tracking.roadchoice import ChoiceState
+from tracking.matcher import MatchState
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -73,11 +73,14 @@ class Traversal:
         self.covered = self.moving = 0.0
 
 
-class PassState(ChoiceState):
-    __slots__ = ("cur", "parked")
+class PassState(MatchState):
+    """The matcher's state, the traversals, and the road shown on the live map."""
+
+    __slots__ = ("cur", "live", "parked")
 
     def __init__(self) -> None:
         super().__init__()
+        self.live = -1  # the newest fix's road as matched so far (provisional)
         self.cur: Traversal | None = None
         self.parked: Traversal | None = None  # the road left last, resumable within break_s
 
@@ -115,11 +118,7 @@ class PassCounter:
                 tr = None
         if tr is None:
             tr = st.cur = Traversal(road, day.open, ts, off)
-            bf = st.bf_ts
-            if bf < 0.0 or ts - bf > self.break_s or bf < day.start:
-                return None
-            # A switch on evidence: the device has been on this road since bf.
-            tr.restart(bf, st.bf_off)
+            return None
         t0 = tr.last
         o0 = tr.off
         if tr.open != day.open or ts - t0 > self.break_s:

@@ -1,0 +1,276 @@
+"""Hidden-Markov map matching over each device's sequence of fixes, with a bounded lag.
+
+Newson & Krumm, "Hidden Markov map matching through noise and sparseness" (2009), as FMM,
+Valhalla's Meili and GraphHopper do it, for walkers at 1-5 s:
+- the states of a fix are its candidate places on roads (CityIndex.match: road, offset and
+  distance); its emission is Gaussian in the distance, with the sigma the fix reports
+  (acc is a 68 % radius, about 1.5 sigma) or DEFAULT_SIGMA;
+- a move from one state to the next is weighed by |route - straight line| / BETA, the route
+  measured along the road graph (geofence/roadgraph.py), plus a penalty for a route that
+  implies more than MAX_SPEED: two parallel roads 20 m apart are far apart along the roads,
+  so noise pushing fixes nearer the other one does not move the walker there;
+- a fix may be an *outlier*: every state of the fix before is carried over (same place) at a
+  cost OUTLIER, so a fix that no road explains, or that would need an impossible move, is
+  skipped without breaking the walk; a walk that cannot be reached from any state (it left the
+  graph) may *restart* at a cost RESTART.
+Viterbi keeps for each fix the best score of every state and where it came from. States more
+than PRUNE below the best are dropped, at most BEAM kept. A fix is decided (committed) when
+every surviving path agrees on it (a fix left with one state: the usual case, at once) or when
+it is LAG_S older than the newest fix, from the best path then; so the live map is at most
+LAG_S behind, and a revised road choice credits each road with the fixes that truly belong
+to it. Decisions depend only on the device's fixes (and ticks telling it that LAG_S passed
+without fixes), never on how they were batched.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from geofence.roadgraph import RoadGraph
+
+LAG_S = 20.0
+DEFAULT_SIGMA = 8.0  # m, a fix without a reported accuracy
+MIN_SIGMA = 3.0
+MAX_SIGMA = 30.0
+BETA = 6.0  # m of |route - straight line| per unit of log-likelihood
+MAX_SPEED = 12.0  # m/s along the roads before a move is penalised (a scooter is ~9)
+OUTLIER = -7.0  # log-likelihood of a fix declared an outlier
+RESTART = -15.0
+PRUNE = 6.0
+BEAM = 6
+CARRY_S = 30.0  # a state is carried over outliers for at most this long
+
+# Flags of committed steps.
+REAL, OUT, RESTARTED, LEAVE = 0, 1, 2, 3
+
+Step = tuple[float, int, float, int]  # (ts, road, offset, flag)
+
+
+class Column:
+    """The states of one undecided fix, as parallel lists (anchor: the fix a state's place was
+    last seen at: this fix for a real state, an older one for a state carried over outliers)."""
+
+    __slots__ = ("anc_t", "anc_x", "anc_y", "back", "flag", "off", "road", "score", "ts")
+
+    def __init__(self, ts: float) -> None:
+        self.ts = ts
+        self.road: list[int] = []
+        self.off: list[float] = []
+        self.score: list[float] = []
+        self.back: list[int] = []
+        self.flag: list[int] = []
+        self.anc_x: list[float] = []
+        self.anc_y: list[float] = []
+        self.anc_t: list[float] = []
+
+    def add(self, road: int, off: float, score: float, back: int, flag: int, ax: float,
+            ay: float, at: float) -> None:
+        self.road.append(road)
+        self.off.append(off)
+        self.score.append(score)
+        self.back.append(back)
+        self.flag.append(flag)
+        self.anc_x.append(ax)
+        self.anc_y.append(ay)
+        self.anc_t.append(at)
+
+    def keep(self, idx: list[int]) -> None:
+        for name in ("road", "off", "score", "back", "flag", "anc_x", "anc_y", "anc_t"):
+            old = getattr(self, name)
+            setattr(self, name, [old[i] for i in idx])
+
+    def best(self) -> int:
+        sc = self.score
+        return max(range(len(sc)), key=sc.__getitem__)
+
+
+class MatchState:
+    """A device's decided place (the prior of the next fix) and its undecided fixes."""
+
+    __slots__ = ("at", "ax", "ay", "cols", "off", "road")
+
+    def __init__(self) -> None:
+        self.road = -1  # road of the last decided state; -1: none (start, or left the roads)
+        self.off = 0.0
+        self.ax = 0.0  # its anchor fix
+        self.ay = 0.0
+        self.at = -math.inf
+        self.cols: list[Column] | None = None
+
+
+def sigma_of(acc: float | None) -> float:
+    if acc is None or not acc > 0.0:
+        return DEFAULT_SIGMA
+    s = acc / 1.5
+    return MIN_SIGMA if s < MIN_SIGMA else MAX_SIGMA if s > MAX_SIGMA else s
+
+
+class Matcher:
+    def __init__(self, graph: RoadGraph, break_s: float, lag_s: float = LAG_S) -> None:
+        self.graph = graph
+        self.break_s = break_s
+        self.lag = lag_s
+
+    def step(self, st: MatchState, ts: float, x: float, y: float, sigma: float,
+             roads: list[int], dists: list[float], offs: list[float], lo: int, hi: int,
+             out: list[Step]) -> int:
+        """Take one fix (candidates lo..hi-1 of the lists); decided steps are appended to
+        `out`; returns the fix's provisional road (-1: none)."""
+        cols = st.cols
+        if cols is not None:
+            if ts - cols[-1].ts > self.break_s:
+                self.commit(st, math.inf, out)
+                st.road = -1
+            elif cols[0].ts + self.lag < ts:
+                self.commit(st, ts - self.lag, out)
+            cols = st.cols
+        if cols is None:
+            if st.road >= 0 and ts - st.at > self.break_s:
+                st.road = -1  # silent too long: start afresh
+            if st.road >= 0 and hi - lo == 1 and roads[lo] == st.road:
+                # The usual case: one candidate, on the decided road, well explained.
+                off = offs[lo]
+                d = dists[lo] / sigma
+                dt = ts - st.at
+                route = abs(off - st.off)
+                dx, dy = x - st.ax, y - st.ay
+                gap = math.sqrt(dx * dx + dy * dy)
+                cost = abs(route - gap) / BETA + 0.5 * d * d
+                if route > MAX_SPEED * dt + 2.0 * sigma:
+                    cost += (route - MAX_SPEED * dt - 2.0 * sigma) / BETA
+                if cost < -OUTLIER - PRUNE:
+                    st.off, st.ax, st.ay, st.at = off, x, y, ts
+                    out.append((ts, st.road, off, REAL))
+                    return st.road
+        return self._general(st, ts, x, y, sigma, roads, dists, offs, lo, hi, out)
+
+    def _general(self, st: MatchState, ts: float, x: float, y: float, sigma: float,
+                 roads: list[int], dists: list[float], offs: list[float], lo: int, hi: int,
+                 out: list[Step]) -> int:
+        cols = st.cols
+        prev: Column | None
+        if cols:
+            prev = cols[-1]
+        elif st.road >= 0:
+            prev = Column(st.at)
+            prev.add(st.road, st.off, 0.0, 0, REAL, st.ax, st.ay, st.at)
+        else:
+            prev = None
+        col = Column(ts)
+        route = self.graph.route
+        inv2 = 0.5 / (sigma * sigma)
+        if prev is not None:
+            p_road, p_off, p_score = prev.road, prev.off, prev.score
+            p_x, p_y, p_t = prev.anc_x, prev.anc_y, prev.anc_t
+            top = prev.best()
+            n_prev = len(p_road)
+            for j in range(lo, hi):
+                r, o = roads[j], offs[j]
+                emit = -dists[j] * dists[j] * inv2
+                best, arg = -math.inf, -1
+                for i in range(n_prev):
+                    dt = ts - p_t[i]
+                    if dt > self.break_s:
+                        continue
+                    rd = route(p_road[i], p_off[i], r, o)
+                    if rd == math.inf:
+                        continue
+                    dx, dy = x - p_x[i], y - p_y[i]
+                    cost = abs(rd - math.sqrt(dx * dx + dy * dy)) / BETA
+                    allowed = MAX_SPEED * dt + 2.0 * sigma
+                    if rd > allowed:
+                        cost += (rd - allowed) / BETA
+                    s = p_score[i] - cost
+                    if s > best:
+                        best, arg = s, i
+                restart = p_score[top] + RESTART
+                if arg < 0 or best < restart:
+                    col.add(r, o, restart + emit, top, RESTARTED, x, y, ts)
+                else:
+                    col.add(r, o, best + emit, arg, REAL, x, y, ts)
+            for i in range(n_prev):  # this fix an outlier: every state carried over
+                if ts - p_t[i] <= CARRY_S:
+                    col.add(p_road[i], p_off[i], p_score[i] + OUTLIER, i, OUT, p_x[i], p_y[i],
+                            p_t[i])
+        else:
+            for j in range(lo, hi):
+                col.add(roads[j], offs[j], -dists[j] * dists[j] * inv2, -1, REAL, x, y, ts)
+        if not col.road:
+            # Nothing explains the fix and nothing can be carried: the device left the roads.
+            if cols:
+                self.commit(st, math.inf, out)
+            st.road = -1
+            out.append((ts, -1, math.nan, LEAVE))
+            return -1
+        # Normalise and prune.
+        sc = col.score
+        top_s = max(sc)
+        keep = sorted((k for k in range(len(sc)) if sc[k] >= top_s - PRUNE),
+                      key=lambda k: (-sc[k], k))[:BEAM]
+        keep.sort()
+        col.keep(keep)
+        col.score = [s - top_s for s in col.score]
+        if prev is not None and not cols:
+            col.back = [0] * len(col.back)  # the prior was the single decided state
+        if cols is None:
+            cols = st.cols = []
+        cols.append(col)
+        if len(col.road) == 1:
+            self.commit(st, math.inf, out)  # every path runs through this state
+            return st.road
+        return col.road[col.best()]
+
+    def commit(self, st: MatchState, upto: float, out: list[Step]) -> None:
+        """Decide the undecided fixes up to `upto` (inf: all) from the best path now."""
+        cols = st.cols
+        if not cols:
+            st.cols = None
+            return
+        path = [0] * len(cols)
+        k = cols[-1].best()
+        for c in range(len(cols) - 1, -1, -1):
+            path[c] = k
+            k = cols[c].back[k]
+        n = 0
+        graph = self.graph
+        while n < len(cols) and cols[n].ts <= upto:
+            col, k = cols[n], path[n]
+            ts, road, off, flag = col.ts, col.road[k], col.off[k], col.flag[k]
+            if flag == REAL and st.road >= 0 and road != st.road:
+                # Through the junction: each road credited up to where the route meets it.
+                rd, ca, cb = graph.route_via(st.road, st.off, road, off)
+                if rd < math.inf:
+                    lead = abs(ca - st.off)
+                    tj = st.at + (ts - st.at) * (lead / rd if rd > 0.0 else 1.0)
+                    out.append((tj, st.road, ca, REAL))
+                    out.append((tj, road, cb, REAL))
+            out.append((ts, road, off, flag))
+            if flag != OUT:
+                st.road, st.off = road, off
+                st.ax, st.ay, st.at = col.anc_x[k], col.anc_y[k], col.anc_t[k]
+            n += 1
+        if n == len(cols):
+            st.cols = None
+            return
+        del cols[:n]
+        # Only the paths through the decided state live on.
+        alive = {path[n - 1]}
+        for c, col in enumerate(cols):
+            idx = [i for i, b in enumerate(col.back) if b in alive]
+            remap = {old: new for new, old in enumerate(idx)}
+            col.keep(idx)
+            if c == 0:
+                col.back = [0] * len(idx)
+            if c + 1 < len(cols):
+                nxt = cols[c + 1]
+                nxt.back = [remap.get(b, -1) for b in nxt.back]
+            alive = set(range(len(idx)))
+
+    def settle(self, st: MatchState, horizon: float, out: list[Step]) -> None:
+        """A tick: no fix of the device up to `horizon` is still to come; decide those that
+        are LAG_S older than it (inf: a flush, decide everything)."""
+        cols = st.cols
+        if cols and cols[0].ts + self.lag < horizon:
+            self.commit(st, horizon - self.lag, out)
