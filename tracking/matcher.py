@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from geofence.roadgraph import RoadGraph
 
-LAG_S = 20.0
+LAG_S = 40.0
 DEFAULT_SIGMA = 8.0  # m, a fix without a reported accuracy
 MIN_SIGMA = 3.0
 MAX_SIGMA = 30.0
@@ -40,7 +40,11 @@ OUTLIER = -7.0  # log-likelihood of a fix declared an outlier
 RESTART = -15.0
 PRUNE = 6.0
 BEAM = 6
-CARRY_S = 30.0  # a state is carried over outliers for at most this long
+CARRY_S = 30.0
+# Consecutive fixes share most of their error (it drifts over tens of seconds): a fix's
+# distance counts as evidence in proportion to the time since the fix before, up to CORR_S,
+# or a minute of fixes nearer the wrong road would outweigh where the walk can go.
+CORR_S = 5.0  # a state is carried over outliers for at most this long
 
 # Flags of committed steps.
 REAL, OUT, RESTARTED, LEAVE = 0, 1, 2, 3
@@ -137,7 +141,7 @@ class Matcher:
                 route = abs(off - st.off)
                 dx, dy = x - st.ax, y - st.ay
                 gap = math.sqrt(dx * dx + dy * dy)
-                cost = abs(route - gap) / BETA + 0.5 * d * d
+                cost = abs(route - gap) / BETA + 0.5 * d * d * min(1.0, dt / CORR_S)
                 if route > MAX_SPEED * dt + 2.0 * sigma:
                     cost += (route - MAX_SPEED * dt - 2.0 * sigma) / BETA
                 if cost < -OUTLIER - PRUNE:
@@ -161,6 +165,8 @@ class Matcher:
         col = Column(ts)
         route = self.graph.route
         inv2 = 0.5 / (sigma * sigma)
+        if prev is not None:
+            inv2 *= min(1.0, (ts - prev.ts) / CORR_S)
         if prev is not None:
             p_road, p_off, p_score = prev.road, prev.off, prev.score
             p_x, p_y, p_t = prev.anc_x, prev.anc_y, prev.anc_t
