@@ -264,6 +264,7 @@ class Tracker:
         ctx = self.ctx
         return {"devices": len(ctx.slots), "late_fixes": ctx.late,
                 "duplicate_fixes": ctx.duplicates, "open_alerts": len(ctx.book.open),
+                **{f"bad_fixes_{reason}": n for reason, n in ctx.bad_fixes.items()},
                 "held_fixes": sum(held_count(s) for s in ctx.slots.values())}
 
     def _forget(self, now: float) -> None:

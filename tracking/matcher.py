@@ -36,15 +36,15 @@ MIN_SIGMA = 3.0
 MAX_SIGMA = 30.0
 BETA = 6.0  # m of |route - straight line| per unit of log-likelihood
 MAX_SPEED = 12.0  # m/s along the roads before a move is penalised (a scooter is ~9)
-OUTLIER = -7.0  # log-likelihood of a fix declared an outlier
+OUTLIER = -11.0
 RESTART = -15.0
-PRUNE = 6.0
+PRUNE = 10.0
 BEAM = 6
 CARRY_S = 30.0
 # Consecutive fixes share most of their error (it drifts over tens of seconds): a fix's
 # distance counts as evidence in proportion to the time since the fix before, up to CORR_S,
 # or a minute of fixes nearer the wrong road would outweigh where the walk can go.
-CORR_S = 5.0  # a state is carried over outliers for at most this long
+CORR_S = 5.0
 
 # Flags of committed steps.
 REAL, OUT, RESTARTED, LEAVE = 0, 1, 2, 3

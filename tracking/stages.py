@@ -189,7 +189,7 @@ class Match:
         lat = np.array([p.lat for p in fixes], dtype=np.float64)
         hint = np.repeat(np.array([s.grid for s, _ in batch.released], dtype=np.int64),
                          [len(group) for _, group in batch.released])
-        matches = self.ctx.index.match(lon, lat, k=CANDIDATES)
+        matches = self.ctx.index.match(lon, lat, k=CANDIDATES, arms=True)
         batch.cands = Candidates.of(matches, bearing=False)
         batch.grids = self.ctx.grids.lookup(lon, lat, hint).tolist()
 
