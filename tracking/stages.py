@@ -15,9 +15,9 @@ import numpy as np
 
 from model.clock import DataClock, WallClock
 from model.events import Event, PositionEvent
-from tracking.reorder import DUPLICATE, HELD, admit, release
+from tracking.candidates import Candidates
 from tracking.matcher import OUT, REAL, Step, sigma_of
-from tracking.roadchoice import Candidates
+from tracking.reorder import DUPLICATE, HELD, admit, release
 from tracking.state import STATE_ALERTS
 
 if TYPE_CHECKING:

@@ -15,10 +15,10 @@ from tracking.bearings import RoadBearings
 from tracking.compliance import ComplianceBook
 from tracking.gridlookup import GridLookup
 from tracking.inspectors import DayStats, InspectorMeter
+from tracking.matcher import Matcher
 from tracking.passes import PassCounter, PassState
 from tracking.patrolday import PatrolCalendar
 from tracking.reorder import ReorderState
-from tracking.matcher import Matcher
 from tracking.roadrules import RoadRules
 from tracking.tracks import TrackLog
 

@@ -45,8 +45,8 @@ class DeviceData(msgspec.Struct, array_like=True):
     rules_ts: float
     last: PositionData | None
     grid: int
-    stats_date: str
-    good: tuple[float, float, float]  # the newest fix that was not bad input: x, y, ts  # the figures the slot points at (Context.stats[stats_date][id])
+    stats_date: str  # the figures the slot points at (Context.stats[stats_date][id])
+    good: tuple[float, float, float]  # the newest fix that was not bad input: x, y, ts
 
 
 class DayStatsData(msgspec.Struct, array_like=True):
