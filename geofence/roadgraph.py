@@ -120,7 +120,7 @@ class RoadGraph:
                     heapq.heappush(heap, (nd, v))
         return dist
 
-    def _around(self, road: int, off: float) -> tuple[tuple[int, float], ...]:
+    def around(self, road: int, off: float) -> tuple[tuple[int, float], ...]:
         """The ports just before and just after `off` on `road`, with the distance to each."""
         offs = self.ports[road]
         if not offs:
@@ -146,9 +146,9 @@ class RoadGraph:
         table = self.table
         ports = self.ports
         first = self.first
-        for pa, da in self._around(a, oa):
+        for pa, da in self.around(a, oa):
             row = table[pa]
-            for pb, db in self._around(b, ob):
+            for pb, db in self.around(b, ob):
                 mid = row.get(pb)
                 if mid is not None:
                     d = da + mid + db

@@ -36,9 +36,10 @@ MIN_SIGMA = 3.0
 MAX_SIGMA = 30.0
 BETA = 6.0  # m of |route - straight line| per unit of log-likelihood
 MAX_SPEED = 12.0  # m/s along the roads before a move is penalised (a scooter is ~9)
-OUTLIER = -11.0
+OUTLIER = -8.0
 RESTART = -15.0
-PRUNE = 10.0
+PRUNE = 10.0  # states this far below the best are dropped ...
+PRUNE_OUT = 3.0  # ... outlier states this far: a well explained fix is no outlier
 BEAM = 6
 CARRY_S = 30.0
 # Consecutive fixes share most of their error (it drifts over tens of seconds): a fix's
@@ -144,7 +145,7 @@ class Matcher:
                 cost = abs(route - gap) / BETA + 0.5 * d * d * min(1.0, dt / CORR_S)
                 if route > MAX_SPEED * dt + 2.0 * sigma:
                     cost += (route - MAX_SPEED * dt - 2.0 * sigma) / BETA
-                if cost < -OUTLIER - PRUNE:
+                if cost < -OUTLIER - PRUNE_OUT:
                     st.off, st.ax, st.ay, st.at = off, x, y, ts
                     out.append((ts, st.road, off, REAL))
                     return st.road
@@ -163,7 +164,6 @@ class Matcher:
         else:
             prev = None
         col = Column(ts)
-        route = self.graph.route
         inv2 = 0.5 / (sigma * sigma)
         if prev is not None:
             inv2 *= min(1.0, (ts - prev.ts) / CORR_S)
@@ -172,22 +172,36 @@ class Matcher:
             p_x, p_y, p_t = prev.anc_x, prev.anc_y, prev.anc_t
             top = prev.best()
             n_prev = len(p_road)
+            graph = self.graph
+            around, table = graph.around, graph.table
+            # Each previous state's way into the graph, and its straight line to this fix.
+            p_ports = [around(p_road[i], p_off[i]) for i in range(n_prev)]
+            p_gap = [math.sqrt((x - p_x[i]) ** 2 + (y - p_y[i]) ** 2) for i in range(n_prev)]
+            p_allow = [MAX_SPEED * (ts - p_t[i]) + 2.0 * sigma for i in range(n_prev)]
+            live = [i for i in range(n_prev) if ts - p_t[i] <= self.break_s]
             for j in range(lo, hi):
                 r, o = roads[j], offs[j]
                 emit = -dists[j] * dists[j] * inv2
                 best, arg = -math.inf, -1
-                for i in range(n_prev):
-                    dt = ts - p_t[i]
-                    if dt > self.break_s:
-                        continue
-                    rd = route(p_road[i], p_off[i], r, o)
-                    if rd == math.inf:
-                        continue
-                    dx, dy = x - p_x[i], y - p_y[i]
-                    cost = abs(rd - math.sqrt(dx * dx + dy * dy)) / BETA
-                    allowed = MAX_SPEED * dt + 2.0 * sigma
-                    if rd > allowed:
-                        cost += (rd - allowed) / BETA
+                j_ports: tuple[tuple[int, float], ...] | None = None
+                for i in live:
+                    if p_road[i] == r:
+                        rd = abs(o - p_off[i])
+                    else:
+                        if j_ports is None:
+                            j_ports = around(r, o)
+                        rd = math.inf
+                        for pa, da in p_ports[i]:
+                            row = table[pa]
+                            for pb, db in j_ports:
+                                mid = row.get(pb)
+                                if mid is not None and da + mid + db < rd:
+                                    rd = da + mid + db
+                        if rd == math.inf:
+                            continue
+                    cost = abs(rd - p_gap[i]) / BETA
+                    if rd > p_allow[i]:
+                        cost += (rd - p_allow[i]) / BETA
                     s = p_score[i] - cost
                     if s > best:
                         best, arg = s, i
@@ -213,7 +227,9 @@ class Matcher:
         # Normalise and prune.
         sc = col.score
         top_s = max(sc)
-        keep = sorted((k for k in range(len(sc)) if sc[k] >= top_s - PRUNE),
+        fl = col.flag
+        keep = sorted((k for k in range(len(sc))
+                       if sc[k] >= top_s - (PRUNE_OUT if fl[k] == OUT else PRUNE)),
                       key=lambda k: (-sc[k], k))[:BEAM]
         keep.sort()
         col.keep(keep)
