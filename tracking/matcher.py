@@ -38,6 +38,7 @@ BETA = 6.0  # m of |route - straight line| per unit of log-likelihood
 MAX_SPEED = 12.0  # m/s along the roads before a move is penalised (a scooter is ~9)
 OUTLIER = -8.0
 RESTART = -15.0
+SWITCH = 1.5  # cost of a change of road: hops between the roads of a junction need evidence
 PRUNE = 10.0  # states this far below the best are dropped ...
 PRUNE_OUT = 3.0  # ... outlier states this far: a well explained fix is no outlier
 BEAM = 6
@@ -200,6 +201,8 @@ class Matcher:
                         if rd == math.inf:
                             continue
                     cost = abs(rd - p_gap[i]) / BETA
+                    if p_road[i] != r:
+                        cost += SWITCH
                     if rd > p_allow[i]:
                         cost += (rd - p_allow[i]) / BETA
                     s = p_score[i] - cost

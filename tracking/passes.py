@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NAN = math.nan
+PARKED = 3  # roads left lately whose traversals are kept
 
 
 @dataclass(slots=True)
@@ -82,7 +83,9 @@ class PassState(MatchState):
         super().__init__()
         self.live = -1  # the newest fix's road as matched so far (provisional)
         self.cur: Traversal | None = None
-        self.parked: Traversal | None = None  # the road left last, resumable within break_s
+        # Roads left lately, newest first, each resumable within break_s: a stray hop to a
+        # neighbouring road at a junction loses nothing.
+        self.parked: list[Traversal] | None = None
 
 
 class PassCounter:
@@ -109,11 +112,23 @@ class PassCounter:
         on = day.open <= ts < day.close
         tr = st.cur
         if tr is not None and tr.road != road:
-            par = st.parked
-            st.parked = tr
-            if par is not None and par.road == road and ts - par.last <= self.break_s:
-                par.off = NAN  # back on the parked road: resume it without crediting the detour
-                tr = st.cur = par
+            parked = st.parked
+            back = None
+            if parked is not None:
+                for k, par in enumerate(parked):
+                    if par.road == road:
+                        del parked[k]
+                        if ts - par.last <= self.break_s:
+                            back = par
+                        break
+                parked.insert(0, tr)
+                if len(parked) > PARKED:
+                    parked.pop()
+            else:
+                st.parked = [tr]
+            if back is not None:
+                back.off = NAN  # back on a parked road: resume it without crediting the detour
+                tr = st.cur = back
             else:
                 tr = None
         if tr is None:

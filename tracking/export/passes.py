@@ -51,7 +51,7 @@ class PassStateData(msgspec.Struct, array_like=True):
     # PassState
     live: int
     cur: TraversalData | None
-    parked: TraversalData | None
+    parked: list[TraversalData] | None
 
 
 def _traversal(tr: Traversal | None) -> TraversalData | None:
@@ -68,6 +68,18 @@ def _traversal_from(data: TraversalData | None) -> Traversal | None:
     tr.last, tr.iv, tr.covered, tr.moving = data.last, list(data.iv), data.covered, data.moving
     tr.rate, tr.ridden = data.rate, data.ridden
     return tr
+
+
+def _tr(tr: Traversal) -> TraversalData:
+    out = _traversal(tr)
+    assert out is not None
+    return out
+
+
+def _tr_from(data: TraversalData) -> Traversal:
+    out = _traversal_from(data)
+    assert out is not None
+    return out
 
 
 def _column(c: Column) -> ColumnData:
@@ -90,7 +102,8 @@ def _column_from(d: ColumnData) -> Column:
 def export_passes(ps: PassState) -> PassStateData:
     return PassStateData(ps.road, ps.off, ps.ax, ps.ay, ps.at,
                          None if ps.cols is None else [_column(c) for c in ps.cols],
-                         ps.live, _traversal(ps.cur), _traversal(ps.parked))
+                         ps.live, _traversal(ps.cur),
+                         None if ps.parked is None else [_tr(t) for t in ps.parked])
 
 
 def import_passes(data: PassStateData) -> PassState:
@@ -98,5 +111,6 @@ def import_passes(data: PassStateData) -> PassState:
     ps.road, ps.off, ps.ax, ps.ay, ps.at = data.road, data.off, data.ax, data.ay, data.at
     ps.cols = None if data.cols is None else [_column_from(c) for c in data.cols] or None
     ps.live = data.live
-    ps.cur, ps.parked = _traversal_from(data.cur), _traversal_from(data.parked)
+    ps.cur = _traversal_from(data.cur)
+    ps.parked = None if data.parked is None else [_tr_from(t) for t in data.parked]
     return ps
