@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from geofence.roadgraph import RoadGraph
 
-LAG_S = 40.0
+LAG_S = 120.0
 DEFAULT_SIGMA = 8.0  # m, a fix without a reported accuracy
 MIN_SIGMA = 3.0
 MAX_SIGMA = 30.0
@@ -242,10 +242,34 @@ class Matcher:
         if cols is None:
             cols = st.cols = []
         cols.append(col)
+        if len(cols) >= 3:
+            self._coalesce(cols, sigma)
         if len(col.road) == 1:
             self.commit(st, math.inf, out)  # every path runs through this state
             return st.road
         return col.road[col.best()]
+
+    @staticmethod
+    def _coalesce(cols: list[Column], slack: float) -> None:
+        """Drop the middle one of the last three fixes when it adds nothing to any path: every
+        path keeps its road through it and it lies between its neighbours along the road
+        (within `slack`). Two twin carriageways walked for minutes then stay a few columns,
+        so the lag can be long enough to tell them apart within a few KB."""
+        pp, prev, new = cols[-3], cols[-2], cols[-1]
+        n = len(new.road)
+        if len(prev.road) != n or new.road != prev.road or new.back != list(range(n)):
+            return
+        if OUT in new.flag or OUT in prev.flag or RESTARTED in new.flag:
+            return
+        for k in range(n):
+            b = prev.back[k]
+            if b < 0 or pp.road[b] != prev.road[k] or pp.flag[b] == OUT:
+                return
+            a, m, z = pp.off[b], prev.off[k], new.off[k]
+            if not (a if a < z else z) - slack <= m <= (z if z > a else a) + slack:
+                return
+        new.back = prev.back
+        del cols[-2]
 
     def commit(self, st: MatchState, upto: float, out: list[Step]) -> None:
         """Decide the undecided fixes up to `upto` (inf: all) from the best path now."""
