@@ -49,7 +49,7 @@ CARRY_S = 30.0
 CORR_S = 5.0
 
 # Flags of committed steps.
-REAL, OUT, RESTARTED, LEAVE = 0, 1, 2, 3
+REAL, OUT, RESTARTED, LEAVE, JUNCTION = 0, 1, 2, 3, 4
 
 Step = tuple[float, int, float, int]  # (ts, road, offset, flag)
 
@@ -293,8 +293,8 @@ class Matcher:
                 if rd < math.inf:
                     lead = abs(ca - st.off)
                     tj = st.at + (ts - st.at) * (lead / rd if rd > 0.0 else 1.0)
-                    out.append((tj, st.road, ca, REAL))
-                    out.append((tj, road, cb, REAL))
+                    out.append((tj, st.road, ca, JUNCTION))
+                    out.append((tj, road, cb, JUNCTION))
             out.append((ts, road, off, flag))
             if flag != OUT:
                 st.road, st.off = road, off

@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 NAN = math.nan
 PARKED = 3  # roads left lately whose traversals are kept
+# Fixes this close together are filtered (median of three): a stray one never sets how far the
+# walk went. Sparser fixes are not: a turn at a road's end may be seen by one fix only.
+DENSE_S = 2.0
 
 
 @dataclass(slots=True)
@@ -77,11 +80,15 @@ class Traversal:
 class PassState(MatchState):
     """The matcher's state, the traversals, and the road shown on the live map."""
 
-    __slots__ = ("cur", "live", "parked")
+    __slots__ = ("cur", "live", "parked", "raw1", "raw2")
 
     def __init__(self) -> None:
         super().__init__()
         self.live = -1  # the newest fix's road as matched so far (provisional)
+        # The last two offsets given on the current road (NaN: none): coverage follows the
+        # median of three when fixes are dense (DENSE_S).
+        self.raw1 = NAN
+        self.raw2 = NAN
         self.cur: Traversal | None = None
         # Roads left lately, newest first, each resumable within break_s: a stray hop to a
         # neighbouring road at a junction loses nothing.
@@ -105,12 +112,23 @@ class PassCounter:
         """A fix on no road: the next one on the road is re-anchored, not credited the jump."""
         if st.cur is not None:
             st.cur.off = NAN
+        st.raw1 = st.raw2 = NAN
 
-    def step(self, st: PassState, device: str, ts: float, day: Day, road: int, off: float
-             ) -> PassRecord | None:
-        """Advance with one fix on `road` at `off` metres; the completed pass, if any."""
+    def step(self, st: PassState, device: str, ts: float, day: Day, road: int, off: float,
+             exact: bool = False) -> PassRecord | None:
+        """Advance with one fix on `road` at `off` metres; the completed pass, if any.
+        exact: a place known without error (where the walk crossed a junction)."""
         on = day.open <= ts < day.close
         tr = st.cur
+        if (exact or tr is None or tr.road != road or tr.off != tr.off
+                or ts - tr.last > DENSE_S):
+            st.raw1 = off
+            st.raw2 = NAN
+        else:
+            r1, r2 = st.raw1, st.raw2
+            st.raw2, st.raw1 = r1, off
+            if r2 == r2 and r1 == r1:  # median of the last three
+                off = max(min(r1, r2), min(max(r1, r2), off))
         if tr is not None and tr.road != road:
             parked = st.parked
             back = None
@@ -149,7 +167,7 @@ class PassCounter:
             tr.off = off
             return None
         dt = ts - t0
-        if abs(off - o0) > self.spike * dt + self.slack:
+        if not exact and abs(off - o0) > self.spike * dt + self.slack:
             return None  # spike: keep the anchor, the next good fix bridges it
         if t0 < day.open:
             # Entered before the opening: only the part after it counts.

@@ -16,7 +16,7 @@ import numpy as np
 from model.clock import DataClock, WallClock
 from model.events import Event, PositionEvent
 from tracking.candidates import Candidates
-from tracking.matcher import OUT, REAL, Step, sigma_of
+from tracking.matcher import JUNCTION, LEAVE, OUT, RESTARTED, Step, sigma_of
 from tracking.reorder import DUPLICATE, HELD, admit, release
 from tracking.state import STATE_ALERTS
 
@@ -242,11 +242,11 @@ class CountPasses:
                 continue  # an outlier: counts for nothing, breaks nothing
             if day is None or not day.start <= ts < day.end:
                 day = calendar.day_of(ts)
-            if flag != REAL:
+            if flag in (RESTARTED, LEAVE):
                 counter.leave(ps)
                 if road < 0:
                     continue
-            rec = counter.step(ps, device, ts, day, road, off)
+            rec = counter.step(ps, device, ts, day, road, off, flag == JUNCTION)
             if rec is not None:
                 passes.append(rec)
 

@@ -50,6 +50,7 @@ class PassStateData(msgspec.Struct, array_like=True):
     cols: list[ColumnData] | None
     # PassState
     live: int
+    raw: tuple[float, float]  # the last two offsets on the current road
     cur: TraversalData | None
     parked: list[TraversalData] | None
 
@@ -102,7 +103,7 @@ def _column_from(d: ColumnData) -> Column:
 def export_passes(ps: PassState) -> PassStateData:
     return PassStateData(ps.road, ps.off, ps.ax, ps.ay, ps.at,
                          None if ps.cols is None else [_column(c) for c in ps.cols],
-                         ps.live, _traversal(ps.cur),
+                         ps.live, (ps.raw1, ps.raw2), _traversal(ps.cur),
                          None if ps.parked is None else [_tr(t) for t in ps.parked])
 
 
@@ -111,6 +112,7 @@ def import_passes(data: PassStateData) -> PassState:
     ps.road, ps.off, ps.ax, ps.ay, ps.at = data.road, data.off, data.ax, data.ay, data.at
     ps.cols = None if data.cols is None else [_column_from(c) for c in data.cols] or None
     ps.live = data.live
+    ps.raw1, ps.raw2 = data.raw
     ps.cur = _traversal_from(data.cur)
     ps.parked = None if data.parked is None else [_tr_from(t) for t in data.parked]
     return ps
