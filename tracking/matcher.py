@@ -38,6 +38,12 @@ BETA = 6.0  # m of |route - straight line| per unit of log-likelihood
 MAX_SPEED = 12.0  # m/s along the roads before a move is penalised (a scooter is ~9)
 OUTLIER = -8.0
 RESTART = -15.0
+# A reported speed (Doppler: multipath moves the position, hardly the velocity) tells how far
+# the walker went along the roads since the fix before, within SPEED_SLACK of it and SPEED_M.
+SPEED_S = 15.0  # ... over gaps up to this long
+SPEED_SLACK = 0.3
+SPEED_M = 4.0
+BETA_SPEED = 3.0
 SWITCH = 1.5  # cost of a change of road: hops between the roads of a junction need evidence
 PRUNE = 10.0  # states this far below the best are dropped ...
 PRUNE_OUT = 3.0  # ... outlier states this far: a well explained fix is no outlier
@@ -120,10 +126,10 @@ class Matcher:
         self.lag = lag_s
 
     def step(self, st: MatchState, ts: float, x: float, y: float, sigma: float,
-             roads: list[int], dists: list[float], offs: list[float], lo: int, hi: int,
-             out: list[Step]) -> int:
-        """Take one fix (candidates lo..hi-1 of the lists); decided steps are appended to
-        `out`; returns the fix's provisional road (-1: none)."""
+             speed: float, roads: list[int], dists: list[float], offs: list[float], lo: int,
+             hi: int, out: list[Step]) -> int:
+        """Take one fix (candidates lo..hi-1 of the lists; speed: the speed it reports, -1 for
+        none); decided steps are appended to `out`; returns its provisional road (-1: none)."""
         cols = st.cols
         if cols is not None:
             if ts - cols[-1].ts > self.break_s:
@@ -146,14 +152,18 @@ class Matcher:
                 cost = abs(route - gap) / BETA + 0.5 * d * d * min(1.0, dt / CORR_S)
                 if route > MAX_SPEED * dt + 2.0 * sigma:
                     cost += (route - MAX_SPEED * dt - 2.0 * sigma) / BETA
+                if speed >= 0.0 and dt <= SPEED_S:
+                    off_by = abs(route - speed * dt) - SPEED_SLACK * speed * dt - SPEED_M
+                    if off_by > 0.0:
+                        cost += off_by / BETA_SPEED
                 if cost < -OUTLIER - PRUNE_OUT:
                     st.off, st.ax, st.ay, st.at = off, x, y, ts
                     out.append((ts, st.road, off, REAL))
                     return st.road
-        return self._general(st, ts, x, y, sigma, roads, dists, offs, lo, hi, out)
+        return self._general(st, ts, x, y, sigma, speed, roads, dists, offs, lo, hi, out)
 
     def _general(self, st: MatchState, ts: float, x: float, y: float, sigma: float,
-                 roads: list[int], dists: list[float], offs: list[float], lo: int, hi: int,
+                 speed: float, roads: list[int], dists: list[float], offs: list[float], lo: int, hi: int,
                  out: list[Step]) -> int:
         cols = st.cols
         prev: Column | None
@@ -179,6 +189,9 @@ class Matcher:
             p_ports = [around(p_road[i], p_off[i]) for i in range(n_prev)]
             p_gap = [math.sqrt((x - p_x[i]) ** 2 + (y - p_y[i]) ** 2) for i in range(n_prev)]
             p_allow = [MAX_SPEED * (ts - p_t[i]) + 2.0 * sigma for i in range(n_prev)]
+            # With a reported speed, the distance it implies along the roads.
+            p_run = [speed * (ts - p_t[i]) if speed >= 0.0 and ts - p_t[i] <= SPEED_S
+                     else -1.0 for i in range(n_prev)]
             live = [i for i in range(n_prev) if ts - p_t[i] <= self.break_s]
             for j in range(lo, hi):
                 r, o = roads[j], offs[j]
@@ -205,6 +218,11 @@ class Matcher:
                         cost += SWITCH
                     if rd > p_allow[i]:
                         cost += (rd - p_allow[i]) / BETA
+                    run = p_run[i]
+                    if run >= 0.0:
+                        off_by = abs(rd - run) - SPEED_SLACK * run - SPEED_M
+                        if off_by > 0.0:
+                            cost += off_by / BETA_SPEED
                     s = p_score[i] - cost
                     if s > best:
                         best, arg = s, i

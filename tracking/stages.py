@@ -306,8 +306,10 @@ class CountPasses:
                     i += 1
                     continue
                 slot.good_x, slot.good_y, slot.good_t = x, y, ts
-                road = ps.live = match(ps, ts, x, y, sigma_of(acc), c_road, c_dist, c_off,
-                                       c_start[i], c_start[i + 1], steps)
+                spd = pos.speed
+                road = ps.live = match(ps, ts, x, y, sigma_of(acc),
+                                       spd if spd is not None and 0.0 <= spd < 100.0 else -1.0,
+                                       c_road, c_dist, c_off, c_start[i], c_start[i + 1], steps)
                 roads_out.append(road)
                 if stats is not None and day.open <= ts < day.close:
                     update(stats, ts, x, y, road)
