@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from model.events import RoadEvent
 from tracking.dutyedges import edges, last_edge
 from tracking.rules.base import Fix
+from tracking.stages import BAD
 
 if TYPE_CHECKING:
     from tracking.stages import Batch
@@ -48,6 +49,9 @@ class DeviceRules:
                 info, states = slot.info, slot.rules
                 rules_ts = slot.rules_ts
                 for pos in group:
+                    if roads[i] == BAD:  # bad input counts for nothing (tracking/stages.py)
+                        i += 1
+                        continue
                     day = days[i]
                     ts = pos.ts
                     # last_edge(day, ts), inlined: this runs for every fix

@@ -163,8 +163,8 @@ class Matcher:
         return self._general(st, ts, x, y, sigma, speed, roads, dists, offs, lo, hi, out)
 
     def _general(self, st: MatchState, ts: float, x: float, y: float, sigma: float,
-                 speed: float, roads: list[int], dists: list[float], offs: list[float], lo: int, hi: int,
-                 out: list[Step]) -> int:
+                 speed: float, roads: list[int], dists: list[float], offs: list[float],
+                 lo: int, hi: int, out: list[Step]) -> int:
         cols = st.cols
         prev: Column | None
         if cols:

@@ -40,6 +40,7 @@ INF = float("inf")
 VAGUE, NOT_FINITE, IMPOSSIBLE = "accuracy", "not_finite", "speed"
 BAD_REASONS = (VAGUE, NOT_FINITE, IMPOSSIBLE)
 MAX_KMH = 200.0
+BAD = -2  # the road of a bad fix in Batch.roads: no device rule sees it
 _STATE_RANK = {type_: rank for rank, type_ in enumerate(STATE_ALERTS)}
 _NO_STATE = len(STATE_ALERTS)
 
@@ -302,7 +303,7 @@ class CountPasses:
                             reason = IMPOSSIBLE
                 if reason is not None:
                     bad[reason] += 1  # kept in the track, counts for nothing
-                    roads_out.append(-1)
+                    roads_out.append(BAD)
                     i += 1
                     continue
                 slot.good_x, slot.good_y, slot.good_t = x, y, ts

@@ -10,6 +10,7 @@ from __future__ import annotations
 import msgspec
 
 from tracking.matcher import Column
+from tracking.pace import Pace, PaceData
 from tracking.passes import PassState, Traversal
 
 
@@ -51,6 +52,7 @@ class PassStateData(msgspec.Struct, array_like=True):
     # PassState
     live: int
     raw: tuple[float, float]  # the last two offsets on the current road
+    pace: PaceData
     cur: TraversalData | None
     parked: list[TraversalData] | None
 
@@ -103,7 +105,8 @@ def _column_from(d: ColumnData) -> Column:
 def export_passes(ps: PassState) -> PassStateData:
     return PassStateData(ps.road, ps.off, ps.ax, ps.ay, ps.at,
                          None if ps.cols is None else [_column(c) for c in ps.cols],
-                         ps.live, (ps.raw1, ps.raw2), _traversal(ps.cur),
+                         ps.live, (ps.raw1, ps.raw2), ps.pace.export(),
+                         _traversal(ps.cur),
                          None if ps.parked is None else [_tr(t) for t in ps.parked])
 
 
@@ -113,6 +116,7 @@ def import_passes(data: PassStateData) -> PassState:
     ps.cols = None if data.cols is None else [_column_from(c) for c in data.cols] or None
     ps.live = data.live
     ps.raw1, ps.raw2 = data.raw
+    ps.pace = Pace.of(data.pace)
     ps.cur = _traversal_from(data.cur)
     ps.parked = None if data.parked is None else [_tr_from(t) for t in data.parked]
     return ps
