@@ -55,7 +55,10 @@ CARRY_S = 30.0
 CORR_S = 5.0
 
 # Flags of committed steps.
-REAL, OUT, RESTARTED, LEAVE, JUNCTION = 0, 1, 2, 3, 4
+REAL, OUT, RESTARTED, LEAVE, JUNCTION, STILL = 0, 1, 2, 3, 4, 5
+# A fix reporting less than this speed stands still: it covers nothing (its place is the
+# walker's place plus error; standing while the error drifts would add coverage).
+STILL_MPS = 0.5
 
 Step = tuple[float, int, float, int]  # (ts, road, offset, flag)
 
@@ -64,10 +67,12 @@ class Column:
     """The states of one undecided fix, as parallel lists (anchor: the fix a state's place was
     last seen at: this fix for a real state, an older one for a state carried over outliers)."""
 
-    __slots__ = ("anc_t", "anc_x", "anc_y", "back", "flag", "off", "road", "score", "ts")
+    __slots__ = ("anc_t", "anc_x", "anc_y", "back", "flag", "off", "road", "score", "still",
+                 "ts")
 
     def __init__(self, ts: float) -> None:
         self.ts = ts
+        self.still = False  # the fix reported standing still
         self.road: list[int] = []
         self.off: list[float] = []
         self.score: list[float] = []
@@ -158,7 +163,7 @@ class Matcher:
                         cost += off_by / BETA_SPEED
                 if cost < -OUTLIER - PRUNE_OUT:
                     st.off, st.ax, st.ay, st.at = off, x, y, ts
-                    out.append((ts, st.road, off, REAL))
+                    out.append((ts, st.road, off, STILL if 0.0 <= speed < STILL_MPS else REAL))
                     return st.road
         return self._general(st, ts, x, y, sigma, speed, roads, dists, offs, lo, hi, out)
 
@@ -175,6 +180,7 @@ class Matcher:
         else:
             prev = None
         col = Column(ts)
+        col.still = 0.0 <= speed < STILL_MPS
         inv2 = 0.5 / (sigma * sigma)
         if prev is not None:
             inv2 *= min(1.0, (ts - prev.ts) / CORR_S)
@@ -313,7 +319,7 @@ class Matcher:
                     tj = st.at + (ts - st.at) * (lead / rd if rd > 0.0 else 1.0)
                     out.append((tj, st.road, ca, JUNCTION))
                     out.append((tj, road, cb, JUNCTION))
-            out.append((ts, road, off, flag))
+            out.append((ts, road, off, STILL if flag == REAL and col.still else flag))
             if flag != OUT:
                 st.road, st.off = road, off
                 st.ax, st.ay, st.at = col.anc_x[k], col.anc_y[k], col.anc_t[k]

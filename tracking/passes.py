@@ -119,6 +119,12 @@ class PassCounter:
             st.cur.off = NAN
         st.raw1 = st.raw2 = NAN
 
+    def hold(self, st: PassState, ts: float, road: int) -> None:
+        """A fix standing still on `road`: the traversal stays alive, nothing is covered."""
+        tr = st.cur
+        if tr is not None and tr.road == road and ts - tr.last <= self.break_s:
+            tr.last = ts
+
     def step(self, st: PassState, device: str, ts: float, day: Day, road: int, off: float,
              exact: bool = False) -> PassRecord | None:
         """Advance with one fix on `road` at `off` metres; the completed pass, if any.

@@ -16,7 +16,7 @@ import numpy as np
 from model.clock import DataClock, WallClock
 from model.events import Event, PositionEvent
 from tracking.candidates import Candidates
-from tracking.matcher import JUNCTION, LEAVE, OUT, RESTARTED, Step, sigma_of
+from tracking.matcher import JUNCTION, LEAVE, OUT, RESTARTED, STILL, Step, sigma_of
 from tracking.reorder import DUPLICATE, HELD, admit, release
 from tracking.state import STATE_ALERTS
 
@@ -241,6 +241,9 @@ class CountPasses:
         for ts, road, off, flag in steps:
             if flag == OUT:
                 continue  # an outlier: counts for nothing, breaks nothing
+            if flag == STILL:
+                counter.hold(ps, ts, road)  # on the road, covering nothing
+                continue
             if day is None or not day.start <= ts < day.end:
                 day = calendar.day_of(ts)
             if flag in (RESTARTED, LEAVE):

@@ -39,6 +39,7 @@ class ColumnData(msgspec.Struct, array_like=True):
     anc_x: list[float]
     anc_y: list[float]
     anc_t: list[float]
+    still: bool
 
 
 class PassStateData(msgspec.Struct, array_like=True):
@@ -87,7 +88,7 @@ def _tr_from(data: TraversalData) -> Traversal:
 
 def _column(c: Column) -> ColumnData:
     return ColumnData(c.ts, list(c.road), list(c.off), list(c.score), list(c.back),
-                      list(c.flag), list(c.anc_x), list(c.anc_y), list(c.anc_t))
+                      list(c.flag), list(c.anc_x), list(c.anc_y), list(c.anc_t), c.still)
 
 
 def _column_from(d: ColumnData) -> Column:
@@ -99,6 +100,7 @@ def _column_from(d: ColumnData) -> Column:
     c.road, c.off, c.score, c.back, c.flag = (list(d.road), list(d.off), list(d.score),
                                               list(d.back), list(d.flag))
     c.anc_x, c.anc_y, c.anc_t = list(d.anc_x), list(d.anc_y), list(d.anc_t)
+    c.still = d.still
     return c
 
 
