@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from tracking.state import Context, DeviceSlot
 
 log = logging.getLogger(__name__)
-INF = float("inf")
 
 
 class DeviceRules:
@@ -121,10 +120,9 @@ class RoadProgress:
         ctx = self.ctx
         rules = ctx.road_rules
         rules.on_passes((r.road, r.ts) for r in batch.passes if not r.suspect)
-        if batch.horizon is not None:
-            # A tick's passes are decided up to the matcher's lag before its horizon.
-            lag = ctx.matcher.lag if batch.settle is not None and batch.settle < INF else 0.0
-            rules.advance(batch.horizon - lag)
+        upto = batch.decided if batch.decided is not None else batch.horizon
+        if upto is not None:
+            rules.advance(upto)  # passes are final up to the oldest undecided fix
         by_road: dict[tuple[int, str], str] = {}
         for rec in batch.passes:
             by_road[(rec.road, ctx.calendar.date_of(rec.ts))] = rec.device

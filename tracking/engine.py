@@ -166,11 +166,12 @@ class Tracker:
         """Time-based rules and release of held fixes older than now - reorder window."""
         now = self.ctx.clock.now() if now is None else now
         cutoff = now - self.ctx.patrol.reorder_window_s
-        events = self._run(Batch(now, cutoff=cutoff, tick=True, horizon=cutoff, settle=cutoff))
-        # Passes are final up to the matcher's lag before the horizon (the road rules leader
-        # of a scale-out sweeps to there). Never backwards (a clock that stepped back, a
-        # handover between machines).
-        settled = cutoff - self.ctx.matcher.lag
+        batch = Batch(now, cutoff=cutoff, tick=True, horizon=cutoff, settle=cutoff)
+        events = self._run(batch)
+        # Passes are final up to the oldest fix the matcher has not decided (the road rules
+        # leader of a scale-out sweeps to there). Never backwards (a clock that stepped back,
+        # a handover between machines).
+        settled = cutoff if batch.decided is None else batch.decided
         self.horizon = settled if self.horizon is None else max(self.horizon, settled)
         self._forget(now)
         return events

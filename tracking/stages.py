@@ -56,6 +56,10 @@ class Batch:
     horizon: float | None = None
     # Data time up to which the map matcher may decide fixes on a tick (inf on a flush).
     settle: float | None = None
+    # Set by CountPasses on a tick: data time up to which every pass is final (the horizon, or
+    # the oldest fix the matcher has not decided yet if that is older): the road rules sweep
+    # to here.
+    decided: float | None = None
     events: list[Event] = field(default_factory=list)
     touched: list[DeviceSlot] = field(default_factory=list)
     # Released fixes, grouped by device and in time order within each group.
@@ -221,13 +225,19 @@ class CountPasses:
         """A tick or a flush: decide what the lag has let through without a newer fix."""
         settle = self.ctx.matcher.settle
         steps: list[Step] = []
+        decided = batch.horizon
         for slot in self.ctx.slots.values():
             ps = slot.ps
-            if ps.cols:
+            cols = ps.cols
+            if cols:
                 settle(ps, horizon, steps)
                 if steps:
                     self._count(slot, steps, batch.passes)
                     steps = []
+                cols = ps.cols
+                if cols and decided is not None and cols[0].ts < decided:
+                    decided = cols[0].ts
+        batch.decided = decided
 
     def _count(self, slot: DeviceSlot, steps: list[Step], passes: list[PassRecord]) -> None:
         """Passes from a device's decided steps (an inspector's; other devices count none)."""

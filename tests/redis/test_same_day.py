@@ -15,13 +15,10 @@ from simulator.traces import simulate_day
 from tests.e2e.test_day_over_sockets import DATE, core, without_clearing
 from tests.redis.cluster import LocalCluster
 from tests.serverkit import DEVICE, SUPERVISOR
-from tracking.matcher import LAG_S
 
 pytestmark = pytest.mark.slow
 
-# A tick at T sweeps up to T less the reorder window (10 s) less the map matcher's lag (its
-# passes are decided that much later).
-WINDOW_S = 10.0 + LAG_S
+WINDOW_S = 10.0  # the reorder window: a tick at T sweeps up to T - 10 s
 
 
 async def get(base: str, path: str, **params: str) -> Any:
