@@ -17,6 +17,7 @@ MIN_BLOCKS = 3
 
 
 class PaceData(msgspec.Struct, array_like=True):
+    ride: bool
     t0: float
     done: float
     road: int
@@ -27,9 +28,10 @@ class PaceData(msgspec.Struct, array_like=True):
 
 
 class Pace:
-    __slots__ = ("done", "last", "o0", "off", "road", "speeds", "t0")
+    __slots__ = ("done", "last", "o0", "off", "ride", "road", "speeds", "t0")
 
     def __init__(self) -> None:
+        self.ride = False  # riding, as of the last block
         self.t0 = -1.0  # start of the block being filled (-1: none)
         self.done = 0.0  # metres of finished pieces of it (a piece: one road)
         self.road = -1
@@ -38,11 +40,13 @@ class Pace:
         self.last = 0.0  # the newest step's time
         self.speeds: list[float] = []  # the last BLOCKS block speeds, oldest first
 
-    def update(self, ts: float, road: int, off: float, break_s: float) -> None:
+    def update(self, ts: float, road: int, off: float, break_s: float, limit: float) -> None:
+        """One decided step; `limit`: the riding speed (m/s)."""
         if self.t0 < 0.0 or ts - self.last > break_s:
             self.t0, self.done, self.road, self.o0, self.off, self.last = ts, 0.0, road, off, \
                 off, ts
             self.speeds = []
+            self.ride = False
             return
         if road != self.road:  # a junction: the new road's piece starts where it was met
             self.done += abs(self.off - self.o0)
@@ -54,23 +58,22 @@ class Pace:
             if len(speeds) > BLOCKS:
                 del speeds[0]
             self.t0, self.done, self.o0 = ts, 0.0, off
-
-    def riding(self, limit: float) -> bool:
-        speeds = self.speeds
-        if len(speeds) < MIN_BLOCKS:
-            return False
-        ordered = sorted(speeds)
-        n = len(ordered)
-        median = ordered[n // 2] if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])
-        return median > limit
+            self.ride = len(speeds) >= MIN_BLOCKS and _median(speeds) > limit
 
     def export(self) -> PaceData:
-        return PaceData(self.t0, self.done, self.road, self.o0, self.off, self.last,
+        return PaceData(self.ride, self.t0, self.done, self.road, self.o0, self.off, self.last,
                         list(self.speeds))
 
     @classmethod
     def of(cls, d: PaceData) -> Pace:
         p = cls()
+        p.ride = d.ride
         p.t0, p.done, p.road, p.o0, p.off, p.last = d.t0, d.done, d.road, d.o0, d.off, d.last
         p.speeds = list(d.speeds)
         return p
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    n = len(ordered)
+    return ordered[n // 2] if n % 2 else 0.5 * (ordered[n // 2 - 1] + ordered[n // 2])

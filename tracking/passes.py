@@ -131,7 +131,7 @@ class PassCounter:
         exact: a place known without error (where the walk crossed a junction)."""
         on = day.open <= ts < day.close
         pace = st.pace
-        pace.update(ts, road, off, self.break_s)
+        pace.update(ts, road, off, self.break_s, self.fast)
         tr = st.cur
         if (exact or tr is None or tr.road != road or tr.off != tr.off
                 or ts - tr.last > DENSE_S):
@@ -205,7 +205,7 @@ class PassCounter:
         tr.last = ts
         tr.off = off
         dt = ts - t0
-        if pace.riding(self.fast):
+        if pace.ride:
             tr.ridden = True
         elif tr.ridden:
             tr.ridden = False  # off the vehicle: walking on is a fresh traversal

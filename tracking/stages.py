@@ -16,7 +16,16 @@ import numpy as np
 from model.clock import DataClock, WallClock
 from model.events import Event, PositionEvent
 from tracking.candidates import Candidates
-from tracking.matcher import JUNCTION, LEAVE, OUT, RESTARTED, STILL, Step, sigma_of
+from tracking.matcher import (
+    DEFAULT_SIGMA,
+    JUNCTION,
+    LEAVE,
+    OUT,
+    RESTARTED,
+    STILL,
+    Step,
+    sigma_of,
+)
 from tracking.reorder import DUPLICATE, HELD, admit, release
 from tracking.state import STATE_ALERTS
 
@@ -273,6 +282,7 @@ class CountPasses:
         xs, ys, grids = cands.x, cands.y, batch.grids
         roads_out, days_out, passes = batch.roads, batch.days, batch.passes
         bad = ctx.bad_fixes
+        max_mps = MAX_KMH / 3.6
         day = calendar.day_of(batch.released[0][1][0].ts) if batch.released else None
         steps: list[Step] = []
         i = 0
@@ -292,6 +302,7 @@ class CountPasses:
                     stats = ctx.stats_of(slot, date)
             else:
                 stats = None
+            gx, gy, gt = slot.good_x, slot.good_y, slot.good_t
             for pos in group:
                 ts = pos.ts
                 if not day.start <= ts < day.end:
@@ -304,30 +315,33 @@ class CountPasses:
                 x, y = xs[i], ys[i]
                 acc = pos.acc
                 reason = None
-                if x != x or y != y or (acc is not None and acc != acc):
+                if x != x or y != y:
                     reason = NOT_FINITE
-                elif acc is not None and acc > bad_acc:
-                    reason = VAGUE
-                else:
-                    gt = slot.good_t
-                    if gt > -INF:
-                        dx, dy = x - slot.good_x, y - slot.good_y
-                        if dx * dx + dy * dy > (MAX_KMH / 3.6 * (ts - gt)) ** 2 + 1.0:
-                            reason = IMPOSSIBLE
+                elif acc is not None:
+                    if acc != acc:
+                        reason = NOT_FINITE
+                    elif acc > bad_acc:
+                        reason = VAGUE
+                if reason is None and gt > -INF:
+                    dx, dy = x - gx, y - gy
+                    if dx * dx + dy * dy > (max_mps * (ts - gt)) ** 2 + 1.0:
+                        reason = IMPOSSIBLE
                 if reason is not None:
                     bad[reason] += 1  # kept in the track, counts for nothing
                     roads_out.append(BAD)
                     i += 1
                     continue
-                slot.good_x, slot.good_y, slot.good_t = x, y, ts
+                gx, gy, gt = x, y, ts
                 spd = pos.speed
-                road = ps.live = match(ps, ts, x, y, sigma_of(acc),
+                road = ps.live = match(ps, ts, x, y, DEFAULT_SIGMA if acc is None else
+                                       sigma_of(acc),
                                        spd if spd is not None and 0.0 <= spd < 100.0 else -1.0,
                                        c_road, c_dist, c_off, c_start[i], c_start[i + 1], steps)
                 roads_out.append(road)
                 if stats is not None and day.open <= ts < day.close:
                     update(stats, ts, x, y, road)
                 i += 1
+            slot.good_x, slot.good_y, slot.good_t = gx, gy, gt
             if steps:
                 self._count(slot, steps, passes)
                 steps = []
