@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from geofence.roadgraph import RoadGraph
 
 LAG_S = 120.0
+MAX_COLS = 40  # undecided fixes kept at most (after coalescing): bounds a device's state
 DEFAULT_SIGMA = 8.0  # m, a fix without a reported accuracy
 MIN_SIGMA = 3.0
 MAX_SIGMA = 30.0
@@ -96,7 +97,12 @@ class Column:
     def keep(self, idx: list[int]) -> None:
         for name in ("road", "off", "score", "back", "flag", "anc_x", "anc_y", "anc_t"):
             old = getattr(self, name)
-            setattr(self, name, [old[i] for i in idx])
+            if old:  # older columns keep no scores or anchors (see Matcher._general)
+                setattr(self, name, [old[i] for i in idx])
+
+    def strip(self) -> None:
+        """Only the newest fix's scores and anchors are ever read again: drop the rest."""
+        self.score, self.anc_x, self.anc_y, self.anc_t = [], [], [], []
 
     def best(self) -> int:
         sc = self.score
@@ -176,7 +182,7 @@ class Matcher:
             prev = cols[-1]
         elif st.road >= 0:
             prev = Column(st.at)
-            prev.add(st.road, st.off, 0.0, 0, REAL, st.ax, st.ay, st.at)
+            prev.add(st.road, round(st.off, 1), 0.0, 0, REAL, st.ax, st.ay, st.at)
         else:
             prev = None
         col = Column(ts)
@@ -200,7 +206,8 @@ class Matcher:
                      else -1.0 for i in range(n_prev)]
             live = [i for i in range(n_prev) if ts - p_t[i] <= self.break_s]
             for j in range(lo, hi):
-                r, o = roads[j], offs[j]
+                # Undecided places are kept to the decimetre (exported as integers: compact).
+                r, o = roads[j], round(offs[j], 1)
                 emit = -dists[j] * dists[j] * inv2
                 best, arg = -math.inf, -1
                 j_ports: tuple[tuple[int, float], ...] | None = None
@@ -243,7 +250,8 @@ class Matcher:
                             p_t[i])
         else:
             for j in range(lo, hi):
-                col.add(roads[j], offs[j], -dists[j] * dists[j] * inv2, -1, REAL, x, y, ts)
+                col.add(roads[j], round(offs[j], 1), -dists[j] * dists[j] * inv2, -1, REAL, x, y,
+                        ts)
         if not col.road:
             # Nothing explains the fix and nothing can be carried: the device left the roads.
             if cols:
@@ -265,9 +273,16 @@ class Matcher:
             col.back = [0] * len(col.back)  # the prior was the single decided state
         if cols is None:
             cols = st.cols = []
+        if cols:
+            cols[-1].strip()
         cols.append(col)
         if len(cols) >= 3:
             self._coalesce(cols, sigma)
+        if len(cols) > MAX_COLS:  # the window's size is bounded too, not only its time
+            self.commit(st, cols[len(cols) - MAX_COLS - 1].ts, out)
+            cols = st.cols or []
+            if not cols:
+                return st.road
         if len(col.road) == 1:
             self.commit(st, math.inf, out)  # every path runs through this state
             return st.road
@@ -321,8 +336,9 @@ class Matcher:
                     out.append((tj, road, cb, JUNCTION))
             out.append((ts, road, off, STILL if flag == REAL and col.still else flag))
             if flag != OUT:
-                st.road, st.off = road, off
-                st.ax, st.ay, st.at = col.anc_x[k], col.anc_y[k], col.anc_t[k]
+                st.road, st.off, st.at = road, off, ts
+                if col.anc_x:  # the newest column: its anchor is the next fix's prior
+                    st.ax, st.ay, st.at = col.anc_x[k], col.anc_y[k], col.anc_t[k]
             n += 1
         if n == len(cols):
             st.cols = None

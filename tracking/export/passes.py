@@ -32,7 +32,7 @@ class ColumnData(msgspec.Struct, array_like=True):
 
     ts: float
     road: list[int]
-    off: list[float]
+    off: list[int]  # decimetres (the matcher keeps undecided places to the decimetre)
     score: list[float]
     back: list[int]
     flag: list[int]
@@ -87,18 +87,19 @@ def _tr_from(data: TraversalData) -> Traversal:
 
 
 def _column(c: Column) -> ColumnData:
-    return ColumnData(c.ts, list(c.road), list(c.off), list(c.score), list(c.back),
+    return ColumnData(c.ts, list(c.road), [round(o * 10.0) for o in c.off], list(c.score),
+                      list(c.back),
                       list(c.flag), list(c.anc_x), list(c.anc_y), list(c.anc_t), c.still)
 
 
 def _column_from(d: ColumnData) -> Column:
     c = Column(d.ts)
     n = len(d.road)
-    fields = (d.off, d.score, d.back, d.flag, d.anc_x, d.anc_y, d.anc_t)
-    if any(len(f) != n for f in fields):
+    if any(len(f) != n for f in (d.off, d.back, d.flag)) or any(
+            len(f) not in (0, n) for f in (d.score, d.anc_x, d.anc_y, d.anc_t)):
         raise ValueError("matcher column: fields of different lengths")
-    c.road, c.off, c.score, c.back, c.flag = (list(d.road), list(d.off), list(d.score),
-                                              list(d.back), list(d.flag))
+    c.road, c.off, c.score, c.back, c.flag = (list(d.road), [o / 10.0 for o in d.off],
+                                              list(d.score), list(d.back), list(d.flag))
     c.anc_x, c.anc_y, c.anc_t = list(d.anc_x), list(d.anc_y), list(d.anc_t)
     c.still = d.still
     return c
