@@ -18,12 +18,15 @@ from typing import Any
 
 from aiohttp import web
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bus.events import EventFanout
 from bus.health import Health
 from bus.pipeline import Pipeline
 from bus.redis_roles import ROLES, RedisParts, redact
 from bus.redis_video import VideoLeader
+from cases.assemble import CasesPart, build_cases
+from cases.catalog import CatalogError
 from config import testfaults
 from config.load import ConfigError, load_config
 from config.server import Config
@@ -83,6 +86,7 @@ class Parts:
     fanout: EventFanout
     clock: Clock
     dead: DeadLetterJournal  # this process's own dead letters (README, Failure policy)
+    cases: CasesPart | None = None  # None: [cases] enabled = false, or no HTTP here
     osmand: OsmandServer | None = None  # None: disabled ([osmand] enabled = false)
     jt808: Jt808Server | None = None
     gate: ConnectionGate | None = None  # one for every listener: fds are the process's
@@ -112,6 +116,7 @@ class Server:
     tokens: dict[str, str]
     redis_url: str | None = None  # None: everything in this process's memory
     role: str = "all"
+    database: str | None = None  # --database: the case loop's (over [cases] database)
     runner: web.AppRunner | None = None
     app: web.Application | None = None
     port: int = 0
@@ -186,12 +191,18 @@ class Server:
         ingest = JsonIngest(cfg.gateway, auth, pipeline, metrics, convert, window)
         api = Api(auth, tracker, city.settings.timezone, clock.now)
         site = Site(auth, hub, metrics, city_geojson(city), lambda: self._health(parts),
-                    cfg.gateway.max_body_bytes, {"tile_url": cfg.web.tile_url}, tracker.stats)
+                    cfg.gateway.max_body_bytes, {"tile_url": cfg.web.tile_url}, tracker.stats,
+                    now=clock.now)
         cameras = CameraIngest(auth, video, frozenset(c.id for c in city.cameras),
                                cfg.video.max_frame_bytes, metrics=metrics)
         evidence = EvidenceApi(auth, video, camera_list(city))
-        self.app = build_app([ingest.routes(), api.routes(), site.routes(), cameras.routes(),
-                              evidence.routes()], cfg.gateway.max_body_bytes)
+        routes = [ingest.routes(), api.routes(), site.routes(), cameras.routes(),
+                  evidence.routes()]
+        if cfg.cases.enabled:
+            parts.cases = build_cases(cfg, index, auth, tracker, fanout, hub.publish_encoded,
+                                      clock, self.database)
+            routes.append(parts.cases.routes())
+        self.app = build_app(routes, cfg.gateway.max_body_bytes)
 
     def build_redis(self, url: str) -> None:
         """The parts of this process's role over Redis (bus/redis_roles.py)."""
@@ -219,7 +230,7 @@ class Server:
                                            cfg.video.max_frame_bytes, metrics=metrics).routes())
         site = Site(auth, hub, metrics, city_geojson(city), rp.status,
                     cfg.gateway.max_body_bytes, {"tile_url": cfg.web.tile_url},
-                    scrape=rp.scrape)
+                    scrape=rp.scrape, now=rp.clock.now)
         if rp.queries is not None:
             fanout.subscribe(hub.publish)
             fanout.subscribe(lambda events: _count_alerts(metrics, events))
@@ -227,6 +238,10 @@ class Server:
                        site.routes(),
                        EvidenceApi(auth, RedisEvidence(rp.redis, rp.keys, evidence_dir),
                                    camera_list(city)).routes()]
+            if cfg.cases.enabled:  # every web process on the one shared database
+                parts.cases = build_cases(cfg, index, auth, rp.queries, fanout,
+                                          hub.publish_encoded, rp.clock, self.database)
+                routes.append(parts.cases.routes())
         elif rp.sink is not None:  # a gateway alone: health and metrics for its probes
             routes.append([r for r in site.routes() if isinstance(r, web.RouteDef)
                            and r.path in ("/healthz", "/metrics")])
@@ -295,6 +310,8 @@ class Server:
         gc.set_threshold(50_000, 20, 100)
         await parts.pipeline.start()
         await parts.video.start()
+        if parts.cases is not None:
+            await parts.cases.start()
         await self._serve_http()
         for listener in (parts.osmand, parts.jt808):
             if listener is not None:
@@ -320,6 +337,8 @@ class Server:
         rp = parts.redis
         await rp.check()
         gc.freeze()
+        if parts.cases is not None:
+            await parts.cases.start()
         rp.start(parts.fanout.publish, self.cfg.live.tick_s)
         if self.app is not None:
             await self._serve_http()
@@ -341,6 +360,8 @@ class Server:
         else:
             await parts.pipeline.stop()
             await parts.video.stop()
+        if parts.cases is not None:
+            await parts.cases.stop()
         parts.dead.close()
 
 
@@ -396,6 +417,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--role", choices=ROLES, default="all",
                    help="with --redis: what this process runs (default all)")
     p.add_argument("--clock", choices=("wall", "data"), help="wall (default) or data time")
+    p.add_argument("--database", help="the case loop's database: postgresql://user:pass@host/db "
+                   "(default: SQLite in the data folder; [cases] database)")
     p.add_argument("--log-level", default="INFO")
     p.add_argument("--access-log", action="store_true",
                    help="log every HTTP request (paths only, never query strings)")
@@ -467,9 +490,14 @@ def main(argv: list[str] | None = None) -> int:
     if printed:
         tokens = demo_tokens()
     try:
-        code = asyncio.run(serve(Server(cfg, city, tokens, args.redis, args.role), printed))
-    except SigningKeyError as exc:
+        code = asyncio.run(serve(Server(cfg, city, tokens, args.redis, args.role,
+                                        database=args.database), printed))
+    except (SigningKeyError, CatalogError) as exc:
         print(f"gridwatch: refused to start: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:  # the message carries no password (URLs are redacted)
+        print(f"gridwatch: refused to start: the case database: {type(exc).__name__}: "
+              f"{str(getattr(exc, 'orig', None) or exc)[:300]}", file=sys.stderr)
         return 2
     except (RedisError, OSError) as exc:
         print(f"gridwatch: refused to start: Redis at {redact(args.redis)}: {exc}"

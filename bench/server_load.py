@@ -41,6 +41,11 @@ from tests.redisproc import RedisProcess  # noqa: E402
 from tracking.patrolday import PatrolCalendar  # noqa: E402
 
 DEVICE, SUPERVISOR = "bench-device-token", "bench-supervisor-token"
+# --cases-rate: the case-loop tokens of bench/cases_load.py, for its driver
+CASE_TOKENS = ", ".join(f'"{t}" = "{r}"' for t, r in {
+    "bench-operator-token": "operator", "bench-dispatcher-tok": "dispatcher",
+    "bench-department-tok": "department:sanitation", "bench-inspector-tok1": "inspector:p-g1-a",
+    "bench-inspector-tok2": "inspector:p-g1-b", "bench-supervisor-tok": "supervisor"}.items())
 
 
 def free_port() -> int:
@@ -58,7 +63,7 @@ port = {port}
 clock = "{clock}"
 data_dir = "{tmp / 'data'}"
 [auth]
-tokens = {{ "{DEVICE}" = "device", "{SUPERVISOR}" = "supervisor" }}
+tokens = {{ "{DEVICE}" = "device", "{SUPERVISOR}" = "supervisor", {CASE_TOKENS} }}
 [devices]
 auto_register = true
 [gateway]
@@ -141,9 +146,28 @@ async def measure_throughput(args: argparse.Namespace, city: City, base: str,
                              t0: float) -> None:
     ids, lon, lat = walkers(city, args.devices, args.seconds, t0)
     batched = encode_messages(ids, lon, lat, t0, 100, args.connections)
+    cases = None
+    if args.cases_rate:  # case actions at this rate while the positions flow (issue 15)
+        from bench.cases_load import Driver, pct
+        from geofence.index import CityIndex
+        index = CityIndex(city)
+        driver = Driver(base, index.road_point(index.road_ids["g1-m01"], 30.0))
+        await driver._run(args.cases_rate, 1.0)  # warm-up
+        driver.latency.clear()
+        driver.done = 0
+        cases = asyncio.create_task(driver._run(args.cases_rate, 3600.0))
     peak = await throughput(base, DEVICE, SUPERVISOR, batched)
     print(f"batched (100 per message, {args.connections} sockets): "
           f"{peak.rate:,.0f} positions/s  {peak.summary()}", flush=True)
+    if cases is not None:
+        cases.cancel()
+        every = [x for v in driver.latency.values() for x in v]
+        print(f"  meanwhile {driver.done} case actions ({args.cases_rate:g}/s offered): "
+              f"p50 {pct(every, 50):.1f} ms, p99 {pct(every, 99):.1f} ms, refused "
+              f"{dict(driver.refused) or 'none'}", flush=True)
+        await driver.close()
+        if args.cases_only:
+            return
     t1 = t0 + args.seconds + 10
     single_ids, slon, slat = walkers(city, args.devices, args.single_seconds, t1, seed=2)
     singles = encode_messages(single_ids, slon, slat, t1, 1, args.connections)
@@ -172,6 +196,10 @@ def main() -> None:
                    help="the same server over its own redis-server (one process, role all)")
     p.add_argument("--fsync", choices=("always", "everysec"), default="always",
                    help="with --redis: the AOF's appendfsync")
+    p.add_argument("--cases-rate", type=float, default=0.0,
+                   help="case actions a second sent during the batched run (case loop busy)")
+    p.add_argument("--cases-only", action="store_true",
+                   help="with --cases-rate: stop after the batched run")
     args = p.parse_args()
     print(f"cpu cores: {os.cpu_count()}; server in its own process"
           f"{', over Redis' if args.redis else ''}", flush=True)

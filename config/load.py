@@ -9,9 +9,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from config.roles import check_role
 from config.server import Config
-
-ROLES = ("device", "supervisor", "admin")
 
 
 class ConfigError(ValueError):
@@ -41,10 +40,13 @@ def parse_env_tokens(value: str) -> dict[str, str]:
     for n, part in enumerate(p.strip() for p in value.split(",")):
         if not part:
             continue
-        token, sep, role = part.rpartition(":")
-        if not sep or not token or role not in ROLES:
-            raise ConfigError(f"GRIDWATCH_TOKENS entry {n + 1}: expected token:role with role in "
-                              f"{', '.join(ROLES)}")
+        token, sep, role = part.partition(":")
+        try:
+            if not sep or not token:
+                raise ValueError("expected token:role")
+            check_role(role)
+        except ValueError as exc:
+            raise ConfigError(f"GRIDWATCH_TOKENS entry {n + 1}: {exc}") from None
         tokens[token] = role
     return tokens
 

@@ -6,11 +6,11 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from config.cases import CasesSection
 from config.patrol import AlertConfig, PatrolConfig, Strict
 from config.protocols import Jt808Config, OsmandConfig
+from config.roles import check_role
 from video.config import VideoConfig
-
-Role = Literal["device", "supervisor", "admin"]
 
 
 class ServerSection(Strict):
@@ -30,15 +30,18 @@ class ServerSection(Strict):
 
 
 class AuthSection(Strict):
-    tokens: dict[str, Role] = Field(default_factory=dict,
-                                    description="token -> role; merged with GRIDWATCH_TOKENS.")
+    tokens: dict[str, str] = Field(default_factory=dict,
+                                   description="token -> role (config/roles.py: device, "
+                                   "supervisor, admin, inspector:ID, operator, dispatcher, "
+                                   "department:ID, public); merged with GRIDWATCH_TOKENS.")
 
     @field_validator("tokens")
     @classmethod
-    def _long_enough(cls, tokens: dict[str, Role]) -> dict[str, Role]:
-        for token in tokens:
+    def _long_enough(cls, tokens: dict[str, str]) -> dict[str, str]:
+        for token, role in tokens.items():
             if len(token) < 12:
                 raise ValueError("every token needs at least 12 characters")
+            check_role(role)
         return tokens
 
 
@@ -134,6 +137,7 @@ class Config(Strict):
     jt808: Jt808Config = Jt808Config()
     video: VideoConfig = VideoConfig()
     redis: RedisSection = RedisSection()
+    cases: CasesSection = CasesSection()
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates .venv with gridwatch, its dev tools and the judgement bench's extras (the OSM cities);
-# installs the system packages the tests need (redis-server, chromium) when they are missing.
+# installs the system packages the tests need (redis-server, postgresql, chromium) when they are
+# missing.
 # Safe to run again: it skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,11 @@ need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 # the evidence tests check that a third party can verify a signature with openssl alone
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# the case-loop tests start a PostgreSQL cluster of their own (tests/pgproc.py)
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+then
+  need_apt+=(postgresql)
+fi
 if [ "${GRIDWATCH_SKIP_BROWSER:-0}" != "1" ]; then
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
   # Chinese labels in the page's screenshots (the tests do not depend on it)

@@ -1,4 +1,5 @@
-"""python -m simulator {day,load,sockets}: drive a running gridwatch server over real sockets."""
+"""python -m simulator {day,load,sockets,cases}: drive a running gridwatch server over real
+sockets."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import aiohttp
 import orjson
 
 from geofence.city import load_city
+from simulator.cases import run_cases, write_config
 from simulator.loadtest import encode_messages, hold_sockets, throughput, walkers
 from simulator.replay import replay
 from simulator.traces import simulate_day
@@ -84,13 +86,26 @@ async def run_sockets(args: argparse.Namespace) -> int:
     return 0 if result["reported_twice"] == args.count else 1
 
 
+def run_month(args: argparse.Namespace) -> int:
+    if args.write_config:
+        tokens = write_config(args.config, args.city, args.seed)
+        print(f"wrote {args.config} with {len(tokens)} tokens; now run:\n"
+              f"  python server.py --config {args.config}\n"
+              f"  python -m simulator cases --config {args.config}")
+        return 0
+    result = asyncio.run(run_cases(args.url, args.config, args.city, args.days, args.per_day,
+                                   args.seed, args.first))
+    print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
     p.add_argument("--url", default="http://127.0.0.1:8080",
                    help="the server (with --gateways: the web process read for results)")
     p.add_argument("--gateways", help="comma-separated gateway URLs the handsets are spread "
                    "over (a Redis cluster); default: --url")
-    p.add_argument("--device-token", required=True, help="token of role device")
+    p.add_argument("--device-token", help="token of role device (day, load, sockets)")
     p.add_argument("--supervisor-token", help="token of role supervisor (to read results)")
     p.add_argument("--city", type=Path, default=DEMO_CITY)
     sub = p.add_subparsers(dest="mode", required=True)
@@ -113,9 +128,24 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("sockets", help="hold many device WebSockets")
     s.add_argument("--count", type=int, default=10_000)
     s.add_argument("--hold", type=float, default=10.0)
+    c = sub.add_parser("cases", help="a month of the case loop (数字城管) over the HTTP API")
+    c.add_argument("--config", type=Path, default=Path("var/cases.toml"),
+                   help="the server's config: the simulator takes its tokens from it")
+    c.add_argument("--write-config", action="store_true",
+                   help="write --config (tokens for every role, data clock) and stop")
+    c.add_argument("--days", type=int, default=30)
+    c.add_argument("--per-day", type=int, default=100, help="cases a day (mean)")
+    c.add_argument("--seed", type=int, default=7)
+    c.add_argument("--first", type=date.fromisoformat, default=None,
+                   help="first day (YYYY-MM-DD; default: --days before today). The demo ends "
+                        "the month the day before its patrol day: a data clock never goes back")
     args = p.parse_args(argv)
     if args.mode == "load" and not args.supervisor_token:
         p.error("load needs --supervisor-token to watch /ws/live")
+    if args.mode == "cases":
+        return run_month(args)
+    if not args.device_token:
+        p.error(f"{args.mode} needs --device-token")
     runner = {"day": run_day, "load": run_load, "sockets": run_sockets}[args.mode]
     return asyncio.run(runner(args))
 

@@ -90,9 +90,11 @@ def make_config(tmp_path: Path, **sections: dict[str, Any]) -> Config:
 
 @contextlib.asynccontextmanager
 async def running_server(tmp_path: Path, city: Path = DEMO_CITY, tokens: dict[str, str] | None
-                         = None, **sections: dict[str, Any]) -> AsyncIterator[RunningServer]:
+                         = None, database: str | None = None,
+                         **sections: dict[str, Any]) -> AsyncIterator[RunningServer]:
+    """database: the case loop's (default: SQLite in tmp_path's data folder)."""
     cfg = make_config(tmp_path, **sections)
-    server = Server(cfg, load_city(city), dict(tokens or TOKENS))
+    server = Server(cfg, load_city(city), dict(tokens or TOKENS), database=database)
     await server.start()
     try:
         yield RunningServer(server, f"http://127.0.0.1:{server.port}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -10,17 +11,24 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from config.roles import base_of, subject_of
 from metrics.registry import Metrics
 from web.api import answer, dumps, json_response
 from web.auth import SUPERVISOR, TokenAuth
 from web.headers import security_headers, static_route
-from web.live import LiveHub
+from web.live import LiveHub, Scope
 from web.openapi import openapi_document
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 ANY_ROLE = frozenset({"device", "supervisor", "admin"})
+# The case loop's desk roles open the page too (its Cases and Evaluation tabs): they get the
+# city's map and the live `case` events they may see, none of the patrol data.
+CASE_DESK = frozenset({"operator", "dispatcher", "department"})
+PAGE_ROLES = SUPERVISOR | CASE_DESK
+EVERY_ROLE = frozenset({"device", "supervisor", "admin", "inspector", "operator", "dispatcher",
+                        "department", "public"})
 
 
 class Site:
@@ -31,13 +39,15 @@ class Site:
                  health: Callable[[], dict[str, Any] | Awaitable[dict[str, Any]]],
                  max_msg: int, page_config: dict[str, Any],
                  gauges: Callable[[], dict[str, int]] = dict,
-                 scrape: Callable[[Metrics], Awaitable[None]] | None = None) -> None:
+                 scrape: Callable[[Metrics], Awaitable[None]] | None = None,
+                 now: Callable[[], float] = time.time) -> None:
         """health: {"status": "ok" | "degraded", "reasons": [...], ...} (bus/health.py);
-        gauges: figures read at scrape time; scrape: refreshes shared figures (Redis)."""
+        gauges: figures read at scrape time; scrape: refreshes shared figures (Redis);
+        now: the server's clock (wall or data)."""
         self.auth, self.hub, self.metrics = auth, hub, metrics
         self.city_doc, self.health, self.max_msg = city_doc, health, max_msg
         self.page_config = page_config
-        self.gauges, self.scrape = gauges, scrape
+        self.gauges, self.scrape, self.now = gauges, scrape, now
         self.openapi = openapi_document()
 
     def routes(self) -> list[web.AbstractRouteDef]:
@@ -47,6 +57,7 @@ class Site:
             web.get("/metrics", self.metrics_text),
             web.get("/api/v1/openapi.json", self.openapi_json),
             web.get("/api/v1/city", self.city),
+            web.get("/api/v1/whoami", self.whoami),
             web.get("/api/v1/page-config", self.page_cfg),
             web.get("/ws/live", self.live),
         ]
@@ -79,18 +90,29 @@ class Site:
         return json_response(self.openapi)
 
     async def city(self, request: web.Request) -> web.Response:
-        self.auth.check(request, SUPERVISOR)
+        self.auth.check(request, PAGE_ROLES)
         return json_response(self.city_doc)
+
+    async def whoami(self, request: web.Request) -> web.Response:
+        """The caller's own role (the page shows the tabs and buttons it may use) and the
+        server's clock (with --clock data, the data's time: the page's "today")."""
+        role = self.auth.check(request, EVERY_ROLE)
+        return json_response({"role": role, "base": base_of(role), "subject": subject_of(role),
+                              "patrol": base_of(role) in SUPERVISOR, "now": self.now()})
 
     async def page_cfg(self, request: web.Request) -> web.Response:
         self.auth.check(request, SUPERVISOR)
         return json_response(self.page_config)
 
     async def live(self, request: web.Request) -> web.WebSocketResponse:
-        self.auth.check(request, SUPERVISOR, allow_query=True)
+        role = self.auth.check(request, PAGE_ROLES, allow_query=True)
+        scope = Scope()
+        if base_of(role) in CASE_DESK:
+            dep = subject_of(role) if base_of(role) == "department" else None
+            scope = Scope(frozenset({"case"}), dep)
         self.metrics.live_clients.inc()
         try:
-            return await self.hub.serve(request, self.max_msg)
+            return await self.hub.serve(request, self.max_msg, scope)
         finally:
             self.metrics.live_clients.dec()
 

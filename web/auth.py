@@ -10,6 +10,8 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
+from config.roles import base_of
+
 # Who may call what: an admin may do anything; supervisors read; devices only report.
 DEVICE = frozenset({"device", "admin"})
 SUPERVISOR = frozenset({"supervisor", "admin"})
@@ -41,13 +43,14 @@ class TokenAuth:
         return None
 
     def check(self, request: web.Request, roles: Iterable[str], allow_query: bool = False) -> str:
+        """The caller's full role (`department:water`); roles lists base roles."""
         role = self.role_of(self.token_of(request, allow_query))
         if role is None:
             raise web.HTTPUnauthorized(
                 text='{"error": "a valid bearer token is required"}',
                 content_type="application/json", headers={"WWW-Authenticate": "Bearer"})
-        if role not in roles:
-            raise web.HTTPForbidden(text=f'{{"error": "role {role} may not do this"}}',
+        if base_of(role) not in roles:
+            raise web.HTTPForbidden(text=f'{{"error": "role {base_of(role)} may not do this"}}',
                                     content_type="application/json")
         return role
 

@@ -27,7 +27,7 @@ from store.deadletter import DeadLetter, letter_for
 
 log = logging.getLogger(__name__)
 
-LIVE_TYPES = frozenset({"position", "road", "alert", "cleared", "camera_event"})
+LIVE_TYPES = frozenset({"position", "road", "alert", "cleared", "camera_event", "case"})
 CLOSE_TOO_SLOW = 4008  # application close code: the client fell too far behind
 FRAME_BYTES = 16 * 1024  # batch-mode frames (aiohttp's limit for compressing in place)
 
@@ -37,6 +37,34 @@ class Subscription:
     grids: frozenset[str] | None = None  # None: every grid
     types: frozenset[str] | None = None  # None: every type
     batch: bool = False  # True: one JSON array per flush instead of one message per event
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a token may see on /ws/live whatever it subscribes to: a supervisor everything; a
+    case-loop role (operator, dispatcher) only `case` events; a department only the `case`
+    events of its own department's cases."""
+    types: frozenset[str] | None = None  # None: every type
+    department: str | None = None  # case events of this department only (types {"case"})
+
+    def narrow(self, sub: Subscription) -> Subscription:
+        if self.types is None:
+            return sub
+        types = self.types if sub.types is None else sub.types & self.types
+        return Subscription(sub.grids, types, sub.batch)
+
+    def shows(self, text: str) -> bool:
+        """text: an encoded event of this scope's types (a department's: `case` only)."""
+        if self.department is None:
+            return True
+        try:  # case events are few (human actions): parsing each one here costs nothing
+            event = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return False
+        return isinstance(event, dict) and event.get("department") == self.department
+
+
+EVERYTHING = Scope()
 
 
 def parse_subscription(message: Any) -> Subscription:
@@ -63,6 +91,7 @@ class LiveClient:
     queue_limit: int  # events
     byte_limit: int = 16 * 1024 * 1024
     sub: Subscription = field(default_factory=Subscription)
+    scope: Scope = EVERYTHING
     # A message, or a batch-mode flush (encoded events, sent as JSON arrays), or None: stop.
     queue: asyncio.Queue[str | list[str] | None] = field(default_factory=asyncio.Queue)
     dropped: bool = False
@@ -171,6 +200,8 @@ class LiveHub:
                 chosen = [text for type_, grid, text in encoded
                           if (types is None or type_ in types)
                           and (grids is None or grid is None or grid in grids)]
+            if client.scope.department is not None:
+                chosen = [text for text in chosen if client.scope.shows(text)]
             if not chosen:
                 continue
             # sub.wants(type_, grid) above: events without a grid (a device outside every
@@ -205,10 +236,12 @@ class LiveHub:
                                   "behind, disconnected"}).decode())
         client.queue.put_nowait(None)
 
-    async def serve(self, request: web.Request, max_msg: int) -> web.WebSocketResponse:
+    async def serve(self, request: web.Request, max_msg: int,
+                    scope: Scope = EVERYTHING) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=max_msg)
         await ws.prepare(request)
-        client = LiveClient(ws, self.queue_limit, self.byte_limit)
+        client = LiveClient(ws, self.queue_limit, self.byte_limit, scope=scope)
+        client.sub = scope.narrow(client.sub)
         self.clients.add(client)
         sender = asyncio.create_task(self._send_loop(client))
         try:
@@ -220,7 +253,7 @@ class LiveHub:
                         message = orjson.loads(msg.data)
                     except orjson.JSONDecodeError:
                         raise ValueError("not JSON: expected {\"subscribe\": {...}}") from None
-                    client.sub = parse_subscription(message)
+                    client.sub = client.scope.narrow(parse_subscription(message))
                 except ValueError as exc:
                     client.push(orjson.dumps({"type": "error", "error": str(exc)}).decode())
                     continue

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cases.openapi import PATHS as CASE_PATHS
+
 _DATE = {"name": "date", "in": "query", "required": False,
          "description": "Local date YYYY-MM-DD in the city's zone (default: today).",
          "schema": {"type": "string", "format": "date"}}
@@ -141,12 +143,18 @@ def openapi_document() -> dict[str, Any]:
              {"name": "file", "in": "path", "required": True, "schema": {"type": "string"}}],
             extra={"404": _ERR})},
         "/ws/live": {"get": _op(
-            "WebSocket push of position/road/alert/cleared/camera_event; send "
-            "{\"subscribe\": {\"grids\": [...], \"types\": [...], \"batch\": false}}",
-            "supervisor or admin (token in header or ?token=)",
+            "WebSocket push of position/road/alert/cleared/camera_event/case; send "
+            "{\"subscribe\": {\"grids\": [...], \"types\": [...], \"batch\": false}}; "
+            "operator and dispatcher get case events only, a department its own cases' only",
+            "supervisor or admin; operator, dispatcher, department (token in header or "
+            "?token=)",
             {"description": "Switching protocols"})},
         "/api/v1/city": {"get": _op("The city's roads, grids and cameras as GeoJSON",
-                                    "supervisor or admin", _json(obj))},
+                                    "supervisor, admin, operator, dispatcher, department",
+                                    _json(obj))},
+        "/api/v1/whoami": {"get": _op(
+            "The caller's role (role, base, subject), whether it reads patrol data, and the "
+            "server's clock (now)", "any role", _json(obj))},
         "/api/v1/page-config": {"get": _op("Settings the page needs (optional tile URL)",
                                            "supervisor or admin", _json(obj))},
         "/metrics": {"get": _op("Prometheus metrics", "supervisor or admin",
@@ -156,6 +164,7 @@ def openapi_document() -> dict[str, Any]:
         "/": {"get": {"summary": "The supervisor's live page (asks for a token; ?token= logs a "
                       "wall display in)", "responses": {"200": {"description": "HTML"}}}},
     }
+    paths.update(CASE_PATHS)
     return {"openapi": "3.0.3",
             "info": {"title": "gridwatch", "version": "1",
                      "description": "Real-time GPS and video monitoring for city-management "

@@ -57,3 +57,22 @@ export function query(params) {
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+// A write (a case action, a photo upload): the answer whatever its status, so the caller can
+// show a 409 or 422 for what it is. Only a token the server no longer knows (401) ends the
+// session; a 403 here means this role may not take this action, not a bad login.
+export async function send(method, path, body, contentType = 'application/json') {
+  const resp = await fetch(path, {
+    method, cache: 'no-store', credentials: 'omit',
+    headers: { Authorization: `Bearer ${token()}`, 'Content-Type': contentType },
+    body: contentType === 'application/json' ? JSON.stringify(body) : body,
+  });
+  if (resp.status === 401) throw new AuthError(401);
+  const type = resp.headers.get('Content-Type') || '';
+  const data = type.startsWith('application/json') ? await resp.json() : await resp.text();
+  return { status: resp.status, body: data };
+}
+
+export async function getText(path) {
+  return (await request(path)).text();
+}

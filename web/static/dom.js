@@ -60,9 +60,11 @@ export function duration(seconds) {
   return `${h}:${String(m).padStart(2, '0')}`;
 }
 
-export function toast(message) {
+// ok: a confirmation (green) rather than an error (red).
+export function toast(message, ok = false) {
   const node = document.getElementById('toast');
   node.textContent = message;
+  node.classList.toggle('ok', ok);
   node.hidden = false;
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => { node.hidden = true; }, 6000);

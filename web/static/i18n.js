@@ -50,6 +50,49 @@ const zh = {
   'login.error': '无法连接服务器',
   'legend.roads': '道路进度', 'legend.people': '巡查员',
   'error.live': '实时连接被服务器关闭：',
+  'tab.cases': '案件', 'tab.eval': '考核',
+  'cstate.reported': '上报', 'cstate.accepted': '受理', 'cstate.opened': '立案', 'cstate.dispatched': '派遣',
+  'cstate.handled': '处置', 'cstate.checked': '核查', 'cstate.closed': '结案', 'cstate.void': '作废',
+  'cstate.parked': '挂账',
+  'action.report': '上报', 'action.accept': '受理', 'action.open': '立案', 'action.dispatch': '派遣',
+  'action.handle': '处置', 'action.return': '退回', 'action.extend': '延期', 'action.park': '挂账',
+  'action.unpark': '解除挂账', 'action.check': '核查', 'action.close': '结案', 'action.rework': '返工',
+  'action.void': '作废', 'action.sweep': '时限提醒',
+  'cases.title': '案件', 'cases.inbox': '部门收件箱', 'cases.overdue_only': '只看超期',
+  'cases.empty': '暂无案件', 'cases.total': '共 {n} 件', 'cases.all': '全部',
+  'cases.back': '← 返回列表', 'cases.timeline': '流程记录', 'cases.photos': '照片',
+  'cases.no_photos': '无照片', 'cases.evidence': '抛洒证据', 'cases.actions': '可执行操作',
+  'cases.no_actions': '当前角色在此状态下无可执行操作', 'cases.fly': '地图定位',
+  'cases.conflict': '操作未生效：该案件已被他人先行处理（现为“{state}”，版本 {version}）。已刷新为最新内容，请确认后再操作。',
+  'cases.refused': '操作被拒绝：', 'cases.done': '已{action}', 'cases.submit': '提交', 'cases.cancel': '取消',
+  'cases.reason': '原因', 'cases.note': '说明', 'cases.department': '处置部门', 'cases.hours': '延期小时数',
+  'cases.photo': '处置照片', 'cases.passed': '核查通过', 'cases.new': '新案件',
+  'cases.overdue_n': '超期 {n}', 'cases.hotline': '+ 热线来电', 'cases.pick': '在地图上点击案件位置', 'cases.picked': '位置已选定', 'cases.caller': '来电人', 'cases.created': '已立为第 {id} 号案件（上报）', 'cases.more': '显示更多（已显示 {shown} / {total}）',
+  'case.id': '编号', 'case.state': '状态', 'case.class': '类别', 'case.source': '来源',
+  'case.reporter': '上报人', 'case.grid': '网格', 'case.road': '道路', 'case.address': '地址',
+  'case.department': '处置部门', 'case.suggested': '建议部门', 'case.due': '时限',
+  'case.created': '上报时间', 'case.description': '描述', 'case.component': '部件',
+  'case.assignee': '责任巡查员', 'case.rework': '返工次数', 'case.check': '核查',
+  'case.presence': '到场证明', 'case.urgent': '紧急', 'case.camera': '摄像头', 'case.paused': '已暂停（剩余 {h} 小时）',
+  'presence.present': '到场核查', 'presence.desk': '未到场（桌面核查）',
+  'colour.green': '正常', 'colour.yellow': '即将超期', 'colour.red': '已超期',
+  'source.inspector': '监督员上报', 'source.hotline': '12319 热线', 'source.camera': '视频抓拍',
+  'source.spill': '抛洒滴漏', 'source.open311': '公众上报', 'source.patrol': '巡查缺口', 'source.alert': '告警转案件',
+  'eval.bulletin': '月公布（打印）', 'eval.chart': '综合指标值',
+  'eval.dim.department': '部门', 'eval.dim.grid': '网格', 'eval.dim.inspector': '监督员',
+  'eval.period.day': '日', 'eval.period.xun': '旬', 'eval.period.month': '月', 'eval.period.year': '年',
+  'eval.span': '{start} 至 {end}（不含）· 统计于 {at}', 'eval.empty': '该时段无数据',
+  'ecol.id': '编号', 'ecol.name': '名称', 'ecol.opened': '立案数', 'ecol.due': '应结案数',
+  'ecol.closed': '结案数', 'ecol.close_rate': '结案率', 'ecol.ontime': '按期结案数',
+  'ecol.ontime_rate': '按期结案率', 'ecol.rework': '返工数', 'ecol.rework_rate': '返工率',
+  'ecol.overdue': '超期数', 'ecol.overdue_rate': '超期率', 'ecol.reports': '上报数',
+  'ecol.valid_reports': '有效上报数', 'ecol.missed': '漏报数', 'ecol.checks': '核查数',
+  'ecol.present_checks': '到场核查数', 'ecol.score': '综合指标值', 'ecol.rank': '排名', 'ecol.grade': '等级',
+  'legend.cases': '案件时限', 'layer.inventory': '部件', 'layer.cases': '案件',
+  'inv.state.normal': '完好', 'inv.state.damaged': '损坏', 'inv.state.missing': '丢失', 'inv.state.removed': '已拆除',
+  'inv.owner': '权属单位', 'inv.maintainer': '养护单位',
+  'role.operator': '受理员', 'role.dispatcher': '派遣员', 'role.department': '处置部门',
+  'role.supervisor': '监督', 'role.admin': '管理员',
 };
 
 const en = {
@@ -99,6 +142,49 @@ const en = {
   'login.error': 'Cannot reach the server',
   'legend.roads': 'Road progress', 'legend.people': 'Inspectors',
   'error.live': 'Live connection closed by the server: ',
+  'tab.cases': 'Cases', 'tab.eval': 'Evaluation',
+  'cstate.reported': 'Reported', 'cstate.accepted': 'Accepted', 'cstate.opened': 'Opened',
+  'cstate.dispatched': 'Dispatched', 'cstate.handled': 'Handled', 'cstate.checked': 'Checked',
+  'cstate.closed': 'Closed', 'cstate.void': 'Void', 'cstate.parked': 'Parked',
+  'action.report': 'Report', 'action.accept': 'Accept', 'action.open': 'Open', 'action.dispatch': 'Dispatch',
+  'action.handle': 'Handle', 'action.return': 'Return', 'action.extend': 'Extend', 'action.park': 'Park',
+  'action.unpark': 'Unpark', 'action.check': 'Check', 'action.close': 'Close', 'action.rework': 'Rework',
+  'action.void': 'Void', 'action.sweep': 'Time limit',
+  'cases.title': 'Cases', 'cases.inbox': 'Department inbox', 'cases.overdue_only': 'Overdue only',
+  'cases.empty': 'No cases', 'cases.total': '{n} in all', 'cases.all': 'All',
+  'cases.back': '← Back to the list', 'cases.timeline': 'Flow log', 'cases.photos': 'Photos',
+  'cases.no_photos': 'No photos', 'cases.evidence': 'Spill evidence', 'cases.actions': 'Actions',
+  'cases.no_actions': 'Your role has no action on this case now', 'cases.fly': 'Show on map',
+  'cases.conflict': 'Not applied: someone else acted on this case first (it is now "{state}", version {version}). It has been reloaded; check it before acting.',
+  'cases.refused': 'Refused: ', 'cases.done': 'Done: {action}', 'cases.submit': 'Submit', 'cases.cancel': 'Cancel',
+  'cases.reason': 'Reason', 'cases.note': 'Note', 'cases.department': 'Department', 'cases.hours': 'Extra hours',
+  'cases.photo': 'Photo of the work', 'cases.passed': 'Check passed', 'cases.new': 'New case',
+  'cases.overdue_n': '{n} overdue', 'cases.hotline': '+ Hotline call', 'cases.pick': 'Click the place on the map', 'cases.picked': 'Place chosen', 'cases.caller': 'Caller', 'cases.created': 'Case {id} entered (reported)', 'cases.more': 'More ({shown} of {total} shown)',
+  'case.id': 'No.', 'case.state': 'State', 'case.class': 'Class', 'case.source': 'Source',
+  'case.reporter': 'Reported by', 'case.grid': 'Grid', 'case.road': 'Road', 'case.address': 'Address',
+  'case.department': 'Department', 'case.suggested': 'Suggested', 'case.due': 'Due',
+  'case.created': 'Reported', 'case.description': 'Description', 'case.component': 'Component',
+  'case.assignee': 'Assigned inspector', 'case.rework': 'Reworks', 'case.check': 'Check',
+  'case.presence': 'Presence', 'case.urgent': 'Urgent', 'case.camera': 'Camera', 'case.paused': 'Paused ({h} h left)',
+  'presence.present': 'On site', 'presence.desk': 'From the desk (not on site)',
+  'colour.green': 'On time', 'colour.yellow': 'Due soon', 'colour.red': 'Overdue',
+  'source.inspector': 'Inspector', 'source.hotline': '12319 hotline', 'source.camera': 'Camera capture',
+  'source.spill': 'Spill', 'source.open311': 'Public (Open311)', 'source.patrol': 'Coverage gap', 'source.alert': 'From an alert',
+  'eval.bulletin': 'Monthly bulletin (print)', 'eval.chart': 'Composite score',
+  'eval.dim.department': 'Departments', 'eval.dim.grid': 'Grids', 'eval.dim.inspector': 'Inspectors',
+  'eval.period.day': 'Day', 'eval.period.xun': '10 days (旬)', 'eval.period.month': 'Month', 'eval.period.year': 'Year',
+  'eval.span': '{start} to {end} (exclusive) · computed {at}', 'eval.empty': 'No data in this period',
+  'ecol.id': 'ID', 'ecol.name': 'Name', 'ecol.opened': 'Opened', 'ecol.due': 'Due to close',
+  'ecol.closed': 'Closed', 'ecol.close_rate': 'Close rate', 'ecol.ontime': 'Closed on time',
+  'ecol.ontime_rate': 'On-time rate', 'ecol.rework': 'Reworked', 'ecol.rework_rate': 'Rework rate',
+  'ecol.overdue': 'Overdue', 'ecol.overdue_rate': 'Overdue rate', 'ecol.reports': 'Reports',
+  'ecol.valid_reports': 'Valid reports', 'ecol.missed': 'Missed', 'ecol.checks': 'Checks',
+  'ecol.present_checks': 'Checks on site', 'ecol.score': 'Score', 'ecol.rank': 'Rank', 'ecol.grade': 'Grade',
+  'legend.cases': 'Case time limits', 'layer.inventory': 'Components', 'layer.cases': 'Cases',
+  'inv.state.normal': 'Normal', 'inv.state.damaged': 'Damaged', 'inv.state.missing': 'Missing', 'inv.state.removed': 'Removed',
+  'inv.owner': 'Owner', 'inv.maintainer': 'Maintainer',
+  'role.operator': 'Operator', 'role.dispatcher': 'Dispatcher', 'role.department': 'Department',
+  'role.supervisor': 'Supervisor', 'role.admin': 'Admin',
 };
 
 const TABLES = { 'zh-CN': zh, 'en': en };
@@ -113,6 +199,19 @@ export function t(key) {
 export function label(prefix, value) {
   const key = `${prefix}.${value}`;
   return key in zh ? t(key) : String(value ?? '');
+}
+
+// A label with {name} placeholders filled in (values are text, the caller puts it in as text).
+export function tf(key, values) {
+  return t(key).replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+}
+
+// The catalogue's names are bilingual, "暴露垃圾 / exposed rubbish": the half for the language.
+export function bilingual(name) {
+  const text = String(name ?? '');
+  const at = text.indexOf(' / ');
+  if (at < 0) return text;
+  return lang === 'en' ? text.slice(at + 3) : text.slice(0, at);
 }
 
 export function language() { return lang; }

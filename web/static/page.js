@@ -152,6 +152,9 @@ export class Page {
           this.cameraView.record(ev);
           this.map.flashCamera(ev.camera);
           break;
+        case 'case':
+          this.cases?.onEvent(ev);
+          break;
         default:
       }
     }
@@ -192,6 +195,18 @@ export class Page {
     for (const tab of document.querySelectorAll('.tab')) tab.classList.toggle('active', tab.dataset.tab === name);
     for (const panel of document.querySelectorAll('.panel')) panel.classList.toggle('active', panel.id === `panel-${name}`);
     if (name === 'reports') this.reports.load(this.reports.dateInput.value || this.today).catch((e) => this.failed(e));
+    if (name === 'eval') this.evaluation?.refresh();
+    // On the patrol wall the case markers show while the Cases tab is open; the desk always.
+    if (this.cases && !document.body.classList.contains('desk-mode')) {
+      this.cases.showLayer(name === 'cases');
+      this.layers?.relabel();
+    }
+    // The case and ranking tables need room: the side panel widens while they are open.
+    const wide = name === 'cases' || name === 'eval';
+    if (document.body.classList.contains('wide') !== wide) {
+      document.body.classList.toggle('wide', wide);
+      this.map?.map.invalidateSize();
+    }
   }
 
   setDetail(kind, id) {
