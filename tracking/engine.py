@@ -5,7 +5,7 @@ Every entry point runs the same ordered pipeline (PIPELINE below, the one place 
     Admit        known devices only, retransmissions dropped, late fixes kept for display
     Release      per-device reorder window: fixes let out in time order
     Match        one vectorised CityIndex.match + grid_of for all released fixes of the batch
-    CountPasses  road choice (continuity), passes, inspectors' daily figures, tracks
+    CountPasses  sequence map matching (tracking/matcher.py), passes, daily figures, tracks
     DeviceRules  signal_lost, idle, off_grid, too_fast (tracking/rules/registry.py)
     RoadProgress coverage_behind, road_unvisited, road_missed; RoadEvents
 
