@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 
 from geofence.model import City, Grid, Matches, Road
 from geofence.projection import LocalProjection
+from geofence.roadgraph import RoadGraph
 from geofence.segments import build_segments
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,16 @@ class CityIndex:
         # Prepared polygons answer point-in-polygon ~5x faster than a tree predicate query.
         shapely.prepare(self._grid_geoms)
         self._grid_tree = shapely.STRtree(self._grid_geoms)
+        self._graph: RoadGraph | None = None
         log.debug("index: %d roads, %d segments, %d grids, tolerance %.1f m",
                   len(self.roads), len(seg), len(self.grids), self.tolerance)
+
+    @property
+    def graph(self) -> RoadGraph:
+        """Where the roads meet and route distances between them (built on first use)."""
+        if self._graph is None:
+            self._graph = RoadGraph(self._seg)
+        return self._graph
 
     def project(self, lon: ArrayLike, lat: ArrayLike) -> tuple[F64, F64]:
         """WGS-84 degrees to local metres (x east, y north from the city's centre)."""
@@ -130,8 +139,13 @@ class CityIndex:
         return self._proj.inverse(x, y)
 
     def match(self, lon: ArrayLike, lat: ArrayLike, heading: ArrayLike | None = None,
-              k: int = 3) -> Matches:
+              k: int = 3, arms: bool = False) -> Matches:
         """Up to k candidate roads per point within the tolerance; see Matches for the fields.
+
+        ``arms``: a road that bends back near itself (a U-shape, a hairpin) is a candidate
+        twice, once per arm: besides its nearest place, its nearest place more than twice the
+        tolerance further along it (a map matcher must see both: the nearest arm flips with
+        noise).
 
         ``heading`` (degrees, NaN for unknown; one per point or one for all) ranks roads whose
         bearing is more than 45 degrees off it, both directions allowed, after those that agree.
@@ -164,6 +178,14 @@ class CityIndex:
             p, s, t, d, road, rel = p[order], s[order], t[order], d[order], road[order], rel[order]
             first = np.ones(len(p), dtype=bool)
             first[1:] = (p[1:] != p[:-1]) | (road[1:] != road[:-1])
+            if arms and len(p):
+                off = seg.start[s] + t * seg.length[s]
+                group = np.cumsum(first) - 1
+                far = np.abs(off - off[first][group]) > tol
+                # The nearest far place of each (point, road): the first far row of its group.
+                far_rows = np.flatnonzero(far)
+                _, at = np.unique(group[far_rows], return_index=True)
+                first[far_rows[at]] = True
             p, s, t, d, road, rel = p[first], s[first], t[first], d[first], road[first], rel[first]
             bearing = seg.bearing[s]
             # Rank per point: roads against the heading after the rest, then by distance.

@@ -16,9 +16,6 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 CHUNK = 64  # longest chunk of the closed-form recursion
-BOUND = 2.75  # errors stay below this many sigma (22 m at 8 m): GPS filters drop wild fixes
-KNEE = 1.5  # errors shorter than this many sigma are left alone
-GAIN = 1.043  # a Gaussian widened by this keeps std sigma once squeezed (measured numerically)
 
 
 def recurse(u: FloatArray, phi: float, y0: float = 0.0) -> FloatArray:
@@ -57,17 +54,11 @@ def fix_errors(n: int, sigma: float, rng: np.random.Generator, white_share: floa
                ) -> tuple[FloatArray, FloatArray]:
     """East and north errors in metres for n consecutive fixes.
 
-    Errors longer than KNEE sigma are squeezed (tanh) to stay below BOUND sigma, as a phone's
-    own filter drops wild fixes; GAIN makes up for the spread the squeeze takes away.
+    Not capped: a real receiver's error has no bound (the tracker must cope with fixes 3, 4 or
+    5 sigma off; issue 12 removed the 2.75 sigma squeeze this simulator used to apply).
     """
-    slow = sigma * math.sqrt(1 - white_share ** 2) * GAIN
-    fast = sigma * white_share * GAIN
+    slow = sigma * math.sqrt(1 - white_share ** 2)
+    fast = sigma * white_share
     ex = drift(n, slow, rng) + rng.normal(0.0, fast, n)
     ey = drift(n, slow, rng) + rng.normal(0.0, fast, n)
-    if sigma == 0.0:
-        return ex, ey
-    r = np.hypot(ex, ey)
-    knee, cap = KNEE * sigma, BOUND * sigma
-    squeezed = np.where(r <= knee, r, knee + (cap - knee) * np.tanh((r - knee) / (cap - knee)))
-    scale = np.where(r > 0, squeezed / np.where(r > 0, r, 1.0), 1.0)
-    return ex * scale, ey * scale
+    return ex, ey

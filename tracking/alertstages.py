@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from model.events import RoadEvent
 from tracking.dutyedges import edges, last_edge
 from tracking.rules.base import Fix
+from tracking.stages import BAD
 
 if TYPE_CHECKING:
     from tracking.stages import Batch
@@ -47,6 +48,9 @@ class DeviceRules:
                 info, states = slot.info, slot.rules
                 rules_ts = slot.rules_ts
                 for pos in group:
+                    if roads[i] == BAD:  # bad input counts for nothing (tracking/stages.py)
+                        i += 1
+                        continue
                     day = days[i]
                     ts = pos.ts
                     # last_edge(day, ts), inlined: this runs for every fix
@@ -116,8 +120,9 @@ class RoadProgress:
         ctx = self.ctx
         rules = ctx.road_rules
         rules.on_passes((r.road, r.ts) for r in batch.passes if not r.suspect)
-        if batch.horizon is not None:
-            rules.advance(batch.horizon)
+        upto = batch.decided if batch.decided is not None else batch.horizon
+        if upto is not None:
+            rules.advance(upto)  # passes are final up to the oldest undecided fix
         by_road: dict[tuple[int, str], str] = {}
         for rec in batch.passes:
             by_road[(rec.road, ctx.calendar.date_of(rec.ts))] = rec.device

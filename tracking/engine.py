@@ -5,7 +5,7 @@ Every entry point runs the same ordered pipeline (PIPELINE below, the one place 
     Admit        known devices only, retransmissions dropped, late fixes kept for display
     Release      per-device reorder window: fixes let out in time order
     Match        one vectorised CityIndex.match + grid_of for all released fixes of the batch
-    CountPasses  road choice (continuity), passes, inspectors' daily figures, tracks
+    CountPasses  sequence map matching (tracking/matcher.py), passes, daily figures, tracks
     DeviceRules  signal_lost, idle, off_grid, too_fast (tracking/rules/registry.py)
     RoadProgress coverage_behind, road_unvisited, road_missed; RoadEvents
 
@@ -166,9 +166,13 @@ class Tracker:
         """Time-based rules and release of held fixes older than now - reorder window."""
         now = self.ctx.clock.now() if now is None else now
         cutoff = now - self.ctx.patrol.reorder_window_s
-        events = self._run(Batch(now, cutoff=cutoff, tick=True, horizon=cutoff))
-        # Never backwards (a clock that stepped back, a handover between machines).
-        self.horizon = cutoff if self.horizon is None else max(self.horizon, cutoff)
+        batch = Batch(now, cutoff=cutoff, tick=True, horizon=cutoff, settle=cutoff)
+        events = self._run(batch)
+        # Passes are final up to the oldest fix the matcher has not decided (the road rules
+        # leader of a scale-out sweeps to there). Never backwards (a clock that stepped back,
+        # a handover between machines).
+        settled = cutoff if batch.decided is None else batch.decided
+        self.horizon = settled if self.horizon is None else max(self.horizon, settled)
         self._forget(now)
         return events
 
@@ -194,7 +198,8 @@ class Tracker:
         ctx = self.ctx
         newest = max((s.newest for s in ctx.slots.values()), default=float("-inf"))
         now = ctx.clock.now()
-        return self._run(Batch(now, cutoff=float("inf"), horizon=max(now, newest)))
+        return self._run(Batch(now, cutoff=float("inf"), horizon=max(now, newest),
+                               settle=float("inf")))
 
     # Queries -------------------------------------------------------------------------------
 
@@ -225,7 +230,7 @@ class Tracker:
         slot = ctx.slots.get(device)
         if slot is None or slot.last is None:
             return None
-        road = slot.ps.road
+        road = slot.ps.live
         row = slot.last.to_json()
         row.update(kind=slot.info.kind, state=ctx.state_of(slot, on_duty),
                    grid=ctx.grid_name(slot), road=ctx.road_ids[road] if road >= 0 else None,
@@ -260,6 +265,7 @@ class Tracker:
         ctx = self.ctx
         return {"devices": len(ctx.slots), "late_fixes": ctx.late,
                 "duplicate_fixes": ctx.duplicates, "open_alerts": len(ctx.book.open),
+                **{f"bad_fixes_{reason}": n for reason, n in ctx.bad_fixes.items()},
                 "held_fixes": sum(held_count(s) for s in ctx.slots.values())}
 
     def _forget(self, now: float) -> None:

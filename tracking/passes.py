@@ -1,18 +1,23 @@
-"""Pass counting (docs/contract.md §2), one inspector at a time, fixes in time order.
+"""Pass counting (docs/contract.md §2; README "Patrol tracking: the pass definition"), one
+inspector at a time, over the steps the map matcher (tracking/matcher.py) decided.
 
 A traversal is the union of the intervals [offset_prev, offset_cur] along one road between
-consecutive fixes on it (linear referencing), so jitter and pacing over a short piece add
-nothing. It becomes a pass when the union reaches `pass_coverage` of the road length; coverage
-then starts afresh from that point. It is dropped when the device is off the road (or silent) for
-more than `break_s`, when the window closes, or when the local day changes. Outside the window
-nothing counts; a traversal entered before the opening is credited from the opening on
-(interpolated between the fixes either side of it). An interval whose along-road jump is
-implausible for its time gap (a GPS spike) adds nothing and leaves the anchor where it was.
-Riding spoils the traversal in progress: the rate at which new coverage grows is smoothed over
-a few seconds (`rate_tau_s`); once it is above `too_fast_kmh` the traversal is "ridden" and
-any pass it completes is suspect (recorded, never counted), what was walked before the ride
-included. When the rate falls back, coverage starts afresh: walking on from where the ride
-ended is a new traversal. A pass whose average moving speed exceeds it is suspect as well.
+consecutive decided steps on it (linear referencing), so jitter and pacing over a short piece
+add nothing. Where the walk crossed a junction the matcher gives the junction itself (an exact
+step), so each road is credited up to where the walk left it and from where it joined the next.
+Dense fixes (1 Hz) are filtered by a median of three, so one stray fix never sets how far the
+walk went. It becomes a pass when the union reaches `pass_coverage` of the road length;
+coverage then starts afresh from that point. It is dropped when the device is off the road (or
+silent) for more than `break_s`, when the window closes, or when the local day changes; a hop to
+a neighbouring road and back within `break_s` loses nothing (PARKED). Outside the window nothing
+counts; a traversal entered before the opening is credited from the opening on (interpolated
+between the fixes either side of it). An interval whose along-road jump is implausible for its
+time gap adds nothing and leaves the anchor where it was. Riding spoils the traversal in
+progress: while the device's robust speed over the last minute (tracking/pace.py: median of
+10 s blocks) is above `too_fast_kmh` the traversal is "ridden" and any pass it completes is
+suspect (recorded, never counted), what was walked before the ride included. When the speed
+falls back, coverage starts afresh: walking on from where the ride ended is a new traversal. A
+pass whose average moving speed exceeds the limit is suspect as well.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from typing import TYPE_CHECKING
 
 from config.patrol import PatrolConfig
 from tracking.intervals import add_interval
-from tracking.roadchoice import ChoiceState
+from tracking.matcher import MatchState
+from tracking.pace import Pace
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -34,6 +40,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NAN = math.nan
+PARKED = 3  # roads left lately whose traversals are kept
+# Fixes this close together are filtered (median of three): a stray one never sets how far the
+# walk went. Sparser fixes are not: a turn at a road's end may be seen by one fix only.
+DENSE_S = 2.0
 
 
 @dataclass(slots=True)
@@ -73,53 +83,88 @@ class Traversal:
         self.covered = self.moving = 0.0
 
 
-class PassState(ChoiceState):
-    __slots__ = ("cur", "parked")
+class PassState(MatchState):
+    """The matcher's state, the traversals, and the road shown on the live map."""
+
+    __slots__ = ("cur", "live", "pace", "parked", "raw1", "raw2")
 
     def __init__(self) -> None:
         super().__init__()
+        self.live = -1  # the newest fix's road as matched so far (provisional)
+        # The last two offsets given on the current road (NaN: none): coverage follows the
+        # median of three when fixes are dense (DENSE_S).
+        self.raw1 = NAN
+        self.raw2 = NAN
+        self.pace = Pace()
         self.cur: Traversal | None = None
-        self.parked: Traversal | None = None  # the road left last, resumable within break_s
+        # Roads left lately, newest first, each resumable within break_s: a stray hop to a
+        # neighbouring road at a junction loses nothing.
+        self.parked: list[Traversal] | None = None
 
 
 class PassCounter:
     """Immutable settings and road lengths; the state lives in each device's PassState."""
 
     def __init__(self, road_length: Sequence[float], patrol: PatrolConfig, too_fast_kmh: float,
-                 spike_mps: float = 20.0, rate_tau_s: float = 5.0) -> None:
+                 spike_mps: float = 20.0) -> None:
         self.need = [patrol.pass_coverage * float(length) for length in road_length]
         self.break_s = patrol.break_s
         self.fast = too_fast_kmh / 3.6
         self.spike = spike_mps
         self.slack = patrol.match_tolerance  # along-road noise allowed on top of spike speed
-        self.tau = rate_tau_s
-        self.cap = 1.5 * self.fast
 
     def leave(self, st: PassState) -> None:
         """A fix on no road: the next one on the road is re-anchored, not credited the jump."""
         if st.cur is not None:
             st.cur.off = NAN
+        st.raw1 = st.raw2 = NAN
 
-    def step(self, st: PassState, device: str, ts: float, day: Day, road: int, off: float
-             ) -> PassRecord | None:
-        """Advance with one fix on `road` at `off` metres; the completed pass, if any."""
-        on = day.open <= ts < day.close
+    def hold(self, st: PassState, ts: float, road: int) -> None:
+        """A fix standing still on `road`: the traversal stays alive, nothing is covered."""
         tr = st.cur
+        if tr is not None and tr.road == road and ts - tr.last <= self.break_s:
+            tr.last = ts
+
+    def step(self, st: PassState, device: str, ts: float, day: Day, road: int, off: float,
+             exact: bool = False) -> PassRecord | None:
+        """Advance with one fix on `road` at `off` metres; the completed pass, if any.
+        exact: a place known without error (where the walk crossed a junction)."""
+        on = day.open <= ts < day.close
+        pace = st.pace
+        pace.update(ts, road, off, self.break_s, self.fast)
+        tr = st.cur
+        if (exact or tr is None or tr.road != road or tr.off != tr.off
+                or ts - tr.last > DENSE_S):
+            st.raw1 = off
+            st.raw2 = NAN
+        else:
+            r1, r2 = st.raw1, st.raw2
+            st.raw2, st.raw1 = r1, off
+            if r2 == r2 and r1 == r1:  # median of the last three
+                off = max(min(r1, r2), min(max(r1, r2), off))
         if tr is not None and tr.road != road:
-            par = st.parked
-            st.parked = tr
-            if par is not None and par.road == road and ts - par.last <= self.break_s:
-                par.off = NAN  # back on the parked road: resume it without crediting the detour
-                tr = st.cur = par
+            parked = st.parked
+            back = None
+            if parked is not None:
+                for k, par in enumerate(parked):
+                    if par.road == road:
+                        del parked[k]
+                        if ts - par.last <= self.break_s:
+                            back = par
+                        break
+                parked.insert(0, tr)
+                if len(parked) > PARKED:
+                    parked.pop()
+            else:
+                st.parked = [tr]
+            if back is not None:
+                back.off = NAN  # back on a parked road: resume it without crediting the detour
+                tr = st.cur = back
             else:
                 tr = None
         if tr is None:
             tr = st.cur = Traversal(road, day.open, ts, off)
-            bf = st.bf_ts
-            if bf < 0.0 or ts - bf > self.break_s or bf < day.start:
-                return None
-            # A switch on evidence: the device has been on this road since bf.
-            tr.restart(bf, st.bf_off)
+            return None
         t0 = tr.last
         o0 = tr.off
         if tr.open != day.open or ts - t0 > self.break_s:
@@ -135,7 +180,7 @@ class PassCounter:
             tr.off = off
             return None
         dt = ts - t0
-        if abs(off - o0) > self.spike * dt + self.slack:
+        if not exact and abs(off - o0) > self.spike * dt + self.slack:
             return None  # spike: keep the anchor, the next good fix bridges it
         if t0 < day.open:
             # Entered before the opening: only the part after it counts.
@@ -160,17 +205,12 @@ class PassCounter:
         tr.last = ts
         tr.off = off
         dt = ts - t0
-        if dt > 0.0:
-            # One step counts for at most 1.5 x riding speed: near a junction the offset can
-            # leap 30-40 m in a second, which is no ride; five such seconds in a row would be.
-            step_rate = added / dt if added < self.cap * dt else self.cap
-            rate = tr.rate = tr.rate + (step_rate - tr.rate) * dt / (self.tau + dt)
-            if rate > self.fast:
-                tr.ridden = True
-            elif tr.ridden:
-                tr.ridden = False  # off the vehicle: walking on is a fresh traversal
-                tr.restart(ts, off)
-                return None
+        if pace.ride:
+            tr.ridden = True
+        elif tr.ridden:
+            tr.ridden = False  # off the vehicle: walking on is a fresh traversal
+            tr.restart(ts, off)
+            return None
         if added <= 0.0:
             return None
         tr.covered += added

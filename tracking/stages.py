@@ -15,8 +15,18 @@ import numpy as np
 
 from model.clock import DataClock, WallClock
 from model.events import Event, PositionEvent
+from tracking.candidates import Candidates
+from tracking.matcher import (
+    DEFAULT_SIGMA,
+    JUNCTION,
+    LEAVE,
+    OUT,
+    RESTARTED,
+    STILL,
+    Step,
+    sigma_of,
+)
 from tracking.reorder import DUPLICATE, HELD, admit, release
-from tracking.roadchoice import Candidates
 from tracking.state import STATE_ALERTS
 
 if TYPE_CHECKING:
@@ -34,6 +44,12 @@ log = logging.getLogger(__name__)
 CANDIDATES = 5
 
 _WALL = WallClock()
+INF = float("inf")
+# Bad input (kept in the track, counted for nothing, counted in /metrics by reason).
+VAGUE, NOT_FINITE, IMPOSSIBLE = "accuracy", "not_finite", "speed"
+BAD_REASONS = (VAGUE, NOT_FINITE, IMPOSSIBLE)
+MAX_KMH = 200.0
+BAD = -2  # the road of a bad fix in Batch.roads: no device rule sees it
 _STATE_RANK = {type_: rank for rank, type_ in enumerate(STATE_ALERTS)}
 _NO_STATE = len(STATE_ALERTS)
 
@@ -47,6 +63,12 @@ class Batch:
     tick: bool = False
     # Data time up to which every fix has been released: the alert rules may advance to it.
     horizon: float | None = None
+    # Data time up to which the map matcher may decide fixes on a tick (inf on a flush).
+    settle: float | None = None
+    # Set by CountPasses on a tick: data time up to which every pass is final (the horizon, or
+    # the oldest fix the matcher has not decided yet if that is older): the road rules sweep
+    # to here.
+    decided: float | None = None
     events: list[Event] = field(default_factory=list)
     touched: list[DeviceSlot] = field(default_factory=list)
     # Released fixes, grouped by device and in time order within each group.
@@ -129,7 +151,7 @@ class Admit:
             last = slot.last
             if last is None or ts >= last.ts:
                 slot.last = pos
-            road = slot.ps.road
+            road = slot.ps.live
             grid = slot.grid
             rank = alerted.get(dev, _NO_STATE)
             events.append(PositionEvent(
@@ -181,38 +203,92 @@ class Match:
         lat = np.array([p.lat for p in fixes], dtype=np.float64)
         hint = np.repeat(np.array([s.grid for s, _ in batch.released], dtype=np.int64),
                          [len(group) for _, group in batch.released])
-        headings = [p.heading for p in fixes].count(None) != len(fixes)
-        matches = self.ctx.bearings.canonical(self.ctx.index.match(lon, lat, k=CANDIDATES))
-        batch.cands = Candidates.of(matches, bearing=headings)
+        matches = self.ctx.index.match(lon, lat, k=CANDIDATES, arms=True)
+        batch.cands = Candidates.of(matches, bearing=False)
         batch.grids = self.ctx.grids.lookup(lon, lat, hint).tolist()
 
 
 class CountPasses:
-    """Road choice for every device, pass counting and daily figures for inspectors, tracks."""
+    """Map matching for every device (tracking/matcher.py), pass counting over the decided
+    steps, daily figures for inspectors, tracks."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
     def __call__(self, batch: Batch) -> None:
+        ctx = self.ctx
         cands = batch.cands
-        if cands is None:
+        if cands is not None:
+            self._fixes(batch, cands)
+        if batch.settle is not None:
+            self._settle(batch, batch.settle)
+        for rec in batch.passes:
+            date = ctx.ledger.add(rec)
+            ds = ctx.stats_of(ctx.slots[rec.device], date)
+            if rec.suspect:
+                ds.suspect += 1
+            else:
+                ds.passes += 1
+
+    def _settle(self, batch: Batch, horizon: float) -> None:
+        """A tick or a flush: decide what the lag has let through without a newer fix."""
+        settle = self.ctx.matcher.settle
+        steps: list[Step] = []
+        decided = batch.horizon
+        for slot in self.ctx.slots.values():
+            ps = slot.ps
+            cols = ps.cols
+            if cols:
+                settle(ps, horizon, steps)
+                if steps:
+                    self._count(slot, steps, batch.passes)
+                    steps = []
+                cols = ps.cols
+                if cols and decided is not None and cols[0].ts < decided:
+                    decided = cols[0].ts
+        batch.decided = decided
+
+    def _count(self, slot: DeviceSlot, steps: list[Step], passes: list[PassRecord]) -> None:
+        """Passes from a device's decided steps (an inspector's; other devices count none)."""
+        if slot.info.kind != "inspector":
             return
         ctx = self.ctx
-        chooser, counter, meter, calendar = ctx.chooser, ctx.counter, ctx.meter, ctx.calendar
-        choose, step, leave, update = chooser.choose, counter.step, counter.leave, meter.update
-        tol = chooser.tolerance
+        counter, calendar = ctx.counter, ctx.calendar
+        ps = slot.ps
+        device = slot.info.id
+        day = None
+        for ts, road, off, flag in steps:
+            if flag == OUT:
+                continue  # an outlier: counts for nothing, breaks nothing
+            if flag == STILL:
+                counter.hold(ps, ts, road)  # on the road, covering nothing
+                continue
+            if day is None or not day.start <= ts < day.end:
+                day = calendar.day_of(ts)
+            if flag in (RESTARTED, LEAVE):
+                counter.leave(ps)
+                if road < 0:
+                    continue
+            rec = counter.step(ps, device, ts, day, road, off, flag == JUNCTION)
+            if rec is not None:
+                passes.append(rec)
+
+    def _fixes(self, batch: Batch, cands: Candidates) -> None:
+        ctx = self.ctx
+        matcher, meter, calendar = ctx.matcher, ctx.meter, ctx.calendar
+        match, update = matcher.step, meter.update
         bad_acc = ctx.patrol.max_accuracy_m
         c_start, c_road, c_dist, c_off = cands.start, cands.road, cands.dist, cands.offset
-        c_bear = cands.bearing if cands.bearing is not None else []  # no fix has a heading
         xs, ys, grids = cands.x, cands.y, batch.grids
         roads_out, days_out, passes = batch.roads, batch.days, batch.passes
+        bad = ctx.bad_fixes
+        max_mps = MAX_KMH / 3.6
         day = calendar.day_of(batch.released[0][1][0].ts) if batch.released else None
+        steps: list[Step] = []
         i = 0
         for slot, group in batch.released:
             ps = slot.ps
-            info = slot.info
-            device = info.id
-            counts = info.kind == "inspector"
+            counts = slot.info.kind == "inspector"
             ts = group[0].ts
             if day is None or not day.start <= ts < day.end:
                 day = calendar.day_of(ts)
@@ -226,6 +302,7 @@ class CountPasses:
                     stats = ctx.stats_of(slot, date)
             else:
                 stats = None
+            gx, gy, gt = slot.good_x, slot.good_y, slot.good_t
             for pos in group:
                 ts = pos.ts
                 if not day.start <= ts < day.end:
@@ -235,37 +312,37 @@ class CountPasses:
                 days_out.append(day)
                 # Released fixes come after every stored one (late ones are older still).
                 track.extend((ts, pos.lon, pos.lat))
-                if pos.acc is not None and pos.acc > bad_acc:
-                    roads_out.append(-1)  # too vague to count for anything
+                x, y = xs[i], ys[i]
+                acc = pos.acc
+                reason = None
+                if x != x or y != y:
+                    reason = NOT_FINITE
+                elif acc is not None:
+                    if acc != acc:
+                        reason = NOT_FINITE
+                    elif acc > bad_acc:
+                        reason = VAGUE
+                if reason is None and gt > -INF:
+                    dx, dy = x - gx, y - gy
+                    if dx * dx + dy * dy > (max_mps * (ts - gt)) ** 2 + 1.0:
+                        reason = IMPOSSIBLE
+                if reason is not None:
+                    bad[reason] += 1  # kept in the track, counts for nothing
+                    roads_out.append(BAD)
                     i += 1
                     continue
-                lo = c_start[i]
-                if c_start[i + 1] - lo == 1 and c_road[lo] == ps.road and c_dist[lo] <= tol:
-                    # The usual case, answered as choose() would: on its road, nothing else near.
-                    ps.bf_ts = -1.0
-                    ps.seen = ts
-                    ps.score = 0.0
-                    j = lo
-                else:
-                    j = choose(ps, ts, c_road, c_dist, c_off, c_bear, pos.heading, pos.speed,
-                               lo, c_start[i + 1])
-                road = c_road[j] if j >= 0 else -1
+                gx, gy, gt = x, y, ts
+                spd = pos.speed
+                road = ps.live = match(ps, ts, x, y, DEFAULT_SIGMA if acc is None else
+                                       sigma_of(acc),
+                                       spd if spd is not None and 0.0 <= spd < 100.0 else -1.0,
+                                       c_road, c_dist, c_off, c_start[i], c_start[i + 1], steps)
                 roads_out.append(road)
-                if stats is not None:
-                    if day.open <= ts < day.close:
-                        update(stats, ts, xs[i], ys[i], road)
-                    if j < 0:
-                        leave(ps)
-                    else:
-                        rec = step(ps, device, ts, day, road, c_off[j])
-                        if rec is not None:
-                            passes.append(rec)
+                if stats is not None and day.open <= ts < day.close:
+                    update(stats, ts, x, y, road)
                 i += 1
+            slot.good_x, slot.good_y, slot.good_t = gx, gy, gt
+            if steps:
+                self._count(slot, steps, passes)
+                steps = []
             slot.grid = grids[i - 1]
-        for rec in passes:
-            date = ctx.ledger.add(rec)
-            ds = ctx.stats_of(ctx.slots[rec.device], date)
-            if rec.suspect:
-                ds.suspect += 1
-            else:
-                ds.passes += 1

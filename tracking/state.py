@@ -15,10 +15,10 @@ from tracking.bearings import RoadBearings
 from tracking.compliance import ComplianceBook
 from tracking.gridlookup import GridLookup
 from tracking.inspectors import DayStats, InspectorMeter
+from tracking.matcher import Matcher
 from tracking.passes import PassCounter, PassState
 from tracking.patrolday import PatrolCalendar
 from tracking.reorder import ReorderState
-from tracking.roadchoice import RoadChooser
 from tracking.roadrules import RoadRules
 from tracking.tracks import TrackLog
 
@@ -39,8 +39,8 @@ STATE_ALERTS = ("signal_lost", "too_fast", "off_grid", "idle")
 
 
 class DeviceSlot(ReorderState):
-    __slots__ = ("grid", "info", "last", "ps", "rules", "rules_ts", "stats", "stats_date",
-                 "track", "track_date")
+    __slots__ = ("good_t", "good_x", "good_y", "grid", "info", "last", "ps", "rules", "rules_ts",
+                 "stats", "stats_date", "track", "track_date")
 
     def __init__(self, info: DeviceInfo, rules: list[Any]) -> None:
         super().__init__()
@@ -54,6 +54,10 @@ class DeviceSlot(ReorderState):
         self.stats_date = ""
         self.track: TrackLog | None = None
         self.track_date = ""
+        # The newest fix that was not bad input (local metres, time): an impossible speed is
+        # measured from it.
+        self.good_x = self.good_y = 0.0
+        self.good_t = float("-inf")
 
 
 class Context:
@@ -72,7 +76,8 @@ class Context:
         self.calendar = PatrolCalendar(index.city.settings)
         self.grids = GridLookup(index)
         self.bearings = RoadBearings(index)
-        self.chooser = RoadChooser(patrol.match_tolerance)
+        self.graph = index.graph
+        self.matcher = Matcher(self.graph, patrol.break_s)
         self.counter = PassCounter(index.road_length.tolist(), patrol, alerts.too_fast_kmh)
         self.meter = InspectorMeter(alerts.signal_lost_s)
         self.book = AlertBook()
@@ -87,6 +92,7 @@ class Context:
         self.started: float | None = None
         self.late = 0  # fixes too old to put back in order: shown, never counted
         self.duplicates = 0
+        self.bad_fixes = dict.fromkeys(("accuracy", "not_finite", "speed"), 0)
         for info in devices:  # an inspector who never reports is still ticked (signal_lost)
             self.slot(info)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -111,3 +112,30 @@ async def test_the_page_shell_needs_no_token_but_holds_no_data(srv: RunningServe
         for road in srv.server.city.roads[:5]:
             assert road.id not in html
         assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
+
+
+async def test_bad_input_is_kept_and_counted_by_reason_in_metrics(srv: RunningServer) -> None:
+    city = srv.server.city
+    device = city.grids[0].inspectors[0]
+    _, start = yesterday_at(9, city.settings.timezone)
+    lon, lat = srv.tracker.ctx.index.road_point(0, 10.0)
+    fixes = [{"device": device, "ts": start, "lat": lat, "lon": lon, "acc": 5.0},
+             {"device": device, "ts": start + 1, "lat": lat, "lon": lon, "acc": 5000.0},
+             {"device": device, "ts": start + 2, "lat": lat + 0.05, "lon": lon}]  # 5.5 km in 1 s
+    async with srv.http(DEVICE) as http, http.post("/api/v1/positions", json=fixes) as resp:
+        assert (await resp.json())["accepted"] == 3
+    await srv.settle()
+    text = ""
+    for _ in range(60):  # held in the reorder window until the server's next tick
+        async with srv.http(ADMIN) as http, http.get("/metrics") as resp:
+            text = await resp.text()
+        if 'gridwatch_tracker{what="bad_fixes_speed"} 1.0' in text:
+            break
+        await asyncio.sleep(0.25)
+    assert 'gridwatch_tracker{what="bad_fixes_accuracy"} 1.0' in text
+    assert 'gridwatch_tracker{what="bad_fixes_speed"} 1.0' in text
+    date = datetime.fromtimestamp(start, ZoneInfo(city.settings.timezone)).date().isoformat()
+    async with srv.http(ADMIN) as http, http.get(f"/api/v1/tracks/{device}",
+                                                 params={"date": date}) as resp:
+        track = await resp.json()
+    assert track["properties"]["count"] == 3  # kept in the track

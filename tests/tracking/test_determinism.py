@@ -19,7 +19,7 @@ from geofence.index import CityIndex
 from model.clock import DataClock
 from model.position import Position
 from simulator.traces import SimDay, simulate_day
-from tests.tracking.helpers import DATE, at, feed, make_city, make_tracker, walk
+from tests.tracking.helpers import DATE, at, make_city, make_tracker, walk
 from tracking.devices import DeviceRegistry
 from tracking.engine import Tracker
 
@@ -96,11 +96,19 @@ ROUTE = [(0.0, 0.0), (400.0, 0.0), (200.0, 0.0), (200.0, 200.0), (200.0, -200.0)
 
 
 def _passes(fixes: list[Position], cuts: list[int]) -> list[tuple[str, float]]:
-    tracker, _ = make_tracker(CITY)
+    """The fixes in batches cut at `cuts`, then one flush: the end of the data (a flush decides
+    every fix the map matcher still holds undecided, so it only ever comes last)."""
+    tracker, clock = make_tracker(CITY)
     start = 0
     for cut in [*sorted(cuts), len(fixes)]:
-        feed(tracker, fixes[start:cut], batch=max(cut - start, 1))
+        chunk = fixes[start:cut]
+        if chunk:
+            clock.set(max(clock.now(), chunk[-1].ts))
+            rejected: list[tuple[int, str]] = []
+            tracker.ingest(chunk, rejected)
+            assert rejected == []
         start = cut
+    tracker.flush()
     return sorted((road, p["ts"]) for road in ("a", "b", "ns")
                   for p in tracker.road_passes(road, DATE))
 

@@ -46,6 +46,7 @@ class DeviceData(msgspec.Struct, array_like=True):
     last: PositionData | None
     grid: int
     stats_date: str  # the figures the slot points at (Context.stats[stats_date][id])
+    good: tuple[float, float, float]  # the newest fix that was not bad input: x, y, ts
 
 
 class DayStatsData(msgspec.Struct, array_like=True):
@@ -78,7 +79,7 @@ def export_device(slot: DeviceSlot, ctx: Context) -> DeviceData:
         slot.released, export_passes(slot.ps),
         [rule.export_state(state) for rule, state in zip(ctx.rules, slot.rules, strict=True)],
         slot.rules_ts, None if last is None else export_position(last), slot.grid,
-        slot.stats_date)
+        slot.stats_date, (slot.good_x, slot.good_y, slot.good_t))
 
 
 def import_device(data: DeviceData, ctx: Context) -> DeviceSlot:
@@ -98,6 +99,7 @@ def import_device(data: DeviceData, ctx: Context) -> DeviceSlot:
     slot.rules_ts = data.rules_ts
     slot.last = None if data.last is None else import_position(data.last)
     slot.grid = data.grid
+    slot.good_x, slot.good_y, slot.good_t = data.good
     slot.stats, slot.stats_date = None, ""
     if data.stats_date:
         slot.stats = ctx.stats.get(data.stats_date, {}).get(data.id)

@@ -1,5 +1,5 @@
-"""Road choice and pass counting state of one device (tracking/roadchoice.py ChoiceState,
-tracking/passes.py PassState and Traversal) as data.
+"""Map matching and pass counting state of one device (tracking/matcher.py MatchState and its
+lag window, tracking/passes.py PassState and Traversal) as data.
 
 One Struct per state class, so a new matcher state replaces this module alone: PassStateData is
 what tracking/export/device.py DeviceData holds in its `passes` field.
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import msgspec
 
+from tracking.matcher import Column
+from tracking.pace import Pace, PaceData
 from tracking.passes import PassState, Traversal
 
 
@@ -25,19 +27,35 @@ class TraversalData(msgspec.Struct, array_like=True):
     ridden: bool
 
 
+class ColumnData(msgspec.Struct, array_like=True):
+    """An undecided fix of the map matcher (tracking/matcher.py Column)."""
+
+    ts: float
+    road: list[int]
+    off: list[int]  # decimetres (the matcher keeps undecided places to the decimetre)
+    score: list[float]
+    back: list[int]
+    flag: list[int]
+    anc_x: list[float]
+    anc_y: list[float]
+    anc_t: list[float]
+    still: bool
+
+
 class PassStateData(msgspec.Struct, array_like=True):
-    # ChoiceState
+    # MatchState: the decided place and the fixes within the lag
     road: int
-    seen: float
-    chal: int
-    score: float
-    chal_ts: float
-    chal_off: float
-    bf_ts: float
-    bf_off: float
+    off: float
+    ax: float
+    ay: float
+    at: float
+    cols: list[ColumnData] | None
     # PassState
+    live: int
+    raw: tuple[float, float]  # the last two offsets on the current road
+    pace: PaceData
     cur: TraversalData | None
-    parked: TraversalData | None
+    parked: list[TraversalData] | None
 
 
 def _traversal(tr: Traversal | None) -> TraversalData | None:
@@ -56,15 +74,52 @@ def _traversal_from(data: TraversalData | None) -> Traversal | None:
     return tr
 
 
+def _tr(tr: Traversal) -> TraversalData:
+    out = _traversal(tr)
+    assert out is not None
+    return out
+
+
+def _tr_from(data: TraversalData) -> Traversal:
+    out = _traversal_from(data)
+    assert out is not None
+    return out
+
+
+def _column(c: Column) -> ColumnData:
+    return ColumnData(c.ts, list(c.road), [round(o * 10.0) for o in c.off], list(c.score),
+                      list(c.back),
+                      list(c.flag), list(c.anc_x), list(c.anc_y), list(c.anc_t), c.still)
+
+
+def _column_from(d: ColumnData) -> Column:
+    c = Column(d.ts)
+    n = len(d.road)
+    if any(len(f) != n for f in (d.off, d.back, d.flag)) or any(
+            len(f) not in (0, n) for f in (d.score, d.anc_x, d.anc_y, d.anc_t)):
+        raise ValueError("matcher column: fields of different lengths")
+    c.road, c.off, c.score, c.back, c.flag = (list(d.road), [o / 10.0 for o in d.off],
+                                              list(d.score), list(d.back), list(d.flag))
+    c.anc_x, c.anc_y, c.anc_t = list(d.anc_x), list(d.anc_y), list(d.anc_t)
+    c.still = d.still
+    return c
+
+
 def export_passes(ps: PassState) -> PassStateData:
-    return PassStateData(ps.road, ps.seen, ps.chal, ps.score, ps.chal_ts, ps.chal_off, ps.bf_ts,
-                    ps.bf_off, _traversal(ps.cur), _traversal(ps.parked))
+    return PassStateData(ps.road, ps.off, ps.ax, ps.ay, ps.at,
+                         None if ps.cols is None else [_column(c) for c in ps.cols],
+                         ps.live, (ps.raw1, ps.raw2), ps.pace.export(),
+                         _traversal(ps.cur),
+                         None if ps.parked is None else [_tr(t) for t in ps.parked])
 
 
 def import_passes(data: PassStateData) -> PassState:
     ps = PassState()
-    ps.road, ps.seen, ps.chal, ps.score = data.road, data.seen, data.chal, data.score
-    ps.chal_ts, ps.chal_off, ps.bf_ts, ps.bf_off = (data.chal_ts, data.chal_off, data.bf_ts,
-                                                    data.bf_off)
-    ps.cur, ps.parked = _traversal_from(data.cur), _traversal_from(data.parked)
+    ps.road, ps.off, ps.ax, ps.ay, ps.at = data.road, data.off, data.ax, data.ay, data.at
+    ps.cols = None if data.cols is None else [_column_from(c) for c in data.cols] or None
+    ps.live = data.live
+    ps.raw1, ps.raw2 = data.raw
+    ps.pace = Pace.of(data.pace)
+    ps.cur = _traversal_from(data.cur)
+    ps.parked = None if data.parked is None else [_tr_from(t) for t in data.parked]
     return ps

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from tracking.engine import Tracker
 
 KIND = "tracker"
-VERSION = 1
+VERSION = 2  # 2: the map matcher's state, bad input counters
 
 
 class TrackerData(msgspec.Struct, array_like=True):
@@ -42,6 +42,7 @@ class TrackerData(msgspec.Struct, array_like=True):
     duplicates: int
     horizon: float | None
     kept_from: str
+    bad: dict[str, int]  # bad input by reason
 
 
 def export_tracker(tracker: Tracker) -> TrackerData:
@@ -51,7 +52,7 @@ def export_tracker(tracker: Tracker) -> TrackerData:
         {date: {dev: export_stats(ds) for dev, ds in day.items()}
          for date, day in ctx.stats.items()},
         export_open(ctx.book), ctx.started, ctx.late, ctx.duplicates, tracker.horizon,
-        tracker.kept_from)
+        tracker.kept_from, dict(ctx.bad_fixes))
 
 
 def import_tracker(tracker: Tracker, data: TrackerData) -> None:
@@ -64,6 +65,7 @@ def import_tracker(tracker: Tracker, data: TrackerData) -> None:
     import_open(ctx.book, data.open)
     ctx.started, ctx.late, ctx.duplicates = data.started, data.late, data.duplicates
     tracker.horizon, tracker.kept_from = data.horizon, data.kept_from
+    ctx.bad_fixes.update(data.bad)
 
 
 def encode_tracker(data: TrackerData) -> bytes:

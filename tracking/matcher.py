@@ -1,0 +1,365 @@
+"""Hidden-Markov map matching over each device's sequence of fixes, with a bounded lag.
+
+Newson & Krumm, "Hidden Markov map matching through noise and sparseness" (2009), as FMM,
+Valhalla's Meili and GraphHopper do it, for walkers at 1-5 s:
+- the states of a fix are its candidate places on roads (CityIndex.match: road, offset and
+  distance); its emission is Gaussian in the distance, with the sigma the fix reports
+  (acc is a 68 % radius, about 1.5 sigma) or DEFAULT_SIGMA;
+- a move from one state to the next is weighed by |route - straight line| / BETA, the route
+  measured along the road graph (geofence/roadgraph.py), plus a penalty for a route that
+  implies more than MAX_SPEED: two parallel roads 20 m apart are far apart along the roads,
+  so noise pushing fixes nearer the other one does not move the walker there;
+- a fix may be an *outlier*: every state of the fix before is carried over (same place) at a
+  cost OUTLIER, so a fix that no road explains, or that would need an impossible move, is
+  skipped without breaking the walk; a walk that cannot be reached from any state (it left the
+  graph) may *restart* at a cost RESTART.
+Viterbi keeps for each fix the best score of every state and where it came from. States more
+than PRUNE below the best are dropped, at most BEAM kept. A fix is decided (committed) when
+every surviving path agrees on it (a fix left with one state: the usual case, at once) or when
+it is LAG_S older than the newest fix, from the best path then; so the live map is at most
+LAG_S behind, and a revised road choice credits each road with the fixes that truly belong
+to it. Decisions depend only on the device's fixes (and ticks telling it that LAG_S passed
+without fixes), never on how they were batched.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from geofence.roadgraph import RoadGraph
+
+LAG_S = 120.0
+MAX_COLS = 40  # undecided fixes kept at most (after coalescing): bounds a device's state
+DEFAULT_SIGMA = 8.0  # m, a fix without a reported accuracy
+MIN_SIGMA = 3.0
+MAX_SIGMA = 30.0
+BETA = 6.0  # m of |route - straight line| per unit of log-likelihood
+MAX_SPEED = 12.0  # m/s along the roads before a move is penalised (a scooter is ~9)
+OUTLIER = -8.0
+RESTART = -15.0
+# A reported speed (Doppler: multipath moves the position, hardly the velocity) tells how far
+# the walker went along the roads since the fix before, within SPEED_SLACK of it and SPEED_M.
+SPEED_S = 15.0  # ... over gaps up to this long
+SPEED_SLACK = 0.3
+SPEED_M = 4.0
+BETA_SPEED = 3.0
+SWITCH = 1.5  # cost of a change of road: hops between the roads of a junction need evidence
+PRUNE = 10.0  # states this far below the best are dropped ...
+PRUNE_OUT = 3.0  # ... outlier states this far: a well explained fix is no outlier
+BEAM = 6
+CARRY_S = 30.0
+# Consecutive fixes share most of their error (it drifts over tens of seconds): a fix's
+# distance counts as evidence in proportion to the time since the fix before, up to CORR_S,
+# or a minute of fixes nearer the wrong road would outweigh where the walk can go.
+CORR_S = 5.0
+
+# Flags of committed steps.
+REAL, OUT, RESTARTED, LEAVE, JUNCTION, STILL = 0, 1, 2, 3, 4, 5
+# A fix reporting less than this speed stands still: it covers nothing (its place is the
+# walker's place plus error; standing while the error drifts would add coverage).
+STILL_MPS = 0.5
+
+Step = tuple[float, int, float, int]  # (ts, road, offset, flag)
+
+
+class Column:
+    """The states of one undecided fix, as parallel lists (anchor: the fix a state's place was
+    last seen at: this fix for a real state, an older one for a state carried over outliers)."""
+
+    __slots__ = ("anc_t", "anc_x", "anc_y", "back", "flag", "off", "road", "score", "still",
+                 "ts")
+
+    def __init__(self, ts: float) -> None:
+        self.ts = ts
+        self.still = False  # the fix reported standing still
+        self.road: list[int] = []
+        self.off: list[float] = []
+        self.score: list[float] = []
+        self.back: list[int] = []
+        self.flag: list[int] = []
+        self.anc_x: list[float] = []
+        self.anc_y: list[float] = []
+        self.anc_t: list[float] = []
+
+    def add(self, road: int, off: float, score: float, back: int, flag: int, ax: float,
+            ay: float, at: float) -> None:
+        self.road.append(road)
+        self.off.append(off)
+        self.score.append(score)
+        self.back.append(back)
+        self.flag.append(flag)
+        self.anc_x.append(ax)
+        self.anc_y.append(ay)
+        self.anc_t.append(at)
+
+    def keep(self, idx: list[int]) -> None:
+        for name in ("road", "off", "score", "back", "flag", "anc_x", "anc_y", "anc_t"):
+            old = getattr(self, name)
+            if old:  # older columns keep no scores or anchors (see Matcher._general)
+                setattr(self, name, [old[i] for i in idx])
+
+    def strip(self) -> None:
+        """Only the newest fix's scores and anchors are ever read again: drop the rest."""
+        self.score, self.anc_x, self.anc_y, self.anc_t = [], [], [], []
+
+    def best(self) -> int:
+        sc = self.score
+        return max(range(len(sc)), key=sc.__getitem__)
+
+
+class MatchState:
+    """A device's decided place (the prior of the next fix) and its undecided fixes."""
+
+    __slots__ = ("at", "ax", "ay", "cols", "off", "road")
+
+    def __init__(self) -> None:
+        self.road = -1  # road of the last decided state; -1: none (start, or left the roads)
+        self.off = 0.0
+        self.ax = 0.0  # its anchor fix
+        self.ay = 0.0
+        self.at = -math.inf
+        self.cols: list[Column] | None = None
+
+
+def sigma_of(acc: float | None) -> float:
+    if acc is None or not acc > 0.0:
+        return DEFAULT_SIGMA
+    s = acc / 1.5
+    return MIN_SIGMA if s < MIN_SIGMA else MAX_SIGMA if s > MAX_SIGMA else s
+
+
+class Matcher:
+    def __init__(self, graph: RoadGraph, break_s: float, lag_s: float = LAG_S) -> None:
+        self.graph = graph
+        self.break_s = break_s
+        self.lag = lag_s
+
+    def step(self, st: MatchState, ts: float, x: float, y: float, sigma: float,
+             speed: float, roads: list[int], dists: list[float], offs: list[float], lo: int,
+             hi: int, out: list[Step]) -> int:
+        """Take one fix (candidates lo..hi-1 of the lists; speed: the speed it reports, -1 for
+        none); decided steps are appended to `out`; returns its provisional road (-1: none)."""
+        cols = st.cols
+        if cols is not None:
+            if ts - cols[-1].ts > self.break_s:
+                self.commit(st, math.inf, out)
+                st.road = -1
+            elif cols[0].ts + self.lag < ts:
+                self.commit(st, ts - self.lag, out)
+            cols = st.cols
+        if cols is None:
+            if st.road >= 0 and ts - st.at > self.break_s:
+                st.road = -1  # silent too long: start afresh
+            if st.road >= 0 and hi - lo == 1 and roads[lo] == st.road:
+                # The usual case: one candidate, on the decided road, well explained.
+                off = offs[lo]
+                d = dists[lo] / sigma
+                dt = ts - st.at
+                route = abs(off - st.off)
+                dx, dy = x - st.ax, y - st.ay
+                gap = math.sqrt(dx * dx + dy * dy)
+                cost = abs(route - gap) / BETA + 0.5 * d * d * min(1.0, dt / CORR_S)
+                if route > MAX_SPEED * dt + 2.0 * sigma:
+                    cost += (route - MAX_SPEED * dt - 2.0 * sigma) / BETA
+                if speed >= 0.0 and dt <= SPEED_S:
+                    off_by = abs(route - speed * dt) - SPEED_SLACK * speed * dt - SPEED_M
+                    if off_by > 0.0:
+                        cost += off_by / BETA_SPEED
+                if cost < -OUTLIER - PRUNE_OUT:
+                    st.off, st.ax, st.ay, st.at = off, x, y, ts
+                    out.append((ts, st.road, off, STILL if 0.0 <= speed < STILL_MPS else REAL))
+                    return st.road
+        return self._general(st, ts, x, y, sigma, speed, roads, dists, offs, lo, hi, out)
+
+    def _general(self, st: MatchState, ts: float, x: float, y: float, sigma: float,
+                 speed: float, roads: list[int], dists: list[float], offs: list[float],
+                 lo: int, hi: int, out: list[Step]) -> int:
+        cols = st.cols
+        prev: Column | None
+        if cols:
+            prev = cols[-1]
+        elif st.road >= 0:
+            prev = Column(st.at)
+            prev.add(st.road, round(st.off, 1), 0.0, 0, REAL, st.ax, st.ay, st.at)
+        else:
+            prev = None
+        col = Column(ts)
+        col.still = 0.0 <= speed < STILL_MPS
+        inv2 = 0.5 / (sigma * sigma)
+        if prev is not None:
+            inv2 *= min(1.0, (ts - prev.ts) / CORR_S)
+        if prev is not None:
+            p_road, p_off, p_score = prev.road, prev.off, prev.score
+            p_x, p_y, p_t = prev.anc_x, prev.anc_y, prev.anc_t
+            top = prev.best()
+            n_prev = len(p_road)
+            graph = self.graph
+            around, table = graph.around, graph.table
+            # Each previous state's way into the graph, and its straight line to this fix.
+            p_ports = [around(p_road[i], p_off[i]) for i in range(n_prev)]
+            p_gap = [math.sqrt((x - p_x[i]) ** 2 + (y - p_y[i]) ** 2) for i in range(n_prev)]
+            p_allow = [MAX_SPEED * (ts - p_t[i]) + 2.0 * sigma for i in range(n_prev)]
+            # With a reported speed, the distance it implies along the roads.
+            p_run = [speed * (ts - p_t[i]) if speed >= 0.0 and ts - p_t[i] <= SPEED_S
+                     else -1.0 for i in range(n_prev)]
+            live = [i for i in range(n_prev) if ts - p_t[i] <= self.break_s]
+            for j in range(lo, hi):
+                # Undecided places are kept to the decimetre (exported as integers: compact).
+                r, o = roads[j], round(offs[j], 1)
+                emit = -dists[j] * dists[j] * inv2
+                best, arg = -math.inf, -1
+                j_ports: tuple[tuple[int, float], ...] | None = None
+                for i in live:
+                    if p_road[i] == r:
+                        rd = abs(o - p_off[i])
+                    else:
+                        if j_ports is None:
+                            j_ports = around(r, o)
+                        rd = math.inf
+                        for pa, da in p_ports[i]:
+                            row = table[pa]
+                            for pb, db in j_ports:
+                                mid = row.get(pb)
+                                if mid is not None and da + mid + db < rd:
+                                    rd = da + mid + db
+                        if rd == math.inf:
+                            continue
+                    cost = abs(rd - p_gap[i]) / BETA
+                    if p_road[i] != r:
+                        cost += SWITCH
+                    if rd > p_allow[i]:
+                        cost += (rd - p_allow[i]) / BETA
+                    run = p_run[i]
+                    if run >= 0.0:
+                        off_by = abs(rd - run) - SPEED_SLACK * run - SPEED_M
+                        if off_by > 0.0:
+                            cost += off_by / BETA_SPEED
+                    s = p_score[i] - cost
+                    if s > best:
+                        best, arg = s, i
+                restart = p_score[top] + RESTART
+                if arg < 0 or best < restart:
+                    col.add(r, o, restart + emit, top, RESTARTED, x, y, ts)
+                else:
+                    col.add(r, o, best + emit, arg, REAL, x, y, ts)
+            for i in range(n_prev):  # this fix an outlier: every state carried over
+                if ts - p_t[i] <= CARRY_S:
+                    col.add(p_road[i], p_off[i], p_score[i] + OUTLIER, i, OUT, p_x[i], p_y[i],
+                            p_t[i])
+        else:
+            for j in range(lo, hi):
+                col.add(roads[j], round(offs[j], 1), -dists[j] * dists[j] * inv2, -1, REAL, x, y,
+                        ts)
+        if not col.road:
+            # Nothing explains the fix and nothing can be carried: the device left the roads.
+            if cols:
+                self.commit(st, math.inf, out)
+            st.road = -1
+            out.append((ts, -1, math.nan, LEAVE))
+            return -1
+        # Normalise and prune.
+        sc = col.score
+        top_s = max(sc)
+        fl = col.flag
+        keep = sorted((k for k in range(len(sc))
+                       if sc[k] >= top_s - (PRUNE_OUT if fl[k] == OUT else PRUNE)),
+                      key=lambda k: (-sc[k], k))[:BEAM]
+        keep.sort()
+        col.keep(keep)
+        col.score = [s - top_s for s in col.score]
+        if prev is not None and not cols:
+            col.back = [0] * len(col.back)  # the prior was the single decided state
+        if cols is None:
+            cols = st.cols = []
+        if cols:
+            cols[-1].strip()
+        cols.append(col)
+        if len(cols) >= 3:
+            self._coalesce(cols, sigma)
+        if len(cols) > MAX_COLS:  # the window's size is bounded too, not only its time
+            self.commit(st, cols[len(cols) - MAX_COLS - 1].ts, out)
+            cols = st.cols or []
+            if not cols:
+                return st.road
+        if len(col.road) == 1:
+            self.commit(st, math.inf, out)  # every path runs through this state
+            return st.road
+        return col.road[col.best()]
+
+    @staticmethod
+    def _coalesce(cols: list[Column], slack: float) -> None:
+        """Drop the middle one of the last three fixes when it adds nothing to any path: every
+        path keeps its road through it and it lies between its neighbours along the road
+        (within `slack`). Two twin carriageways walked for minutes then stay a few columns,
+        so the lag can be long enough to tell them apart within a few KB."""
+        pp, prev, new = cols[-3], cols[-2], cols[-1]
+        n = len(new.road)
+        if len(prev.road) != n or new.road != prev.road or new.back != list(range(n)):
+            return
+        if OUT in new.flag or OUT in prev.flag or RESTARTED in new.flag:
+            return
+        for k in range(n):
+            b = prev.back[k]
+            if b < 0 or pp.road[b] != prev.road[k] or pp.flag[b] == OUT:
+                return
+            a, m, z = pp.off[b], prev.off[k], new.off[k]
+            if not (a if a < z else z) - slack <= m <= (z if z > a else a) + slack:
+                return
+        new.back = prev.back
+        del cols[-2]
+
+    def commit(self, st: MatchState, upto: float, out: list[Step]) -> None:
+        """Decide the undecided fixes up to `upto` (inf: all) from the best path now."""
+        cols = st.cols
+        if not cols:
+            st.cols = None
+            return
+        path = [0] * len(cols)
+        k = cols[-1].best()
+        for c in range(len(cols) - 1, -1, -1):
+            path[c] = k
+            k = cols[c].back[k]
+        n = 0
+        graph = self.graph
+        while n < len(cols) and cols[n].ts <= upto:
+            col, k = cols[n], path[n]
+            ts, road, off, flag = col.ts, col.road[k], col.off[k], col.flag[k]
+            if flag == REAL and st.road >= 0 and road != st.road:
+                # Through the junction: each road credited up to where the route meets it.
+                rd, ca, cb = graph.route_via(st.road, st.off, road, off)
+                if rd < math.inf:
+                    lead = abs(ca - st.off)
+                    tj = st.at + (ts - st.at) * (lead / rd if rd > 0.0 else 1.0)
+                    out.append((tj, st.road, ca, JUNCTION))
+                    out.append((tj, road, cb, JUNCTION))
+            out.append((ts, road, off, STILL if flag == REAL and col.still else flag))
+            if flag != OUT:
+                st.road, st.off, st.at = road, off, ts
+                if col.anc_x:  # the newest column: its anchor is the next fix's prior
+                    st.ax, st.ay, st.at = col.anc_x[k], col.anc_y[k], col.anc_t[k]
+            n += 1
+        if n == len(cols):
+            st.cols = None
+            return
+        del cols[:n]
+        # Only the paths through the decided state live on.
+        alive = {path[n - 1]}
+        for c, col in enumerate(cols):
+            idx = [i for i, b in enumerate(col.back) if b in alive]
+            remap = {old: new for new, old in enumerate(idx)}
+            col.keep(idx)
+            if c == 0:
+                col.back = [0] * len(idx)
+            if c + 1 < len(cols):
+                nxt = cols[c + 1]
+                nxt.back = [remap.get(b, -1) for b in nxt.back]
+            alive = set(range(len(idx)))
+
+    def settle(self, st: MatchState, horizon: float, out: list[Step]) -> None:
+        """A tick: no fix of the device up to `horizon` is still to come; decide those that
+        are LAG_S older than it (inf: a flush, decide everything)."""
+        cols = st.cols
+        if cols and cols[0].ts + self.lag < horizon:
+            self.commit(st, horizon - self.lag, out)
