@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from video.config import SpillConfig
-from video.detectors import chroma
+from video.detectors import chroma, texture
 from video.detectors.attribution import (
     at_rest,
     brought_on_foot,
@@ -43,7 +43,7 @@ from video.detectors.motion import KERNEL3, outside_band, roi_sample
 from video.detectors.spill_checks import is_shadow, sample_points
 from video.detectors.spread import ChromaSpread, Spread
 from video.detectors.vehicles import Track
-from video.detectors.verify import FrameAt, same_road
+from video.detectors.verify import FrameAt, grain_changed, same_road
 
 KERNEL5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
 # Particles of one trail lie a few pixels apart: they are grouped into one region.
@@ -58,6 +58,7 @@ SPREAD_FACTOR = 1.5  # tolerance added per grey level of mean flicker
 CHROMA_SPREAD_FACTOR = 2.0  # tolerance added per chroma unit of mean flicker
 EVIDENCE_MAX = 12  # frames of evidence a changed pixel can bank
 EVIDENCE_STATIC = 3  # frames of evidence that make it static
+GRAIN_FRAMES = 3  # consecutive frames a faint region must hide the grain on
 ONE, TWO, STATIC = np.array([1.0]), np.array([2.0]), np.array([float(EVIDENCE_STATIC)])
 
 
@@ -103,6 +104,7 @@ class SpillDetector(Detector[SpillConfig]):
         self._since: npt.NDArray[np.float64] | None = None  # when a pixel's evidence began
         self._rest: dict[int, bool] = {}  # ended tracks: at rest when they ended
         self._recent: collections.deque[tuple[Gray, Gray]] = collections.deque(maxlen=2)
+        self._times: collections.deque[float] = collections.deque(maxlen=GRAIN_FRAMES)
         self._sample: npt.NDArray[np.intp] | None = None
         self._sample2: npt.NDArray[np.intp] | None = None  # the same at chroma size
         self._cast = (0.0, 0.0)
@@ -125,6 +127,7 @@ class SpillDetector(Detector[SpillConfig]):
         cfg, slow, ts = self.config, self.slow, frame.ts
         dt = max(ts - self._last_ts, 1e-3)
         self._last_ts = ts
+        self._times.append(ts)
         gs = gain(g, slow, self._sample)
         t = self._spread.tolerance(cfg.threshold)
         changed = outside_band(g, slow, gs, t)
@@ -207,6 +210,7 @@ class SpillDetector(Detector[SpillConfig]):
         self._sample2 = roi_sample(chroma.half(frame.roi), 1024)
         self._cast = (0.0, 0.0)
         self._recent.clear()
+        self._times.clear()
         self.candidates.clear()
         self._start = self._last_ts = frame.ts
 
@@ -296,7 +300,8 @@ class SpillDetector(Detector[SpillConfig]):
         # (a stream's codec leaves traces of a passing car until its next key frame).
         shift = self._chroma_shift(frame, box, region, gs)
         contrast = float(np.mean(np.abs(patch[region].astype(np.float32) - bg[region] * gs)))
-        if contrast < cfg.threshold and (shift is None or shift < cfg.chroma_material):
+        weak = contrast < cfg.threshold and (shift is None or shift < cfg.chroma_material)
+        if weak and not self._resolves_grain(frame):
             return None
         points = sample_points(region, box)
         if any(stopped_on(track, points, frame) for track in frame.tracks):
@@ -325,8 +330,10 @@ class SpillDetector(Detector[SpillConfig]):
             return None
         # Compared with the road as it was before that vehicle came (the onset alone can fall
         # after the drop when grey stones only now and then differ enough from the road).
-        if self._shadow(frame, cand, region, patch, bg * gs, min(onset, blamed[0] - 0.2),
-                        shift):
+        before = min(onset, blamed[0] - 0.2)
+        if weak and not self._grain_changed(frame, cand, region, before):
+            return None  # faint in brightness and colour, and the road's grain is still there
+        if self._shadow(frame, cand, region, patch, bg * gs, before, shift):
             return None
         bg_chroma = None
         if self.slow_cr is not None and self.slow_cb is not None:
@@ -334,6 +341,24 @@ class SpillDetector(Detector[SpillConfig]):
                          chroma.at_box(self.slow_cb, box.x, box.y, box.w, box.h))
         return Spill(frame.ts, box, cand.onset_ts, blamed[1], blamed[0], region.copy(), bg.copy(),
                      bg_chroma)
+
+    def _resolves_grain(self, frame: AnalysisFrame) -> bool:
+        """Full frames are kept and wide enough to show the road's grain (texture.py)."""
+        return self.frame_at is not None and \
+            frame.gray.shape[1] * frame.factor >= texture.MIN_WIDTH
+
+    def _grain_changed(self, frame: AnalysisFrame, cand: Candidate,
+                       region: npt.NDArray[np.bool_], before: float) -> bool:
+        """A region too faint in brightness and colour is material only if it hides the
+        road's grain (or brings a stronger one) on GRAIN_FRAMES consecutive frames: once could
+        be a codec's smoothing or a passing blur."""
+        assert self.frame_at is not None
+        clean = self.frame_at(unoccupied_before(frame.tracks, cand.box, before))
+        now = [self.frame_at(ts) for ts in self._times]
+        if clean is None or len(now) < GRAIN_FRAMES or any(f is None for f in now):
+            return False
+        box = cand.box.scaled(frame.factor)
+        return grain_changed([f for f in now if f is not None], clean, box, region)
 
     def _chroma_shift(self, frame: AnalysisFrame, box: Box, region: npt.NDArray[np.bool_],
                       gs: float) -> float | None:
