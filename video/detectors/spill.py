@@ -58,6 +58,7 @@ SPREAD_FACTOR = 1.5  # tolerance added per grey level of mean flicker
 CHROMA_SPREAD_FACTOR = 2.0  # tolerance added per chroma unit of mean flicker
 EVIDENCE_MAX = 12  # frames of evidence a changed pixel can bank
 EVIDENCE_STATIC = 3  # frames of evidence that make it static
+CLEAR_SHARE = 0.5  # a spill clears once its difference from the road falls under this share
 GRAIN_FRAMES = 3  # consecutive frames a faint region must hide the grain on
 ONE, TWO, STATIC = np.array([1.0]), np.array([2.0]), np.array([float(EVIDENCE_STATIC)])
 
@@ -87,6 +88,8 @@ class Spill:
     background: npt.NDArray[np.float32] = field(repr=False)  # slow background inside box
     bg_chroma: tuple[chroma.F32, chroma.F32] | None = field(default=None, repr=False)
     clean_for: float = 0.0
+    contrast: float = 0.0  # mean brightness difference from the road when judged
+    shift: float = 0.0  # perceptual chroma shift from the road when judged
 
 
 class SpillDetector(Detector[SpillConfig]):
@@ -340,7 +343,7 @@ class SpillDetector(Detector[SpillConfig]):
             bg_chroma = (chroma.at_box(self.slow_cr, box.x, box.y, box.w, box.h),
                          chroma.at_box(self.slow_cb, box.x, box.y, box.w, box.h))
         return Spill(frame.ts, box, cand.onset_ts, blamed[1], blamed[0], region.copy(), bg.copy(),
-                     bg_chroma)
+                     bg_chroma, contrast=contrast, shift=shift or 0.0)
 
     def _resolves_grain(self, frame: AnalysisFrame) -> bool:
         """Full frames are kept and wide enough to show the road's grain (texture.py)."""
@@ -395,7 +398,10 @@ class SpillDetector(Detector[SpillConfig]):
         return same_road(now, clean, box, region, self.config.chroma_material)
 
     def _check_cleared(self, frame: AnalysisFrame, gs: float, quiet: Gray, dt: float) -> None:
-        """A reported spill clears once its spot looks like the old road again for still_s."""
+        """A reported spill clears once its spot is clearly the old road again for still_s:
+        its brightness and colour back within CLEAR_SHARE of what they were off the road when
+        it was judged (hysteresis: faint material hovering near the thresholds that made it
+        material stays reported)."""
         g = frame.gray
         keep = []
         for spill in self.reported:
@@ -405,16 +411,22 @@ class SpillDetector(Detector[SpillConfig]):
                 continue
             now = g[b.y:b.y + b.h, b.x:b.x + b.w][spill.mask].astype(np.float32)
             old = spill.background[spill.mask] * gs
-            still_there = bool(np.mean(np.abs(now - old) > self.config.threshold) > 0.25)
+            diff = np.abs(now - old)
+            # What the pixels flicker anyway is no evidence of anything lying there.
+            flicker = float(np.mean(self._spread.mean[b.y:b.y + b.h, b.x:b.x + b.w][spill.mask]))
+            still_there = bool(np.mean(diff > self.config.threshold) > 0.25) \
+                or float(np.mean(diff)) > max(CLEAR_SHARE * spill.contrast, flicker)
             if not still_there and spill.bg_chroma is not None and frame.cr is not None \
                     and frame.cb is not None:
                 sl = np.s_[b.y:b.y + b.h, b.x:b.x + b.w]
                 ratio = chroma.brightness_ratio(g[sl], spill.background, gs)
-                still_there = chroma.region_shift(
+                shift = chroma.region_shift(
                     chroma.at_box(frame.cr, b.x, b.y, b.w, b.h),
                     chroma.at_box(frame.cb, b.x, b.y, b.w, b.h),
                     spill.bg_chroma[0], spill.bg_chroma[1], ratio,
-                    spill.mask, self._cast) > self.config.chroma_material
+                    spill.mask, self._cast) * chroma.perceptual(float(np.mean(old)))
+                still_there = shift > min(self.config.chroma_material, max(
+                    CLEAR_SHARE * spill.shift, self.config.chroma_threshold))
             spill.clean_for = 0.0 if still_there else spill.clean_for + dt
             if spill.clean_for >= self.config.still_s:
                 assert self.slow is not None
