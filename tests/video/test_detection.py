@@ -96,3 +96,14 @@ def test_the_same_scene_without_the_drop_is_silent() -> None:
     events = analyse_scene(sc)
     assert spills(events) == []
     assert any(e["kind"] == "vehicle" for e in events)
+
+
+def test_faint_trail_stays_reported_while_it_lies() -> None:
+    """Slurry 5 grey levels from the road, found by its colour: it stays on the road to the
+    end, so it is never cleared (and not reported a second time), though its colour hovers
+    near the threshold that made it material (a tuning-set scene: 1127)."""
+    sc = scene(1127)
+    events = analyse_scene(sc)
+    found = [e for e in events if e["kind"] == "spill"]
+    assert [e.get("state") for e in found] == [None]
+    assert score(sc, events).hits == 1

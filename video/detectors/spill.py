@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from video.config import SpillConfig
-from video.detectors import chroma
+from video.detectors import chroma, texture
 from video.detectors.attribution import (
     at_rest,
     brought_on_foot,
@@ -43,7 +43,7 @@ from video.detectors.motion import KERNEL3, outside_band, roi_sample
 from video.detectors.spill_checks import is_shadow, sample_points
 from video.detectors.spread import ChromaSpread, Spread
 from video.detectors.vehicles import Track
-from video.detectors.verify import FrameAt, same_road
+from video.detectors.verify import FrameAt, grain_changed, same_road
 
 KERNEL5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
 # Particles of one trail lie a few pixels apart: they are grouped into one region.
@@ -58,6 +58,8 @@ SPREAD_FACTOR = 1.5  # tolerance added per grey level of mean flicker
 CHROMA_SPREAD_FACTOR = 2.0  # tolerance added per chroma unit of mean flicker
 EVIDENCE_MAX = 12  # frames of evidence a changed pixel can bank
 EVIDENCE_STATIC = 3  # frames of evidence that make it static
+CLEAR_SHARE = 0.5  # a spill clears once its difference from the road falls under this share
+GRAIN_FRAMES = 3  # consecutive frames a faint region must hide the grain on
 ONE, TWO, STATIC = np.array([1.0]), np.array([2.0]), np.array([float(EVIDENCE_STATIC)])
 
 
@@ -86,6 +88,8 @@ class Spill:
     background: npt.NDArray[np.float32] = field(repr=False)  # slow background inside box
     bg_chroma: tuple[chroma.F32, chroma.F32] | None = field(default=None, repr=False)
     clean_for: float = 0.0
+    contrast: float = 0.0  # mean brightness difference from the road when judged
+    shift: float = 0.0  # perceptual chroma shift from the road when judged
 
 
 class SpillDetector(Detector[SpillConfig]):
@@ -103,6 +107,7 @@ class SpillDetector(Detector[SpillConfig]):
         self._since: npt.NDArray[np.float64] | None = None  # when a pixel's evidence began
         self._rest: dict[int, bool] = {}  # ended tracks: at rest when they ended
         self._recent: collections.deque[tuple[Gray, Gray]] = collections.deque(maxlen=2)
+        self._times: collections.deque[float] = collections.deque(maxlen=GRAIN_FRAMES)
         self._sample: npt.NDArray[np.intp] | None = None
         self._sample2: npt.NDArray[np.intp] | None = None  # the same at chroma size
         self._cast = (0.0, 0.0)
@@ -125,6 +130,7 @@ class SpillDetector(Detector[SpillConfig]):
         cfg, slow, ts = self.config, self.slow, frame.ts
         dt = max(ts - self._last_ts, 1e-3)
         self._last_ts = ts
+        self._times.append(ts)
         gs = gain(g, slow, self._sample)
         t = self._spread.tolerance(cfg.threshold)
         changed = outside_band(g, slow, gs, t)
@@ -207,6 +213,7 @@ class SpillDetector(Detector[SpillConfig]):
         self._sample2 = roi_sample(chroma.half(frame.roi), 1024)
         self._cast = (0.0, 0.0)
         self._recent.clear()
+        self._times.clear()
         self.candidates.clear()
         self._start = self._last_ts = frame.ts
 
@@ -296,7 +303,8 @@ class SpillDetector(Detector[SpillConfig]):
         # (a stream's codec leaves traces of a passing car until its next key frame).
         shift = self._chroma_shift(frame, box, region, gs)
         contrast = float(np.mean(np.abs(patch[region].astype(np.float32) - bg[region] * gs)))
-        if contrast < cfg.threshold and (shift is None or shift < cfg.chroma_material):
+        weak = contrast < cfg.threshold and (shift is None or shift < cfg.chroma_material)
+        if weak and not self._resolves_grain(frame):
             return None
         points = sample_points(region, box)
         if any(stopped_on(track, points, frame) for track in frame.tracks):
@@ -325,15 +333,35 @@ class SpillDetector(Detector[SpillConfig]):
             return None
         # Compared with the road as it was before that vehicle came (the onset alone can fall
         # after the drop when grey stones only now and then differ enough from the road).
-        if self._shadow(frame, cand, region, patch, bg * gs, min(onset, blamed[0] - 0.2),
-                        shift):
+        before = min(onset, blamed[0] - 0.2)
+        if weak and not self._grain_changed(frame, cand, region, before):
+            return None  # faint in brightness and colour, and the road's grain is still there
+        if self._shadow(frame, cand, region, patch, bg * gs, before, shift):
             return None
         bg_chroma = None
         if self.slow_cr is not None and self.slow_cb is not None:
             bg_chroma = (chroma.at_box(self.slow_cr, box.x, box.y, box.w, box.h),
                          chroma.at_box(self.slow_cb, box.x, box.y, box.w, box.h))
         return Spill(frame.ts, box, cand.onset_ts, blamed[1], blamed[0], region.copy(), bg.copy(),
-                     bg_chroma)
+                     bg_chroma, contrast=contrast, shift=shift or 0.0)
+
+    def _resolves_grain(self, frame: AnalysisFrame) -> bool:
+        """Full frames are kept and wide enough to show the road's grain (texture.py)."""
+        return self.frame_at is not None and \
+            frame.gray.shape[1] * frame.factor >= texture.MIN_WIDTH
+
+    def _grain_changed(self, frame: AnalysisFrame, cand: Candidate,
+                       region: npt.NDArray[np.bool_], before: float) -> bool:
+        """A region too faint in brightness and colour is material only if it hides the
+        road's grain (or brings a stronger one) on GRAIN_FRAMES consecutive frames: once could
+        be a codec's smoothing or a passing blur."""
+        assert self.frame_at is not None
+        clean = self.frame_at(unoccupied_before(frame.tracks, cand.box, before))
+        now = [self.frame_at(ts) for ts in self._times]
+        if clean is None or len(now) < GRAIN_FRAMES or any(f is None for f in now):
+            return False
+        box = cand.box.scaled(frame.factor)
+        return grain_changed([f for f in now if f is not None], clean, box, region)
 
     def _chroma_shift(self, frame: AnalysisFrame, box: Box, region: npt.NDArray[np.bool_],
                       gs: float) -> float | None:
@@ -370,7 +398,10 @@ class SpillDetector(Detector[SpillConfig]):
         return same_road(now, clean, box, region, self.config.chroma_material)
 
     def _check_cleared(self, frame: AnalysisFrame, gs: float, quiet: Gray, dt: float) -> None:
-        """A reported spill clears once its spot looks like the old road again for still_s."""
+        """A reported spill clears once its spot is clearly the old road again for still_s:
+        its brightness and colour back within CLEAR_SHARE of what they were off the road when
+        it was judged (hysteresis: faint material hovering near the thresholds that made it
+        material stays reported)."""
         g = frame.gray
         keep = []
         for spill in self.reported:
@@ -380,16 +411,22 @@ class SpillDetector(Detector[SpillConfig]):
                 continue
             now = g[b.y:b.y + b.h, b.x:b.x + b.w][spill.mask].astype(np.float32)
             old = spill.background[spill.mask] * gs
-            still_there = bool(np.mean(np.abs(now - old) > self.config.threshold) > 0.25)
+            diff = np.abs(now - old)
+            # What the pixels flicker anyway is no evidence of anything lying there.
+            flicker = float(np.mean(self._spread.mean[b.y:b.y + b.h, b.x:b.x + b.w][spill.mask]))
+            still_there = bool(np.mean(diff > self.config.threshold) > 0.25) \
+                or float(np.mean(diff)) > max(CLEAR_SHARE * spill.contrast, flicker)
             if not still_there and spill.bg_chroma is not None and frame.cr is not None \
                     and frame.cb is not None:
                 sl = np.s_[b.y:b.y + b.h, b.x:b.x + b.w]
                 ratio = chroma.brightness_ratio(g[sl], spill.background, gs)
-                still_there = chroma.region_shift(
+                shift = chroma.region_shift(
                     chroma.at_box(frame.cr, b.x, b.y, b.w, b.h),
                     chroma.at_box(frame.cb, b.x, b.y, b.w, b.h),
                     spill.bg_chroma[0], spill.bg_chroma[1], ratio,
-                    spill.mask, self._cast) > self.config.chroma_material
+                    spill.mask, self._cast) * chroma.perceptual(float(np.mean(old)))
+                still_there = shift > min(self.config.chroma_material, max(
+                    CLEAR_SHARE * spill.shift, self.config.chroma_threshold))
             spill.clean_for = 0.0 if still_there else spill.clean_for + dt
             if spill.clean_for >= self.config.still_s:
                 assert self.slow is not None

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from video.detectors import texture
 from video.detectors.chroma import bgr_shift
 from video.frames import decode_full
 
@@ -32,16 +33,59 @@ MATERIAL_MIN = 8  # ... and at least this many full-frame pixels
 def same_road(now_jpeg: bytes, clean_jpeg: bytes, box: list[int],
               region: npt.NDArray[np.bool_], chroma_material: float = 3.0) -> bool:
     """True when the region is the clean road, only darker or brighter (or shifted by a few
-    pixels of camera shake), in the same colour."""
-    now, clean = decode_full(now_jpeg), decode_full(clean_jpeg)
-    if now.shape != clean.shape:
+    pixels of camera shake), in the same colour and with the same grain."""
+    pair = _lined_up(decode_full(now_jpeg), decode_full(clean_jpeg), box, region)
+    if pair is None:
         return False
+    a, b, inside, sigma = pair
+    ga, gb = a.mean(axis=2), b.mean(axis=2)
+    factor = cv2.GaussianBlur(ga, (0, 0), sigma) / np.maximum(
+        cv2.GaussianBlur(gb, (0, 0), sigma), 1.0)
+    diff = a - b * factor[..., None]
+    # Colour: the region's mean residual in chroma (a shadow scales colour, it keeps its hue).
+    if bgr_shift(diff[inside].mean(axis=0).astype(np.float64)) > chroma_material:
+        return False
+    # Grain: a shadow scales it with the brightness; material hides it or brings its own.
+    if texture.changed(texture.ratio(ga, gb * factor, inside)):
+        return False
+    residual = np.abs(diff).max(axis=2)
+    odd = int(np.count_nonzero(residual[inside] > RESIDUAL))
+    return odd < max(MATERIAL_MIN, MATERIAL_SHARE * int(inside.sum()))
+
+
+def grain_changed(now_jpegs: list[bytes], clean_jpeg: bytes, box: list[int],
+                  region: npt.NDArray[np.bool_]) -> bool:
+    """The region's grain is hidden (flat material on grainy asphalt) or outdone by a
+    stronger one (grit, sand) on every frame given, against the clean road, light divided
+    out: material too close to the road in brightness and colour to stand out otherwise."""
+    clean = decode_full(clean_jpeg)
+    for jpeg in now_jpegs:
+        pair = _lined_up(decode_full(jpeg), clean, box, region)
+        if pair is None:
+            return False
+        a, b, inside, sigma = pair
+        ga, gb = a.mean(axis=2), b.mean(axis=2)
+        factor = cv2.GaussianBlur(ga, (0, 0), sigma) / np.maximum(
+            cv2.GaussianBlur(gb, (0, 0), sigma), 1.0)
+        if not texture.changed(texture.ratio(ga, gb * factor, inside)):
+            return False
+    return bool(now_jpegs)
+
+
+def _lined_up(now: npt.NDArray[np.uint8], clean: npt.NDArray[np.uint8], box: list[int],
+              region: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.float32],
+                                                       npt.NDArray[np.float32],
+                                                       npt.NDArray[np.bool_], float] | None:
+    """The box with road around it, now and clean (lined up for shake), as float32 BGR, the
+    region's full-size mask in it and the blur that gives the smooth light factor."""
+    if now.shape != clean.shape:
+        return None
     x, y, w, h = box
     pad = max(4, min(w, h) // 2)  # road around the region pins the light factor down
     x0, y0 = max(0, x - pad), max(0, y - pad)
     x1, y1 = min(now.shape[1], x + w + pad), min(now.shape[0], y + h + pad)
     if x1 - x0 < 3 or y1 - y0 < 3:
-        return False
+        return None
     x, y = max(0, x), max(0, y)
     mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
     scaled = cv2.resize(region.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
@@ -53,23 +97,13 @@ def same_road(now_jpeg: bytes, clean_jpeg: bytes, box: list[int],
     mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow)))
     inside = mask > 0
     if inside.sum() < 9:
-        return False
+        return None
     dx, dy = _best_shift(now, clean, (x0, y0, x1, y1))
     a = now[y0:y1, x0:x1].astype(np.float32)
     b = clean[y0 + dy:y1 + dy, x0 + dx:x1 + dx].astype(np.float32)
     if a.shape != b.shape:
-        return False
-    sigma = max(1.5, SMOOTH * min(w, h))
-    ga, gb = a.mean(axis=2), b.mean(axis=2)
-    factor = cv2.GaussianBlur(ga, (0, 0), sigma) / np.maximum(
-        cv2.GaussianBlur(gb, (0, 0), sigma), 1.0)
-    diff = a - b * factor[..., None]
-    # Colour: the region's mean residual in chroma (a shadow scales colour, it keeps its hue).
-    if bgr_shift(diff[inside].mean(axis=0).astype(np.float64)) > chroma_material:
-        return False
-    residual = np.abs(diff).max(axis=2)
-    odd = int(np.count_nonzero(residual[inside] > RESIDUAL))
-    return odd < max(MATERIAL_MIN, MATERIAL_SHARE * int(inside.sum()))
+        return None
+    return a, b, inside, max(1.5, SMOOTH * min(w, h))
 
 
 def _best_shift(now: npt.NDArray[np.uint8], clean: npt.NDArray[np.uint8],
