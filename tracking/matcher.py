@@ -62,6 +62,8 @@ REAL, OUT, RESTARTED, LEAVE, JUNCTION, STILL = 0, 1, 2, 3, 4, 5
 STILL_MPS = 0.5
 
 Step = tuple[float, int, float, int]  # (ts, road, offset, flag)
+# A state being built: (road, offset, score, back, flag, anchor x, anchor y, anchor time).
+State = tuple[int, float, float, int, int, float, float, float]
 
 
 class Column:
@@ -94,7 +96,17 @@ class Column:
         self.anc_y.append(ay)
         self.anc_t.append(at)
 
+    def fill(self, states: list[State], top: float) -> None:
+        """Take the states, their scores less `top`."""
+        road, off, score, back, flag, ax, ay, at = zip(*states, strict=True)
+        self.road, self.off, self.back, self.flag = list(road), list(off), list(back), list(flag)
+        self.score = [s - top for s in score]
+        self.anc_x, self.anc_y, self.anc_t = list(ax), list(ay), list(at)
+
     def keep(self, idx: list[int]) -> None:
+        """Keep the states at `idx` (increasing indices)."""
+        if len(idx) == len(self.road):
+            return  # all of them
         for name in ("road", "off", "score", "back", "flag", "anc_x", "anc_y", "anc_t"):
             old = getattr(self, name)
             if old:  # older columns keep no scores or anchors (see Matcher._general)
@@ -187,6 +199,7 @@ class Matcher:
             prev = None
         col = Column(ts)
         col.still = 0.0 <= speed < STILL_MPS
+        states: list[State] = []
         inv2 = 0.5 / (sigma * sigma)
         if prev is not None:
             inv2 *= min(1.0, (ts - prev.ts) / CORR_S)
@@ -194,31 +207,37 @@ class Matcher:
             p_road, p_off, p_score = prev.road, prev.off, prev.score
             p_x, p_y, p_t = prev.anc_x, prev.anc_y, prev.anc_t
             top = prev.best()
-            n_prev = len(p_road)
+            restart = p_score[top] + RESTART
             graph = self.graph
             around, table = graph.around, graph.table
-            # Each previous state's way into the graph, and its straight line to this fix.
-            p_ports = [around(p_road[i], p_off[i]) for i in range(n_prev)]
-            p_gap = [math.sqrt((x - p_x[i]) ** 2 + (y - p_y[i]) ** 2) for i in range(n_prev)]
-            p_allow = [MAX_SPEED * (ts - p_t[i]) + 2.0 * sigma for i in range(n_prev)]
-            # With a reported speed, the distance it implies along the roads.
-            p_run = [speed * (ts - p_t[i]) if speed >= 0.0 and ts - p_t[i] <= SPEED_S
-                     else -1.0 for i in range(n_prev)]
-            live = [i for i in range(n_prev) if ts - p_t[i] <= self.break_s]
+            add = states.append
+            # Each previous state still in reach, worked out once (one tuple: the inner loop
+            # below runs for every pair of states): its road, place and score, its way into
+            # the graph, its straight line to this fix, the route allowed before the speed
+            # penalty, and with a reported speed the distance it implies along the roads.
+            live = []
+            for i, age in enumerate([ts - t for t in p_t]):
+                if age <= self.break_s:
+                    pr, po = p_road[i], p_off[i]
+                    live.append((i, pr, po, p_score[i], around(pr, po),
+                                 math.sqrt((x - p_x[i]) ** 2 + (y - p_y[i]) ** 2),
+                                 MAX_SPEED * age + 2.0 * sigma,
+                                 speed * age if speed >= 0.0 and age <= SPEED_S else -1.0))
             for j in range(lo, hi):
                 # Undecided places are kept to the decimetre (exported as integers: compact).
                 r, o = roads[j], round(offs[j], 1)
                 emit = -dists[j] * dists[j] * inv2
                 best, arg = -math.inf, -1
                 j_ports: tuple[tuple[int, float], ...] | None = None
-                for i in live:
-                    if p_road[i] == r:
-                        rd = abs(o - p_off[i])
+                for i, pr, po, p_s, p_ports, gap, allow, run in live:
+                    if pr == r:
+                        rd = abs(o - po)
+                        cost = abs(rd - gap) / BETA
                     else:
                         if j_ports is None:
                             j_ports = around(r, o)
                         rd = math.inf
-                        for pa, da in p_ports[i]:
+                        for pa, da in p_ports:
                             row = table[pa]
                             for pb, db in j_ports:
                                 mid = row.get(pb)
@@ -226,49 +245,42 @@ class Matcher:
                                     rd = da + mid + db
                         if rd == math.inf:
                             continue
-                    cost = abs(rd - p_gap[i]) / BETA
-                    if p_road[i] != r:
-                        cost += SWITCH
-                    if rd > p_allow[i]:
-                        cost += (rd - p_allow[i]) / BETA
-                    run = p_run[i]
+                        cost = abs(rd - gap) / BETA + SWITCH
+                    if rd > allow:
+                        cost += (rd - allow) / BETA
                     if run >= 0.0:
                         off_by = abs(rd - run) - SPEED_SLACK * run - SPEED_M
                         if off_by > 0.0:
                             cost += off_by / BETA_SPEED
-                    s = p_score[i] - cost
+                    s = p_s - cost
                     if s > best:
                         best, arg = s, i
-                restart = p_score[top] + RESTART
                 if arg < 0 or best < restart:
-                    col.add(r, o, restart + emit, top, RESTARTED, x, y, ts)
+                    add((r, o, restart + emit, top, RESTARTED, x, y, ts))
                 else:
-                    col.add(r, o, best + emit, arg, REAL, x, y, ts)
-            for i in range(n_prev):  # this fix an outlier: every state carried over
-                if ts - p_t[i] <= CARRY_S:
-                    col.add(p_road[i], p_off[i], p_score[i] + OUTLIER, i, OUT, p_x[i], p_y[i],
-                            p_t[i])
+                    add((r, o, best + emit, arg, REAL, x, y, ts))
+            for i, t in enumerate(p_t):  # this fix an outlier: every state carried over
+                if ts - t <= CARRY_S:
+                    add((p_road[i], p_off[i], p_score[i] + OUTLIER, i, OUT, p_x[i], p_y[i], t))
         else:
             for j in range(lo, hi):
-                col.add(roads[j], round(offs[j], 1), -dists[j] * dists[j] * inv2, -1, REAL, x, y,
-                        ts)
-        if not col.road:
+                states.append((roads[j], round(offs[j], 1), -dists[j] * dists[j] * inv2, -1, REAL,
+                               x, y, ts))
+        if not states:
             # Nothing explains the fix and nothing can be carried: the device left the roads.
             if cols:
                 self.commit(st, math.inf, out)
             st.road = -1
             out.append((ts, -1, math.nan, LEAVE))
             return -1
-        # Normalise and prune.
-        sc = col.score
-        top_s = max(sc)
-        fl = col.flag
-        keep = sorted((k for k in range(len(sc))
-                       if sc[k] >= top_s - (PRUNE_OUT if fl[k] == OUT else PRUNE)),
-                      key=lambda k: (-sc[k], k))[:BEAM]
-        keep.sort()
-        col.keep(keep)
-        col.score = [s - top_s for s in col.score]
+        # Prune and normalise.
+        top_s = max([s[2] for s in states])
+        kept = [s for s in states if s[2] >= top_s - (PRUNE_OUT if s[4] == OUT else PRUNE)]
+        if len(kept) > BEAM:
+            order = sorted(range(len(kept)), key=lambda k: (-kept[k][2], k))[:BEAM]
+            order.sort()
+            kept = [kept[k] for k in order]
+        col.fill(kept, top_s)
         if prev is not None and not cols:
             col.back = [0] * len(col.back)  # the prior was the single decided state
         if cols is None:
