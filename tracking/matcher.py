@@ -25,6 +25,7 @@ without fixes), never on how they were batched.
 from __future__ import annotations
 
 import math
+from math import sqrt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ BETA_SPEED = 3.0
 SWITCH = 1.5  # cost of a change of road: hops between the roads of a junction need evidence
 PRUNE = 10.0  # states this far below the best are dropped ...
 PRUNE_OUT = 3.0  # ... outlier states this far: a well explained fix is no outlier
+EASY = -OUTLIER - PRUNE_OUT  # a fix on the decided road costing less is decided at once
 BEAM = 6
 CARRY_S = 30.0
 # Consecutive fixes share most of their error (it drifts over tens of seconds): a fix's
@@ -162,24 +164,26 @@ class Matcher:
                 self.commit(st, ts - self.lag, out)
             cols = st.cols
         if cols is None:
-            if st.road >= 0 and ts - st.at > self.break_s:
-                st.road = -1  # silent too long: start afresh
-            if st.road >= 0 and hi - lo == 1 and roads[lo] == st.road:
+            road = st.road
+            if road >= 0 and ts - st.at > self.break_s:
+                road = st.road = -1  # silent too long: start afresh
+            if road >= 0 and hi - lo == 1 and roads[lo] == road:
                 # The usual case: one candidate, on the decided road, well explained.
                 off = offs[lo]
                 d = dists[lo] / sigma
                 dt = ts - st.at
                 route = abs(off - st.off)
                 dx, dy = x - st.ax, y - st.ay
-                gap = math.sqrt(dx * dx + dy * dy)
-                cost = abs(route - gap) / BETA + 0.5 * d * d * min(1.0, dt / CORR_S)
+                gap = sqrt(dx * dx + dy * dy)
+                corr = dt / CORR_S
+                cost = abs(route - gap) / BETA + 0.5 * d * d * (corr if corr < 1.0 else 1.0)
                 if route > MAX_SPEED * dt + 2.0 * sigma:
                     cost += (route - MAX_SPEED * dt - 2.0 * sigma) / BETA
                 if speed >= 0.0 and dt <= SPEED_S:
                     off_by = abs(route - speed * dt) - SPEED_SLACK * speed * dt - SPEED_M
                     if off_by > 0.0:
                         cost += off_by / BETA_SPEED
-                if cost < -OUTLIER - PRUNE_OUT:
+                if cost < EASY:
                     st.off, st.ax, st.ay, st.at = off, x, y, ts
                     out.append((ts, st.road, off, STILL if 0.0 <= speed < STILL_MPS else REAL))
                     return st.road
