@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from math import sqrt
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ STILL_MPS = 0.5
 Step = tuple[float, int, float, int]  # (ts, road, offset, flag)
 # A state being built: (road, offset, score, back, flag, anchor x, anchor y, anchor time).
 State = tuple[int, float, float, int, int, float, float, float]
+_SCORE = itemgetter(2)
 
 
 class Column:
@@ -278,8 +280,9 @@ class Matcher:
             out.append((ts, -1, math.nan, LEAVE))
             return -1
         # Prune and normalise.
-        top_s = max([s[2] for s in states])
-        kept = [s for s in states if s[2] >= top_s - (PRUNE_OUT if s[4] == OUT else PRUNE)]
+        top_s = max(map(_SCORE, states))
+        lim, lim_out = top_s - PRUNE, top_s - PRUNE_OUT
+        kept = [s for s in states if s[2] >= (lim_out if s[4] == OUT else lim)]
         if len(kept) > BEAM:
             order = sorted(range(len(kept)), key=lambda k: (-kept[k][2], k))[:BEAM]
             order.sort()
