@@ -5,7 +5,9 @@ process with the simulator's load generator, and prints:
   - positions/s with 100 positions per WebSocket message, flat out;
   - positions/s with one position per message, flat out;
   - position-sent -> live-event-seen latency percentiles at half the batched peak rate;
-  - how many concurrent device WebSockets were held (default 10,000).
+  - how many concurrent device WebSockets were held (default 10,000);
+and, for the batched runs, the server process's CPU time per position (/proc/<pid>/stat, user +
+system, before and after): a cost figure that a busy neighbour on the machine distorts less.
 The server runs with `--clock data` and the load is a patrol morning two days ago (10:00 in the
 city's zone), so every run does the same work whatever the hour: matching, pass counting and the
 device rules on on-duty inspectors, as a live day would (a wall-clock server fed two-day-old data
@@ -110,6 +112,16 @@ def pin(server_pid: int) -> None:
     os.sched_setaffinity(0, set(cores[1:]))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_note(pid: int, since: float, positions: int) -> str:
+    return f"server CPU {(cpu_seconds(pid) - since) / positions * 1e6:.2f} us/position"
+
+
 def patrol_morning(city: City) -> float:
     """10:00 in the city's zone, two days ago: inside the patrol window, in the past."""
     calendar = PatrolCalendar(city.settings)
@@ -133,7 +145,7 @@ async def run(args: argparse.Namespace) -> None:
             t0 = patrol_morning(city)
             t2 = t0 + 86_400
             if args.seconds:
-                await measure_throughput(args, city, base, t0)
+                await measure_throughput(args, city, base, t0, proc.pid)
             if args.sockets:
                 held = await hold_sockets(base, DEVICE, args.sockets, args.hold, t2 + 3600)
                 print(f"device WebSockets held: {held}", flush=True)
@@ -143,7 +155,7 @@ async def run(args: argparse.Namespace) -> None:
 
 
 async def measure_throughput(args: argparse.Namespace, city: City, base: str,
-                             t0: float) -> None:
+                             t0: float, pid: int) -> None:
     ids, lon, lat = walkers(city, args.devices, args.seconds, t0)
     batched = encode_messages(ids, lon, lat, t0, 100, args.connections)
     cases = None
@@ -156,9 +168,11 @@ async def measure_throughput(args: argparse.Namespace, city: City, base: str,
         driver.latency.clear()
         driver.done = 0
         cases = asyncio.create_task(driver._run(args.cases_rate, 3600.0))
+    cpu = cpu_seconds(pid)
     peak = await throughput(base, DEVICE, SUPERVISOR, batched)
     print(f"batched (100 per message, {args.connections} sockets): "
-          f"{peak.rate:,.0f} positions/s  {peak.summary()}", flush=True)
+          f"{peak.rate:,.0f} positions/s, {cpu_note(pid, cpu, peak.positions)}  "
+          f"{peak.summary()}", flush=True)
     if cases is not None:
         cases.cancel()
         every = [x for v in driver.latency.values() for x in v]
@@ -177,10 +191,12 @@ async def measure_throughput(args: argparse.Namespace, city: City, base: str,
     t2 = t1 + args.single_seconds + 10
     ids, lon, lat = walkers(city, args.devices, args.seconds, t2, seed=3)
     paced = encode_messages(ids, lon, lat, t2, 100, args.connections)
+    cpu = cpu_seconds(pid)
     half = await throughput(base, DEVICE, SUPERVISOR, paced, rate=peak.rate / 2)
     print(f"latency at half the batched peak ({peak.rate / 2:,.0f} positions/s): "
           f"p50 {half.percentile(50):.1f} ms, p95 {half.percentile(95):.1f} ms, "
-          f"p99 {half.percentile(99):.1f} ms  {half.summary()}", flush=True)
+          f"p99 {half.percentile(99):.1f} ms, {cpu_note(pid, cpu, half.positions)}  "
+          f"{half.summary()}", flush=True)
 
 
 def main() -> None:

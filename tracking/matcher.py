@@ -25,6 +25,8 @@ without fixes), never on how they were batched.
 from __future__ import annotations
 
 import math
+from math import sqrt
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ BETA_SPEED = 3.0
 SWITCH = 1.5  # cost of a change of road: hops between the roads of a junction need evidence
 PRUNE = 10.0  # states this far below the best are dropped ...
 PRUNE_OUT = 3.0  # ... outlier states this far: a well explained fix is no outlier
+EASY = -OUTLIER - PRUNE_OUT  # a fix on the decided road costing less is decided at once
 BEAM = 6
 CARRY_S = 30.0
 # Consecutive fixes share most of their error (it drifts over tens of seconds): a fix's
@@ -62,6 +65,9 @@ REAL, OUT, RESTARTED, LEAVE, JUNCTION, STILL = 0, 1, 2, 3, 4, 5
 STILL_MPS = 0.5
 
 Step = tuple[float, int, float, int]  # (ts, road, offset, flag)
+# A state being built: (road, offset, score, back, flag, anchor x, anchor y, anchor time).
+State = tuple[int, float, float, int, int, float, float, float]
+_SCORE = itemgetter(2)
 
 
 class Column:
@@ -94,7 +100,17 @@ class Column:
         self.anc_y.append(ay)
         self.anc_t.append(at)
 
+    def fill(self, states: list[State], top: float) -> None:
+        """Take the states, their scores less `top`."""
+        road, off, score, back, flag, ax, ay, at = zip(*states, strict=True)
+        self.road, self.off, self.back, self.flag = list(road), list(off), list(back), list(flag)
+        self.score = [s - top for s in score]
+        self.anc_x, self.anc_y, self.anc_t = list(ax), list(ay), list(at)
+
     def keep(self, idx: list[int]) -> None:
+        """Keep the states at `idx` (increasing indices)."""
+        if len(idx) == len(self.road):
+            return  # all of them
         for name in ("road", "off", "score", "back", "flag", "anc_x", "anc_y", "anc_t"):
             old = getattr(self, name)
             if old:  # older columns keep no scores or anchors (see Matcher._general)
@@ -150,24 +166,26 @@ class Matcher:
                 self.commit(st, ts - self.lag, out)
             cols = st.cols
         if cols is None:
-            if st.road >= 0 and ts - st.at > self.break_s:
-                st.road = -1  # silent too long: start afresh
-            if st.road >= 0 and hi - lo == 1 and roads[lo] == st.road:
+            road = st.road
+            if road >= 0 and ts - st.at > self.break_s:
+                road = st.road = -1  # silent too long: start afresh
+            if road >= 0 and hi - lo == 1 and roads[lo] == road:
                 # The usual case: one candidate, on the decided road, well explained.
                 off = offs[lo]
                 d = dists[lo] / sigma
                 dt = ts - st.at
                 route = abs(off - st.off)
                 dx, dy = x - st.ax, y - st.ay
-                gap = math.sqrt(dx * dx + dy * dy)
-                cost = abs(route - gap) / BETA + 0.5 * d * d * min(1.0, dt / CORR_S)
+                gap = sqrt(dx * dx + dy * dy)
+                corr = dt / CORR_S
+                cost = abs(route - gap) / BETA + 0.5 * d * d * (corr if corr < 1.0 else 1.0)
                 if route > MAX_SPEED * dt + 2.0 * sigma:
                     cost += (route - MAX_SPEED * dt - 2.0 * sigma) / BETA
                 if speed >= 0.0 and dt <= SPEED_S:
                     off_by = abs(route - speed * dt) - SPEED_SLACK * speed * dt - SPEED_M
                     if off_by > 0.0:
                         cost += off_by / BETA_SPEED
-                if cost < -OUTLIER - PRUNE_OUT:
+                if cost < EASY:
                     st.off, st.ax, st.ay, st.at = off, x, y, ts
                     out.append((ts, st.road, off, STILL if 0.0 <= speed < STILL_MPS else REAL))
                     return st.road
@@ -187,6 +205,7 @@ class Matcher:
             prev = None
         col = Column(ts)
         col.still = 0.0 <= speed < STILL_MPS
+        states: list[State] = []
         inv2 = 0.5 / (sigma * sigma)
         if prev is not None:
             inv2 *= min(1.0, (ts - prev.ts) / CORR_S)
@@ -194,31 +213,37 @@ class Matcher:
             p_road, p_off, p_score = prev.road, prev.off, prev.score
             p_x, p_y, p_t = prev.anc_x, prev.anc_y, prev.anc_t
             top = prev.best()
-            n_prev = len(p_road)
+            restart = p_score[top] + RESTART
             graph = self.graph
             around, table = graph.around, graph.table
-            # Each previous state's way into the graph, and its straight line to this fix.
-            p_ports = [around(p_road[i], p_off[i]) for i in range(n_prev)]
-            p_gap = [math.sqrt((x - p_x[i]) ** 2 + (y - p_y[i]) ** 2) for i in range(n_prev)]
-            p_allow = [MAX_SPEED * (ts - p_t[i]) + 2.0 * sigma for i in range(n_prev)]
-            # With a reported speed, the distance it implies along the roads.
-            p_run = [speed * (ts - p_t[i]) if speed >= 0.0 and ts - p_t[i] <= SPEED_S
-                     else -1.0 for i in range(n_prev)]
-            live = [i for i in range(n_prev) if ts - p_t[i] <= self.break_s]
+            add = states.append
+            # Each previous state still in reach, worked out once (one tuple: the inner loop
+            # below runs for every pair of states): its road, place and score, its way into
+            # the graph, its straight line to this fix, the route allowed before the speed
+            # penalty, and with a reported speed the distance it implies along the roads.
+            live = []
+            for i, age in enumerate([ts - t for t in p_t]):
+                if age <= self.break_s:
+                    pr, po = p_road[i], p_off[i]
+                    live.append((i, pr, po, p_score[i], around(pr, po),
+                                 math.sqrt((x - p_x[i]) ** 2 + (y - p_y[i]) ** 2),
+                                 MAX_SPEED * age + 2.0 * sigma,
+                                 speed * age if speed >= 0.0 and age <= SPEED_S else -1.0))
             for j in range(lo, hi):
                 # Undecided places are kept to the decimetre (exported as integers: compact).
                 r, o = roads[j], round(offs[j], 1)
                 emit = -dists[j] * dists[j] * inv2
                 best, arg = -math.inf, -1
                 j_ports: tuple[tuple[int, float], ...] | None = None
-                for i in live:
-                    if p_road[i] == r:
-                        rd = abs(o - p_off[i])
+                for i, pr, po, p_s, p_ports, gap, allow, run in live:
+                    if pr == r:
+                        rd = abs(o - po)
+                        cost = abs(rd - gap) / BETA
                     else:
                         if j_ports is None:
                             j_ports = around(r, o)
                         rd = math.inf
-                        for pa, da in p_ports[i]:
+                        for pa, da in p_ports:
                             row = table[pa]
                             for pb, db in j_ports:
                                 mid = row.get(pb)
@@ -226,49 +251,43 @@ class Matcher:
                                     rd = da + mid + db
                         if rd == math.inf:
                             continue
-                    cost = abs(rd - p_gap[i]) / BETA
-                    if p_road[i] != r:
-                        cost += SWITCH
-                    if rd > p_allow[i]:
-                        cost += (rd - p_allow[i]) / BETA
-                    run = p_run[i]
+                        cost = abs(rd - gap) / BETA + SWITCH
+                    if rd > allow:
+                        cost += (rd - allow) / BETA
                     if run >= 0.0:
                         off_by = abs(rd - run) - SPEED_SLACK * run - SPEED_M
                         if off_by > 0.0:
                             cost += off_by / BETA_SPEED
-                    s = p_score[i] - cost
+                    s = p_s - cost
                     if s > best:
                         best, arg = s, i
-                restart = p_score[top] + RESTART
                 if arg < 0 or best < restart:
-                    col.add(r, o, restart + emit, top, RESTARTED, x, y, ts)
+                    add((r, o, restart + emit, top, RESTARTED, x, y, ts))
                 else:
-                    col.add(r, o, best + emit, arg, REAL, x, y, ts)
-            for i in range(n_prev):  # this fix an outlier: every state carried over
-                if ts - p_t[i] <= CARRY_S:
-                    col.add(p_road[i], p_off[i], p_score[i] + OUTLIER, i, OUT, p_x[i], p_y[i],
-                            p_t[i])
+                    add((r, o, best + emit, arg, REAL, x, y, ts))
+            for i, t in enumerate(p_t):  # this fix an outlier: every state carried over
+                if ts - t <= CARRY_S:
+                    add((p_road[i], p_off[i], p_score[i] + OUTLIER, i, OUT, p_x[i], p_y[i], t))
         else:
             for j in range(lo, hi):
-                col.add(roads[j], round(offs[j], 1), -dists[j] * dists[j] * inv2, -1, REAL, x, y,
-                        ts)
-        if not col.road:
+                states.append((roads[j], round(offs[j], 1), -dists[j] * dists[j] * inv2, -1, REAL,
+                               x, y, ts))
+        if not states:
             # Nothing explains the fix and nothing can be carried: the device left the roads.
             if cols:
                 self.commit(st, math.inf, out)
             st.road = -1
             out.append((ts, -1, math.nan, LEAVE))
             return -1
-        # Normalise and prune.
-        sc = col.score
-        top_s = max(sc)
-        fl = col.flag
-        keep = sorted((k for k in range(len(sc))
-                       if sc[k] >= top_s - (PRUNE_OUT if fl[k] == OUT else PRUNE)),
-                      key=lambda k: (-sc[k], k))[:BEAM]
-        keep.sort()
-        col.keep(keep)
-        col.score = [s - top_s for s in col.score]
+        # Prune and normalise.
+        top_s = max(map(_SCORE, states))
+        lim, lim_out = top_s - PRUNE, top_s - PRUNE_OUT
+        kept = [s for s in states if s[2] >= (lim_out if s[4] == OUT else lim)]
+        if len(kept) > BEAM:
+            order = sorted(range(len(kept)), key=lambda k: (-kept[k][2], k))[:BEAM]
+            order.sort()
+            kept = [kept[k] for k in order]
+        col.fill(kept, top_s)
         if prev is not None and not cols:
             col.back = [0] * len(col.back)  # the prior was the single decided state
         if cols is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -50,6 +52,9 @@ VAGUE, NOT_FINITE, IMPOSSIBLE = "accuracy", "not_finite", "speed"
 BAD_REASONS = (VAGUE, NOT_FINITE, IMPOSSIBLE)
 MAX_KMH = 200.0
 BAD = -2  # the road of a bad fix in Batch.roads: no device rule sees it
+# Per-fix fields gathered in C (map) rather than in Python loops: these run for every fix.
+_LON, _LAT, _GRID = attrgetter("lon"), attrgetter("lat"), attrgetter("grid")
+_SLOT, _GROUP = itemgetter(0), itemgetter(1)
 _STATE_RANK = {type_: rank for rank, type_ in enumerate(STATE_ALERTS)}
 _NO_STATE = len(STATE_ALERTS)
 
@@ -109,6 +114,7 @@ class Admit:
                 if rank < alerted.get(dev, _NO_STATE + 1):
                     alerted[dev] = rank
         day = calendar.day_of(batch.now)
+        seen = -INF
         for i, pos in enumerate(batch.positions):
             dev = pos.device
             slot = slots.get(dev)
@@ -146,8 +152,8 @@ class Admit:
                     continue
                 ctx.late += 1
                 track.insert(ts, pos.lon, pos.lat)
-            if data_clock is not None:
-                data_clock.observe(ts)
+            if ts > seen:
+                seen = ts  # the data clock moves once, at the end (nothing reads it before)
             last = slot.last
             if last is None or ts >= last.ts:
                 slot.last = pos
@@ -163,6 +169,7 @@ class Admit:
         if ctx.started is None and batch.positions:
             ctx.started = min(p.ts for p in batch.positions)
         if data_clock is not None:
+            data_clock.observe(seen)
             batch.now = data_clock.now()
 
 
@@ -198,11 +205,12 @@ class Match:
     def __call__(self, batch: Batch) -> None:
         if not batch.released:
             return
-        fixes = [p for _, group in batch.released for p in group]
-        lon = np.array([p.lon for p in fixes], dtype=np.float64)
-        lat = np.array([p.lat for p in fixes], dtype=np.float64)
-        hint = np.repeat(np.array([s.grid for s, _ in batch.released], dtype=np.int64),
-                         [len(group) for _, group in batch.released])
+        released = batch.released
+        fixes = list(chain.from_iterable(map(_GROUP, released)))
+        lon = np.fromiter(map(_LON, fixes), np.float64, len(fixes))
+        lat = np.fromiter(map(_LAT, fixes), np.float64, len(fixes))
+        hint = np.repeat(np.fromiter(map(_GRID, map(_SLOT, released)), np.int64, len(released)),
+                         np.fromiter(map(len, map(_GROUP, released)), np.int64, len(released)))
         matches = self.ctx.index.match(lon, lat, k=CANDIDATES, arms=True)
         batch.cands = Candidates.of(matches, bearing=False)
         batch.grids = self.ctx.grids.lookup(lon, lat, hint).tolist()
@@ -248,15 +256,16 @@ class CountPasses:
                     decided = cols[0].ts
         batch.decided = decided
 
-    def _count(self, slot: DeviceSlot, steps: list[Step], passes: list[PassRecord]) -> None:
-        """Passes from a device's decided steps (an inspector's; other devices count none)."""
+    def _count(self, slot: DeviceSlot, steps: list[Step], passes: list[PassRecord],
+               day: Day | None = None) -> None:
+        """Passes from a device's decided steps (an inspector's; other devices count none);
+        day: a guess at the steps' local day (checked), e.g. the batch's."""
         if slot.info.kind != "inspector":
             return
         ctx = self.ctx
         counter, calendar = ctx.counter, ctx.calendar
         ps = slot.ps
         device = slot.info.id
-        day = None
         for ts, road, off, flag in steps:
             if flag == OUT:
                 continue  # an outlier: counts for nothing, breaks nothing
@@ -343,6 +352,6 @@ class CountPasses:
                 i += 1
             slot.good_x, slot.good_y, slot.good_t = gx, gy, gt
             if steps:
-                self._count(slot, steps, passes)
+                self._count(slot, steps, passes, day)
                 steps = []
             slot.grid = grids[i - 1]
