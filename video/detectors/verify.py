@@ -13,6 +13,7 @@ costs nothing that matters.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import cv2
 import numpy as np
@@ -39,8 +40,7 @@ def same_road(now_jpeg: bytes, clean_jpeg: bytes, box: list[int],
         return False
     a, b, inside, sigma = pair
     ga, gb = a.mean(axis=2), b.mean(axis=2)
-    factor = cv2.GaussianBlur(ga, (0, 0), sigma) / np.maximum(
-        cv2.GaussianBlur(gb, (0, 0), sigma), 1.0)
+    factor = _light_factor(ga, gb, sigma)
     diff = a - b * factor[..., None]
     # Colour: the region's mean residual in chroma (a shadow scales colour, it keeps its hue).
     if bgr_shift(diff[inside].mean(axis=0).astype(np.float64)) > chroma_material:
@@ -65,11 +65,18 @@ def grain_changed(now_jpegs: list[bytes], clean_jpeg: bytes, box: list[int],
             return False
         a, b, inside, sigma = pair
         ga, gb = a.mean(axis=2), b.mean(axis=2)
-        factor = cv2.GaussianBlur(ga, (0, 0), sigma) / np.maximum(
-            cv2.GaussianBlur(gb, (0, 0), sigma), 1.0)
+        factor = _light_factor(ga, gb, sigma)
         if not texture.changed(texture.ratio(ga, gb * factor, inside)):
             return False
     return bool(now_jpegs)
+
+
+def _light_factor(now: npt.NDArray[np.floating[Any]], clean: npt.NDArray[np.floating[Any]],
+                  sigma: float) -> npt.NDArray[np.floating[Any]]:
+    """The smooth light change from the clean road to now (grey), pixel by pixel."""
+    factor: npt.NDArray[np.floating[Any]] = cv2.GaussianBlur(now, (0, 0), sigma) / np.maximum(
+        cv2.GaussianBlur(clean, (0, 0), sigma), 1.0)
+    return factor
 
 
 def _lined_up(now: npt.NDArray[np.uint8], clean: npt.NDArray[np.uint8], box: list[int],
