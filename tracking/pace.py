@@ -60,6 +60,12 @@ class Pace:
             self.t0, self.done, self.o0 = ts, 0.0, off
             self.ride = len(speeds) >= MIN_BLOCKS and _median(speeds) > limit
 
+    @property
+    def pace(self) -> float:
+        """The walker's robust speed (m/s): the median of the blocks; -1 before the first."""
+        speeds = self.speeds
+        return _median(speeds) if speeds else -1.0
+
     def export(self) -> PaceData:
         return PaceData(self.ride, self.t0, self.done, self.road, self.o0, self.off, self.last,
                         list(self.speeds))
