@@ -58,6 +58,11 @@ CARRY_S = 30.0
 # or a minute of fixes nearer the wrong road would outweigh where the walk can go.
 CORR_S = 5.0
 
+# A restart this near the decided place along the roads went through the junction between
+# (Matcher.commit), entered at NEAR_MPS when the fix reports no speed.
+NEAR_M = 50.0
+NEAR_MPS = 1.0
+
 # Flags of committed steps.
 REAL, OUT, RESTARTED, LEAVE, JUNCTION, STILL, CAME = 0, 1, 2, 3, 4, 5, 6
 # A fix reporting less than this speed stands still: it covers nothing (its place is the
@@ -378,6 +383,16 @@ class Matcher:
                     out.append((tj, src, ca, JUNCTION, col.spd))
                     out.append((tj, road, cb, JUNCTION, col.spd))
                     st.jport, st.jt = graph.port_at(road, cb), tj
+                elif rd <= NEAR_M:
+                    # Too far for the time since the last decided fix, yet a few tens of
+                    # metres along the roads: the matcher held on to the old road while the
+                    # walker went on through the junction. The old road up to it, the new one
+                    # from it, entered as long ago as the way along it takes at a walk.
+                    pace = col.spd if col.spd >= STILL_MPS else NEAR_MPS
+                    tb = max(ts - abs(off - cb) / pace, ts - self.break_s)
+                    out.append((st.at, src, ca, JUNCTION, col.spd))
+                    out.append((tb, road, cb, JUNCTION, col.spd))
+                    st.jport, st.jt = graph.port_at(road, cb), tb
             out.append((ts, road, off, STILL if flag == REAL and col.still else flag, col.spd))
             if flag != OUT:
                 st.road, st.off, st.at = road, off, ts
