@@ -14,6 +14,7 @@ Every read and every write is one function of a SQLAlchemy Connection, run whole
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,7 @@ from sqlalchemy.pool import NullPool
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 T = TypeVar("T")
 Work = Callable[[Connection], T]
+RawWork = Callable[[sqlite3.Connection], T]
 
 
 def database_url(url: str | None, data_dir: str | Path) -> str:
@@ -67,15 +69,12 @@ class Database:
                                        connect_args={"check_same_thread": False})
             sync = sqlite_synchronous.upper()
 
+            self._sqlite_sync = sync
+            self._path = make_url(url).database or ":memory:"
+
             @event.listens_for(self._sync, "connect")
             def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-                dbapi_conn.isolation_level = None  # BEGIN is ours (below)
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute(f"PRAGMA synchronous={sync}")
-                cur.execute("PRAGMA foreign_keys=ON")
-                cur.execute("PRAGMA busy_timeout=10000")  # other processes on the file
-                cur.close()
+                self._pragmas(dbapi_conn)
 
             @event.listens_for(self._sync, "begin")
             def _begin(conn: Connection) -> None:
@@ -84,12 +83,22 @@ class Database:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="cases-write")
             self._readers = ThreadPoolExecutor(2, thread_name_prefix="cases-read")
             self._conns: dict[str, Connection] = {}  # one open connection per thread
+            self._raw: dict[str, sqlite3.Connection] = {}  # the same, for write_raw/read_raw
         else:
             # No pre-ping: it would cost a round trip per checkout; a connection that broke
             # (a database restart) fails its request once and is replaced (invalidated).
             settings = {} if postgres_synchronous_commit else {"synchronous_commit": "off"}
             self._async = create_async_engine(url, pool_size=10, max_overflow=10,
                                               connect_args={"server_settings": settings})
+
+    def _pragmas(self, dbapi_conn: Any) -> None:
+        dbapi_conn.isolation_level = None  # BEGIN is ours (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={self._sqlite_sync}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")  # other processes on the file
+        cur.close()
 
     @property
     def engine(self) -> AsyncEngine | Engine:
@@ -115,6 +124,35 @@ class Database:
             if conn.invalidated:
                 conn.close()
             raise
+
+    def _raw_in_thread(self, work: RawWork[T], write: bool) -> T:
+        name = threading.current_thread().name
+        conn = self._raw.get(name)
+        if conn is None:
+            conn = sqlite3.connect(self._path, check_same_thread=False)
+            self._pragmas(conn)
+            self._raw[name] = conn
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            out = work(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return out
+
+    async def write_raw(self, work: RawWork[T]) -> T:
+        """SQLite only: `work` of the sqlite3 connection in one write transaction, on the
+        writer thread (all of it lands, or none)."""
+        assert self.sqlite, "write_raw is SQLite's"
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, self._raw_in_thread, work, True)
+
+    async def read_raw(self, work: RawWork[T]) -> T:
+        assert self.sqlite, "read_raw is SQLite's"
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, self._raw_in_thread, work, False)
 
     async def write(self, work: Work[T]) -> T:
         """Run `work` in one write transaction: all of it lands, or none."""
@@ -153,6 +191,9 @@ class Database:
         for conn in list(self._conns.values()):
             conn.close()
         self._conns.clear()
+        for raw in list(self._raw.values()):
+            raw.close()
+        self._raw.clear()
         assert self._sync is not None
         self._sync.dispose()
 
