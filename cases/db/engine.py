@@ -14,6 +14,7 @@ Every read and every write is one function of a SQLAlchemy Connection, run whole
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -57,6 +58,10 @@ def redact_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
+class _Busy(Exception):
+    """Another writer holds the SQLite database: nothing was done on the loop."""
+
+
 class Database:
     def __init__(self, url: str, sqlite_synchronous: str = "normal",
                  postgres_synchronous_commit: bool = True) -> None:
@@ -84,6 +89,10 @@ class Database:
             self._readers = ThreadPoolExecutor(2, thread_name_prefix="cases-read")
             self._conns: dict[str, Connection] = {}  # one open connection per thread
             self._raw: dict[str, sqlite3.Connection] = {}  # the same, for write_raw/read_raw
+            self._inline = sync not in ("FULL", "EXTRA")  # raw work on the loop's thread
+            self._loop_conn: sqlite3.Connection | None = None
+            self._unchecked = 0  # commits on the loop since the last checkpoint
+            self._checkpoint: asyncio.Future[Any] | None = None
         else:
             # No pre-ping: it would cost a round trip per checkout; a connection that broke
             # (a database restart) fails its request once and is replaced (invalidated).
@@ -125,13 +134,8 @@ class Database:
                 conn.close()
             raise
 
-    def _raw_in_thread(self, work: RawWork[T], write: bool) -> T:
-        name = threading.current_thread().name
-        conn = self._raw.get(name)
-        if conn is None:
-            conn = sqlite3.connect(self._path, check_same_thread=False)
-            self._pragmas(conn)
-            self._raw[name] = conn
+    @staticmethod
+    def _transaction(conn: sqlite3.Connection, work: RawWork[T], write: bool) -> T:
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             out = work(conn)
@@ -142,15 +146,69 @@ class Database:
             raise
         return out
 
+    def _thread_raw(self) -> sqlite3.Connection:
+        name = threading.current_thread().name
+        conn = self._raw.get(name)
+        if conn is None:
+            conn = sqlite3.connect(self._path, check_same_thread=False)
+            self._pragmas(conn)
+            self._raw[name] = conn
+        return conn
+
+    def _raw_in_thread(self, work: RawWork[T], write: bool) -> T:
+        return self._transaction(self._thread_raw(), work, write)
+
+    def _on_loop(self, work: RawWork[T], write: bool) -> T:
+        """`work` on the loop's thread; _Busy (nothing done) when another writer holds the
+        database."""
+        conn = self._loop_conn
+        if conn is None:
+            conn = sqlite3.connect(self._path, check_same_thread=False)
+            self._pragmas(conn)
+            conn.execute("PRAGMA busy_timeout=0")  # never wait on the loop
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints: _after_commit
+            self._loop_conn = conn
+        try:
+            out = self._transaction(conn, work, write)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            # Busy at BEGIN (or a read's snapshot): nothing was written; the threads wait.
+            raise _Busy from exc
+        if write:
+            self._after_commit()
+        return out
+
+    def _after_commit(self) -> None:
+        """A passive checkpoint on the writer thread every 256 commits on the loop (SQLite's
+        own would run in the committing connection: on the loop, with its fsyncs)."""
+        self._unchecked += 1
+        if self._unchecked < 256 or (self._checkpoint is not None
+                                     and not self._checkpoint.done()):
+            return
+        self._unchecked = 0
+        self._checkpoint = asyncio.get_running_loop().run_in_executor(
+            self._writer, self._checkpoint_in_thread)
+
+    def _checkpoint_in_thread(self) -> None:
+        self._thread_raw().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
     async def write_raw(self, work: RawWork[T]) -> T:
-        """SQLite only: `work` of the sqlite3 connection in one write transaction, on the
-        writer thread (all of it lands, or none)."""
+        """SQLite only: `work` of the sqlite3 connection in one write transaction (all of it
+        lands, or none): on the loop's thread when the database is free, else on the
+        writer thread."""
         assert self.sqlite, "write_raw is SQLite's"
+        if self._inline:
+            with contextlib.suppress(_Busy):
+                return self._on_loop(work, True)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, self._raw_in_thread, work, True)
 
     async def read_raw(self, work: RawWork[T]) -> T:
         assert self.sqlite, "read_raw is SQLite's"
+        if self._inline:
+            with contextlib.suppress(_Busy):
+                return self._on_loop(work, False)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._readers, self._raw_in_thread, work, False)
 
@@ -188,6 +246,9 @@ class Database:
         # thread's connection from here (check_same_thread off; the threads are gone).
         self._writer.shutdown(wait=True)
         self._readers.shutdown(wait=True)
+        if self._loop_conn is not None:
+            self._loop_conn.close()
+            self._loop_conn = None
         for conn in list(self._conns.values()):
             conn.close()
         self._conns.clear()
