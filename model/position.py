@@ -9,7 +9,7 @@ import msgspec
 from model.deviceid import MAX_DEVICE_ID
 
 
-class Position(msgspec.Struct, gc=False):
+class Position(msgspec.Struct, gc=False, omit_defaults=True):
     """Treated as immutable everywhere (not `frozen`: one is built for every position the
     server takes, and the JSON gateway fixes up the id of a freshly decoded one in place).
 
@@ -18,7 +18,8 @@ class Position(msgspec.Struct, gc=False):
     checked by that decoding only (a Struct built in code is not checked). A longer raw id may
     still be 64 characters once normalised (NFC, spaces removed), hence 4 × the id's limit.
     gc=False: the cycle collector never looks at the millions of positions held in tracks and
-    windows (a Position refers to nothing that could refer back to it)."""
+    windows (a Position refers to nothing that could refer back to it). omit_defaults: the
+    journal (store/journal.py) writes a position without the fields it does not have."""
 
     device: Annotated[str, msgspec.Meta(min_length=1, max_length=4 * MAX_DEVICE_ID)]
     ts: float  # epoch seconds, from the device
