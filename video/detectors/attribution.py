@@ -42,20 +42,31 @@ def covered_at(track: Track, points: npt.NDArray[np.float64], region: Box,
     hit = np.zeros(len(points), dtype=bool)
     covered = first = None
     prev: tuple[float, Box] | None = None
+    step: tuple[float, float] | None = None  # velocity of the last step between alike boxes
     for ts, box in track.path:
         if ts > end:
             break
         # At 5 frames/s a fast car jumps further than its length: it swept the gap between.
         # Only between boxes of one size: a blob merged with the next lane's vehicle for a
         # frame must not sweep the lane between.
-        swept = box if prev is None or ts - prev[0] > 0.5 or not _alike(prev[1], box) \
-            else _hull(prev[1], box)
+        swept, at = box, ts
+        if prev is not None and _alike(prev[1], box):
+            dt = ts - prev[0]
+            if dt <= 0.5:
+                swept = _hull(prev[1], box)
+            elif _kept_pace(prev[1], box, dt, step):
+                # Lost for a few frames (its blob merged with a vehicle in the next lane) and
+                # found again where its pace had it: it swept the road between, and passed
+                # a spot there at the time its pace puts it there.
+                swept = _hull(prev[1], box)
+                at = _passed(prev, box, ts, points, swept)
+            step = _velocity(prev[1], box, dt) if dt <= 0.5 else step
         prev = (ts, box)
         if ts < start:
             continue
         now = np.array([swept.contains(px, py, 2.0) for px, py in points])
         if first is None and now.any():
-            first = ts
+            first = at
         hit |= now
         if hit.mean() >= 0.5:
             covered = first
@@ -108,6 +119,8 @@ def stands_beside(track: Track, region: Box, frame: AnalysisFrame) -> bool:
         return False  # a blob merged with its neighbours for a while is not standing
     if b.x <= 1 or b.y <= 1 or b.x + b.w >= w - 1 or b.y + b.h >= h - 1:
         return False  # entering or leaving the picture: its box clings to the border
+    if latched(track, frame.scale):
+        return False  # the dropper's track ended on its own fresh material: it drove on
     for ts, o in reversed(track.path):  # still: every box of the last second overlaps it
         if end_ts - ts > 1.0:
             break
@@ -123,18 +136,25 @@ def at_rest(track: Track, frame: AnalysisFrame) -> bool:
     size = max(track.box.w, track.box.h)
     if track.travel < max(STOP_TRAVEL * scale, size) or track.recent_travel(1.0) > 3 * scale:
         return False
-    b = track.box
-    # A vehicle that parks keeps its size as it comes to rest; a passing truck's track that
-    # latched on the material it just dropped shrinks at once to the size of that material.
-    ex, ey = b.center
-    rest = next(i for i, (_, p) in enumerate(track.path)
-                if abs(p.center[0] - ex) + abs(p.center[1] - ey) <= 3 * scale)
-    if rest > 0:
-        moving = float(np.median([p.w * p.h for _, p in track.path[:rest]]))
-        resting = track.path[rest][1]
-        if resting.w * resting.h < 0.5 * moving:
-            return False
-    return not born_beside_vehicle(track, frame)
+    return not latched(track, scale) and not born_beside_vehicle(track, frame)
+
+
+def latched(track: Track, scale: float) -> bool:
+    """The track came to rest on a box much smaller than the one it moved with: a passing
+    truck's track that latched on the material it just dropped shrinks at once to the size of
+    that material, while a vehicle that parks keeps its size as it comes to rest."""
+    ex, ey = track.box.center
+    # Where the last run of boxes at the resting place began (a vehicle passing through that
+    # spot earlier on its way is not resting there).
+    rest = len(track.path) - 1
+    while rest > 0 and abs(track.path[rest - 1][1].center[0] - ex) \
+            + abs(track.path[rest - 1][1].center[1] - ey) <= 3 * scale:
+        rest -= 1
+    if rest == 0:
+        return False
+    moving = float(np.median([p.w * p.h for _, p in track.path[:rest]]))
+    resting = track.path[rest][1]
+    return resting.w * resting.h < 0.5 * moving
 
 
 def born_beside_vehicle(track: Track, frame: AnalysisFrame) -> bool:
@@ -154,9 +174,15 @@ def born_beside_vehicle(track: Track, frame: AnalysisFrame) -> bool:
 def brought_on_foot(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame,
                     after: float) -> bool:
     """Something not a vehicle walked up to the region after `after` (a person who puts a bag
-    down, or stands there): what lies there is theirs, not a vehicle's spill."""
+    down, or stands there): what lies there is theirs, not a vehicle's spill. Walked up: it
+    was first seen off the region (a blob born on the material itself, as the fast background
+    slowly takes in a faint trail in a noisy dusk picture, is that material, not a walker)."""
     if track.vehicle or track.travel < STOP_TRAVEL * frame.scale \
             or _median_speed(track) > WALK_SPEED * frame.scale:
+        return False
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    cx, cy = track.path[0][1].center
+    if x0 - 2 <= cx <= x1 + 2 and y0 - 2 <= cy <= y1 + 2:
         return False
     over = 0
     for ts, b in track.path:
@@ -174,6 +200,47 @@ def _median_speed(track: Track) -> float:
 
 def _typical_area(track: Track) -> float:
     return float(np.median([b.w * b.h for _, b in track.path]))
+
+
+MAX_LOST_S = 1.5  # longest gap in a track that its pace may bridge
+
+
+def _velocity(a: Box, b: Box, dt: float) -> tuple[float, float]:
+    return (b.center[0] - a.center[0]) / dt, (b.center[1] - a.center[1]) / dt
+
+
+def _kept_pace(a: Box, b: Box, dt: float, step: tuple[float, float] | None) -> bool:
+    """Box b, dt seconds after a, lies where the velocity of the steps before put it (within
+    a third of the distance): the same vehicle, unseen in between."""
+    if step is None or dt > MAX_LOST_S:
+        return False
+    ex, ey = step[0] * dt, step[1] * dt
+    dx, dy = b.center[0] - a.center[0], b.center[1] - a.center[1]
+    expected = math.hypot(ex, ey)
+    return expected > 0 and math.hypot(dx - ex, dy - ey) <= expected / 3
+
+
+def _passed(prev: tuple[float, Box], box: Box, ts: float, points: npt.NDArray[np.float64],
+            swept: Box) -> float:
+    """When a box moving steadily from prev to box first reached one of the points it swept:
+    its leading edge's time there, interpolated."""
+    t0, a = prev
+    dx, dy = box.center[0] - a.center[0], box.center[1] - a.center[1]
+    norm = math.hypot(dx, dy)
+    if norm == 0:
+        return ts
+    ux, uy = dx / norm, dy / norm
+
+    def front(b: Box) -> float:
+        return float(max(x * ux + y * uy for x in (b.x, b.x + b.w) for y in (b.y, b.y + b.h)))
+
+    inside = [p for p in points if swept.contains(p[0], p[1], 2.0)]
+    if not inside:
+        return ts
+    reach = min(float(px * ux + py * uy) for px, py in inside)
+    f0, f1 = front(a), front(box)
+    share = 0.0 if f1 <= f0 else float(np.clip((reach - f0) / (f1 - f0), 0.0, 1.0))
+    return t0 + share * (ts - t0)
 
 
 def _alike(a: Box, b: Box) -> bool:
