@@ -161,3 +161,25 @@ def test_a_burst_of_fixes_off_every_road_does_not_split_the_walk() -> None:
              for k, p in enumerate(fixes)]
     feed(tracker, burst)
     assert passes(tracker, "a") == 1
+
+
+# Two roads meeting at a right angle, and a third far off (so the junction is no dead end).
+CORNER = make_city({"a": [(0.0, 0.0), (200.0, 0.0)], "b": [(200.0, 0.0), (200.0, 150.0)],
+                    "c": [(200.0, 150.0), (400.0, 150.0)]})
+
+
+def test_a_walk_seen_late_on_the_next_road_is_credited_from_the_junction() -> None:
+    # The walker turns from a into b at the corner, but for 30 s its fixes stay at the corner
+    # (a receiver that froze its position, multipath), then jump to where it is, 40 m into b.
+    # The matcher holds on to a and then has to restart on b; the restart is 40 m along the
+    # roads from where it held on: the walk went through the corner, so b counts from there.
+    tracker, _ = make_tracker(CORNER)
+    fixes = walk([(0.0, 0.0), (200.0, 0.0), (200.0, 150.0), (300.0, 150.0)], "insp-1",
+                 at("09:00"), every=1.0, heading=True)
+    frozen = []
+    for p in fixes:
+        x, y = tracker.ctx.index.project(p.lon, p.lat)
+        frozen.append(_moved(tracker, p, 200.0 - float(x), -float(y))
+                      if 0.5 < float(y) < 42.0 and float(x) > 199.0 else p)
+    feed(tracker, frozen)
+    assert [passes(tracker, r) for r in ("a", "b")] == [1, 1]
