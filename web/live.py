@@ -20,6 +20,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 LIVE_TYPES = frozenset({"position", "road", "alert", "cleared", "camera_event", "case"})
 CLOSE_TOO_SLOW = 4008  # application close code: the client fell too far behind
 FRAME_BYTES = 16 * 1024  # batch-mode frames (aiohttp's limit for compressing in place)
+_TYPE = attrgetter("TYPE")
 
 
 @dataclass(slots=True)
@@ -217,7 +219,11 @@ class LiveHub:
                 every = True
                 break
             wanted |= types
-        chosen = [e for e in events if every or e.TYPE in wanted]
+        kinds = set(map(_TYPE, events))  # in C: a batch is mostly positions
+        chosen: Sequence[Event] = events
+        if not (every or kinds <= wanted):
+            chosen = [e for e in events if e.TYPE in wanted]
+            kinds &= wanted
         try:
             values = [json_value(e) for e in chosen]
         except Exception:  # one event that cannot be encoded must not cost the others
@@ -239,7 +245,7 @@ class LiveHub:
                                   for e, v in zip(chosen, values, strict=True)],
                                  batch_too=False)
         for (types, grids), clients in groups.items():
-            if types is None and grids is None:
+            if grids is None and (types is None or kinds <= types):
                 picked = values
             else:  # the filter of publish_encoded
                 picked = [v for e, v in zip(chosen, values, strict=True)
