@@ -7,7 +7,9 @@ latch on the fresh material behind it. These tests are written for such tracks.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +20,9 @@ from video.detectors.vehicles import Track
 CLEAN_LOOKBACK_S = 10.0
 STOP_TRAVEL = 10.0  # analysis pixels a track must have come to count as arrived
 WALK_SPEED = 25.0  # analysis pixels a second (at 320 wide): faster than this is not on foot
+FAST = 15.0  # analysis pixels a second (at 320 wide): a box's centre moving faster is driving
+STILL_S = 1.0  # seconds a vehicle stands still at its own size once it has parked
+MERGED = 1.8  # a box this many times the track's usual area holds another vehicle too
 
 
 def unoccupied_before(tracks: list[Track], region: Box, ts: float) -> float:
@@ -43,9 +48,15 @@ def covered_at(track: Track, points: npt.NDArray[np.float64], region: Box,
     covered = first = None
     prev: tuple[float, Box] | None = None
     step: tuple[float, float] | None = None  # velocity of the last step between alike boxes
-    for ts, box in track.path:
+    merged = _merged(track)
+    for (ts, box), lumped in zip(track.path, merged, strict=True):
         if ts > end:
             break
+        if lumped:
+            # Its blob merged with a vehicle's beside it (trucks passing in the next lanes):
+            # the box covers the other vehicle's road too, and says nothing of where this
+            # one went. The frames either side of it, found again at its pace, say that.
+            continue
         # At 5 frames/s a fast car jumps further than its length: it swept the gap between.
         # Only between boxes of one size: a blob merged with the next lane's vehicle for a
         # frame must not sweep the lane between.
@@ -140,21 +151,51 @@ def at_rest(track: Track, frame: AnalysisFrame) -> bool:
 
 
 def latched(track: Track, scale: float) -> bool:
-    """The track came to rest on a box much smaller than the one it moved with: a passing
-    truck's track that latched on the material it just dropped shrinks at once to the size of
-    that material, while a vehicle that parks keeps its size as it comes to rest."""
-    ex, ey = track.box.center
-    # Where the last run of boxes at the resting place began (a vehicle passing through that
-    # spot earlier on its way is not resting there).
-    rest = len(track.path) - 1
-    while rest > 0 and abs(track.path[rest - 1][1].center[0] - ex) \
-            + abs(track.path[rest - 1][1].center[1] - ey) <= 3 * scale:
-        rest -= 1
-    if rest == 0:
+    """The track came to rest on a box much smaller than the one it moved with, or on one
+    left behind where its front had already been: a passing truck's track that latched on the
+    material it just dropped shrinks to the size of that material, or, on a trail as long as
+    the truck, rests behind the place the truck drove on to. A vehicle that parks stands still
+    at its own size, its front the furthest it got, for STILL_S at least, and only then, as the
+    motion background takes its body in piece by piece, may break into smaller boxes."""
+    path = track.path
+    steps = [(b, math.hypot(b.center[0] - a.center[0], b.center[1] - a.center[1]) / (tb - ta))
+             for (ta, a), (tb, b) in itertools.pairwise(path) if tb > ta]
+    moving = [b for b, v in steps if v > FAST * scale]
+    if not moving:
         return False
-    moving = float(np.median([p.w * p.h for _, p in track.path[:rest]]))
-    resting = track.path[rest][1]
-    return resting.w * resting.h < 0.5 * moving
+    usual = float(np.median([b.w * b.h for b in moving]))
+    length = float(np.median([max(b.w, b.h) for b in moving]))
+    front = _front_along(track)
+    furthest = -math.inf
+    still_since: float | None = None
+    for (ts, b), (_, v) in zip(path[1:], steps, strict=False):
+        ahead = front(b)
+        parked = v <= FAST * scale and b.w * b.h >= 0.5 * usual \
+            and ahead >= furthest - 0.25 * length
+        furthest = max(furthest, ahead)
+        if parked:
+            still_since = ts if still_since is None else still_since
+            if ts - still_since >= STILL_S:
+                return False
+        else:
+            still_since = None
+    end = track.box
+    return end.w * end.h < 0.5 * usual or front(end) < furthest - 0.25 * length
+
+
+def _front_along(track: Track) -> Callable[[Box], float]:
+    """How far a box reaches along the track's direction of travel (first box to furthest)."""
+    fx, fy = track.path[0][1].center
+    far = max((b.center for _, b in track.path),
+              key=lambda c: (c[0] - fx) ** 2 + (c[1] - fy) ** 2)
+    dx, dy = far[0] - fx, far[1] - fy
+    norm = max(1e-6, math.hypot(dx, dy))
+    ux, uy = dx / norm, dy / norm
+
+    def front(b: Box) -> float:
+        return float(max(x * ux + y * uy for x in (b.x, b.x + b.w) for y in (b.y, b.y + b.h)))
+
+    return front
 
 
 def born_beside_vehicle(track: Track, frame: AnalysisFrame) -> bool:
@@ -203,6 +244,18 @@ def _typical_area(track: Track) -> float:
 
 
 MAX_LOST_S = 1.5  # longest gap in a track that its pace may bridge
+
+
+def _merged(track: Track) -> list[bool]:
+    """Which boxes of the path are MERGED times the median area of the track's boxes within a
+    second either side: its blob joined with a neighbour's for a moment. (Against the boxes
+    around it, not the whole path: a track that switched from a car to a truck keeps the
+    truck's boxes.)"""
+    times = np.array([ts for ts, _ in track.path])
+    areas = np.array([b.w * b.h for _, b in track.path], dtype=np.float64)
+    lo = np.searchsorted(times, times - 1.0, side="left")
+    hi = np.searchsorted(times, times + 1.0, side="right")
+    return [bool(a > MERGED * np.median(areas[i:j])) for a, i, j in zip(areas, lo, hi, strict=True)]
 
 
 def _velocity(a: Box, b: Box, dt: float) -> tuple[float, float]:

@@ -189,7 +189,7 @@ class SpillDetector(Detector[SpillConfig]):
         np.putmask(self._since, ev == 0, ts)
         cv2.add(ev, ONE, dst=ev, mask=hit)
         cv2.subtract(ev, TWO, dst=ev, mask=cv2.bitwise_and(cv2.bitwise_not(changed), quiet))
-        np.minimum(ev, EVIDENCE_MAX, out=ev)
+        cv2.min(ev, EVIDENCE_MAX, dst=ev)
         self._check_cleared(frame, gs, quiet, dt)
         if warm:
             return []
