@@ -33,6 +33,7 @@ from aiohttp import web
 from bus.events import EventFanout
 from bus.health import Health
 from cases import linkmsg
+from cases.forward import ChildGone, Forwarder
 from cases.service import Publish
 from config.server import Config
 from model.clock import Clock
@@ -42,6 +43,7 @@ from web.api import Queries, answer, json_response
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 120.0  # the child loads the city and migrates the database first
+FORWARD_TIMEOUT_S = 120.0  # the slowest answer: a year's evaluation tables
 RESEND_S = 5.0  # spill alerts not yet confirmed are sent again this often
 MAX_PENDING_SPILLS = 100_000
 # The child's answer headers the caller sees (the server adds its own security headers).
@@ -68,6 +70,7 @@ class CasesApart:
         self.spills_dropped = 0
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._forwarder: Forwarder | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._supervisor: asyncio.Task[None] | None = None
         self._max_body = max(cfg.cases.photo_max_bytes, cfg.gateway.max_body_bytes)
@@ -101,6 +104,8 @@ class CasesApart:
         if self._ws is not None:
             await self._ws.close()
         await self._end_child()
+        if self._forwarder is not None:
+            self._forwarder.close()
         if self._http is not None:
             await self._http.close()
         if self.pending:
@@ -117,7 +122,7 @@ class CasesApart:
     # -- forwarding --------------------------------------------------------------------------
 
     async def forward(self, request: web.Request) -> web.StreamResponse:
-        if self.state != "up" or self._http is None:
+        if self.state != "up":
             return _unavailable("the case loop is restarting; retry")
         if request.content_length is not None and request.content_length > self._max_body:
             return json_response({"error": f"body larger than {self._max_body} bytes"},
@@ -131,23 +136,27 @@ class CasesApart:
         headers = {linkmsg.LINK_HEADER: self.secret,
                    linkmsg.CLOCK_HEADER: repr(self.clock.now())}
         for name in ("Authorization", "Content-Type"):
-            if name in request.headers:
-                headers[name] = request.headers[name]
-        url = f"http://127.0.0.1:{self.port}{request.rel_url}"
+            value = request.headers.get(name)
+            if value is not None:
+                if "\r" in value or "\n" in value:
+                    return json_response({"error": f"bad {name} header"}, status=400)
+                headers[name] = value
+        forwarder = self._forwarder
+        if forwarder is None:
+            return _unavailable("the case loop is restarting; retry")
         try:
-            async with self._http.request(request.method, url, data=bytes(body) or None,
-                                          headers=headers, allow_redirects=False,
-                                          timeout=aiohttp.ClientTimeout(total=120)) as resp:
-                data = await resp.read()
-                passed = {k: resp.headers[k] for k in PASSED_BACK if k in resp.headers}
-                return web.Response(body=data, status=resp.status, headers=passed)
+            answer = await asyncio.wait_for(
+                forwarder.request(request.method, request.raw_path, headers, bytes(body)),
+                FORWARD_TIMEOUT_S)
         except TimeoutError:
             return json_response({"error": "the case loop did not answer in time"},
                                  status=504)
-        except aiohttp.ClientError:
+        except ChildGone:
             # The child died under this request: whether its action landed is in the case's
             # version and log (each action is one transaction); the caller reads and retries.
             return _unavailable("the case loop went away; retry")
+        passed = {k: answer.headers[k] for k in PASSED_BACK if k in answer.headers}
+        return web.Response(body=answer.body, status=answer.status, headers=passed)
 
     # -- the child ---------------------------------------------------------------------------
 
@@ -183,6 +192,7 @@ class CasesApart:
             raise ChildFailed(f"the case loop's process did not start (exit {proc.returncode}; "
                                "see its errors above)")
         self.port = int(port)
+        self._forwarder = Forwarder(self.port)
         assert self._http is not None
         self._ws = await self._http.ws_connect(
             f"http://127.0.0.1:{self.port}/link", headers={linkmsg.LINK_HEADER: self.secret},
@@ -220,6 +230,9 @@ class CasesApart:
             code = await proc.wait()
             self.last_exit = code
             self.state = "down"
+            if self._forwarder is not None:
+                self._forwarder.close()
+                self._forwarder = None
             self.health.down("cases", f"case loop process exited ({code}); restarting")
             if self._ws is not None:
                 await self._ws.close()

@@ -25,9 +25,11 @@ from typing import Any
 
 import msgspec
 from aiohttp import WSMsgType, web
+from sqlalchemy.exc import SQLAlchemyError
 
 from cases import linkmsg
 from cases.assemble import build_cases
+from cases.catalog import CatalogError
 from cases.errors import CaseError
 from cases.records import Actor
 from config.server import Config
@@ -233,7 +235,9 @@ async def run(boot: Boot) -> None:
     app = build_app([part.routes(), link.routes()], cfg.gateway.max_body_bytes,
                     unavailable=(LinkDown,))
     app.middlewares.insert(0, _trusted_only(link))
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5.0)
+    # The server keeps its connections to us open (cases/forward.py closes them first).
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5.0,
+                           keepalive_timeout=600.0)
     await runner.setup()
     sock = bind("127.0.0.1", boot.port, "the case loop's port ([cases] port)")
     await web.SockSite(runner, sock).start()
@@ -264,7 +268,12 @@ def main() -> int:
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         print(f"cases child: refused its boot line: {exc}", file=sys.stderr)
         return 2
-    asyncio.run(run(boot))
+    try:
+        asyncio.run(run(boot))
+    except (OSError, SQLAlchemyError, CatalogError) as exc:  # the server prints its own line
+        print(f"cases child: refused to start: {type(exc).__name__}: "
+              f"{str(getattr(exc, 'orig', None) or exc)[:300]}", file=sys.stderr)
+        return 2
     return 0
 
 
