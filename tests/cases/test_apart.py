@@ -180,7 +180,9 @@ async def test_kill_9_of_the_child_loses_no_action_and_applies_none_twice(
     down = await health(srv)
     await asyncio.gather(*drivers)
     after = await until_up(srv, restarts + 1)
-    assert after["last_exit"] == -signal.SIGKILL, after
+    # -9; asyncio says 255 when the exit status was collected before its watcher thread
+    # asked (seen now and then on a loaded machine); never 0: the child did not stop itself
+    assert after["last_exit"] in (-signal.SIGKILL, 255), after
     if down["cases"]["state"] != "up":  # the server saw the child gone before it was back
         assert status == 503 and "restarting" in body["error"], body
         assert down["status"] == "degraded", down
