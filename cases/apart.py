@@ -145,9 +145,9 @@ class CasesApart:
         if forwarder is None:
             return _unavailable("the case loop is restarting; retry")
         try:
-            answer = await asyncio.wait_for(
-                forwarder.request(request.method, request.raw_path, headers, bytes(body)),
-                FORWARD_TIMEOUT_S)
+            async with asyncio.timeout(FORWARD_TIMEOUT_S):  # no task of its own (wait_for's)
+                answer = await forwarder.request(request.method, request.raw_path, headers,
+                                                 bytes(body))
         except TimeoutError:
             return json_response({"error": "the case loop did not answer in time"},
                                  status=504)

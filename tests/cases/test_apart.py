@@ -10,8 +10,10 @@ import asyncio
 import os
 import signal
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import orjson
@@ -25,12 +27,14 @@ from tests.cases.conftest import (
     DISPATCHER,
     ENFORCEMENT,
     INSPECTOR,
+    INSPECTOR_B,
     OPERATOR,
     PUBLIC,
     SANITATION,
     SUPERVISOR,
 )
-from tests.cases.kit import IN_CITY, act, call, png, report, upload
+from tests.cases.kit import IN_CITY, act, call, png, report, send, stand, upload, walk
+from tests.cases.test_sources import T0, handled_case
 from tests.serverkit import RunningServer, running_server
 
 
@@ -176,7 +180,9 @@ async def test_kill_9_of_the_child_loses_no_action_and_applies_none_twice(
     down = await health(srv)
     await asyncio.gather(*drivers)
     after = await until_up(srv, restarts + 1)
-    assert after["last_exit"] == -signal.SIGKILL, after
+    # -9; asyncio says 255 when the exit status was collected before its watcher thread
+    # asked (seen now and then on a loaded machine); never 0: the child did not stop itself
+    assert after["last_exit"] in (-signal.SIGKILL, 255), after
     if down["cases"]["state"] != "up":  # the server saw the child gone before it was back
         assert status == 503 and "restarting" in body["error"], body
         assert down["status"] == "degraded", down
@@ -228,3 +234,26 @@ async def test_a_spill_while_the_child_is_down_opens_its_case_after_the_restart(
             if not (await health(srv))["cases"]["spills_queued"]:
                 break
             await asyncio.sleep(0.1)
+
+
+async def test_presence_and_missed_reports_ask_the_tracker_over_the_link(
+        tmp_path: Path) -> None:
+    """The data clock travels with each forwarded request; a check's track and a road's passes
+    come from the server's tracker."""
+    async with running_server(tmp_path, tokens=CASE_TOKENS, server={"clock": "data"},
+                              cases={"process": "child"}) as srv:
+        await send(srv, walk(srv, "p-g1-a", "g1-m01", T0))
+        status, hot = await call(srv, OPERATOR, "POST", "/api/v1/cases", {
+            "source": "hotline", "class": "E0102", "lon": IN_CITY[0], "lat": IN_CITY[1]})
+        assert status == 201, hot
+        assert hot["created_ts"] == pytest.approx(T0, abs=900)  # data time, not the wall's
+        date = datetime.fromtimestamp(hot["created_ts"], ZoneInfo("Asia/Shanghai")).date()
+        status, table = await call(srv, SUPERVISOR, "GET", "/api/v1/cases/evaluation?"
+                                   f"dimension=inspector&period=day&date={date.isoformat()}")
+        assert status == 200, table
+        rows = {r["id"]: r for r in table["rows"]}
+        assert rows["p-g1-a"]["missed"] == 1  # it passed by without reporting
+        await send(srv, stand("p-g1-b", IN_CITY[0], IN_CITY[1], T0 + 700, 180))
+        case = await handled_case(srv)
+        status, checked = await act(srv, INSPECTOR_B, case, "check", passed=True)
+        assert status == 200 and checked["check"]["presence"] == "present", checked
