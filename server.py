@@ -13,6 +13,7 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,7 @@ from web.redis_queries import RedisEvidence
 log = logging.getLogger("gridwatch")
 
 DEMO_CITY = Path(__file__).resolve().parent / "cities" / "demo"
+_TYPE = attrgetter("TYPE")
 EXIT_WORKER_DIED = 70  # EX_SOFTWARE: a worker stopped for good; start the process again
 
 
@@ -407,6 +409,8 @@ def camera_events_to(fanout: EventFanout, city: City) -> Callable[[Event], None]
 
 
 def _count_alerts(metrics: Metrics, events: Any) -> None:
+    if "alert" not in set(map(_TYPE, events)):  # in C: a batch is mostly positions
+        return
     for event in events:
         if event.TYPE == "alert":
             metrics.alerts_raised.labels(event.alert.type).inc()

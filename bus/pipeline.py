@@ -1,7 +1,11 @@
 """The in-process position pipeline: gateways submit, one task runs tracking in device order.
 
-Tracking is CPU work on plain state, so it runs on the event loop in bounded chunks (a chunk of
-1,000 positions takes a few ms) rather than in a thread, where the GIL would only add switching.
+Tracking is CPU work on plain state, so it runs on the event loop in bounded chunks rather than
+in a thread, where the GIL would only add switching. A chunk is sized to take about PASS_S of the
+loop (from the measured cost per position, between CHUNK and CHUNK_MAX positions): much of a
+pass is work per device (its reorder window, its matcher and rules state), shared by all of that
+device's fixes in the chunk, so a larger chunk costs less per position; a smaller one holds the
+loop (answers, live pushes) less long. Below CHUNK positions queued, a pass takes what there is.
 Submitted positions go first: a tick releases a backlog of held fixes in small steps and, before
 each step, lets whatever was submitted meanwhile be tracked (and its live events go out), for at
 most TICK_YIELD_S, so neither starves the other.
@@ -39,6 +43,8 @@ from tracking.engine import Tracker
 log = logging.getLogger(__name__)
 
 CHUNK = 1_000
+CHUNK_MAX = 8_000
+PASS_S = 0.025
 REPLAY_TICK_S = 10.0
 TICK_YIELD_S = 0.05  # longest a tick step waits for submitted positions to be tracked first
 # A checkpoint (what a failed batch is rolled back to) once the log since the last one would
@@ -69,6 +75,7 @@ class Pipeline:
         self.guard = Guard(tracker, WORKER, self._dead_letters, self._failure,
                            every=max(CHECKPOINT_POSITIONS, 50 * len(tracker.registry)))
         self._queue: deque[tuple[float, list[Position]]] = deque()
+        self._per_position = 10e-6  # s of tracking a position, moving average over chunks
         self._queued = 0
         self._wake = asyncio.Event()
         self._space = asyncio.Event()
@@ -187,7 +194,8 @@ class Pipeline:
     def _take(self) -> tuple[list[float], list[Position]]:
         stamps: list[float] = []
         chunk: list[Position] = []
-        while self._queue and len(chunk) < CHUNK:
+        size = max(CHUNK, min(CHUNK_MAX, int(PASS_S / self._per_position)))
+        while self._queue and len(chunk) < size:
             stamp, positions = self._queue.popleft()
             stamps.append(stamp)
             chunk.extend(positions)
@@ -259,7 +267,10 @@ class Pipeline:
         started = time.perf_counter()
         self._emit(self.guard.ingest(chunk))
         self.metrics.positions_processed.inc(len(chunk))
-        self.metrics.batch_seconds.observe(time.perf_counter() - started)
+        took = time.perf_counter() - started
+        self.metrics.batch_seconds.observe(took)
+        if chunk:
+            self._per_position += 0.2 * (took / len(chunk) - self._per_position)
 
     async def _tick(self) -> None:
         while self.stopped is None:

@@ -48,15 +48,31 @@ class _PositionJson(msgspec.Struct, omit_defaults=True):
 _json = msgspec.json.Encoder()
 
 
-def json_text(event: Event) -> str:
-    """The event's to_json() as JSON text, the same values and key order."""
-    if isinstance(event, PositionEvent):
+def json_value(event: Event) -> _PositionJson | msgspec.Raw:
+    """What msgspec writes as the event's to_json(), the same values and key order: a list of
+    these is a whole batch-mode frame in one encode call (web/live.py)."""
+    if event.__class__ is PositionEvent:
         p = event.position
         if not p.attrs:  # protocol extras are merged in: the general path
-            return _json.encode(_PositionJson("position", p.device, p.ts, p.lat, p.lon,
-                                              event.state, p.acc, p.speed, p.heading,
-                                              event.grid, event.road)).decode()
-    return orjson.dumps(event.to_json()).decode()
+            return _PositionJson("position", p.device, p.ts, p.lat, p.lon,
+                                 event.state, p.acc, p.speed, p.heading,
+                                 event.grid, event.road)
+    return msgspec.Raw(orjson.dumps(event.to_json()))
+
+
+def json_frame(values: Sequence[_PositionJson | msgspec.Raw]) -> bytes:
+    """json_value()s as one JSON array."""
+    return _json.encode(values)
+
+
+def json_of(value: _PositionJson | msgspec.Raw) -> str:
+    """A json_value() as JSON text."""
+    return _json.encode(value).decode()
+
+
+def json_text(event: Event) -> str:
+    """The event's to_json() as JSON text, the same values and key order."""
+    return json_of(json_value(event))
 
 
 # msgpack for Redis ---------------------------------------------------------------------------

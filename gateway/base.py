@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from gateway.listener import Known, Sink
 from metrics.registry import Metrics

@@ -4,9 +4,9 @@ at the gateway, so everything behind it works in one datum."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
+from msgspec.structs import replace
 
 from geofence.crs import to_wgs84
 from model.position import Position

@@ -8,12 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import msgspec
+
 from model.alert import Alert
 from model.position import Position
 
 
-@dataclass(slots=True)  # not frozen, like Position: one is built for every position
-class PositionEvent:
+class PositionEvent(msgspec.Struct, gc=False):
+    """One is built for every position: a Struct (not frozen, like Position) is the cheapest to
+    build, and gc=False keeps the cycle collector off them."""
+
     TYPE: ClassVar[str] = "position"
 
     position: Position

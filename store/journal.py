@@ -2,7 +2,12 @@
 day's figures exactly (tracking is deterministic in the positions' own times).
 
 One file per UTC day of arrival, one JSON line per accepted batch:
-    {"t": <arrival epoch s>, "p": [[device, ts, lat, lon, acc, speed, heading, attrs], ...]}
+    {"t": <arrival epoch s>, "p": [{"device", "ts", "lat", "lon", "acc", "speed", "heading",
+                                    "attrs"}, ...]}
+each position as model/position.py's Struct writes itself (fields left at their default,
+e.g. no `acc`, are left out): msgspec writes a batch in one call, with no list built per fix.
+Journals written before that hold each position as [device, ts, lat, lon, acc, speed,
+heading, attrs]; both are read.
 A line torn by a crash is skipped on replay (it was never acknowledged to its device: the
 line is written before the answer goes out). Files older than the retention are deleted.
 """
@@ -19,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
 import orjson
 
 from model.clock import DAY_S
@@ -29,9 +35,20 @@ log = logging.getLogger(__name__)
 NAME = re.compile(r"^positions-(\d{4}-\d{2}-\d{2})\.jsonl$")
 
 
-def _position(row: list[Any]) -> Position:
+def _position(row: list[Any] | dict[str, Any]) -> Position:
+    if isinstance(row, dict):
+        return Position(row["device"], row["ts"], row["lat"], row["lon"], row.get("acc"),
+                        row.get("speed"), row.get("heading"), row.get("attrs") or {})
     device, ts, lat, lon, acc, speed, heading, attrs = row
     return Position(device, ts, lat, lon, acc, speed, heading, attrs or {})
+
+
+class _Line(msgspec.Struct):
+    t: float
+    p: list[Position]
+
+
+_encoder = msgspec.json.Encoder()
 
 
 class PositionJournal:
@@ -56,11 +73,7 @@ class PositionJournal:
             self._file = self._path(day).open("ab")
             self.prune(now)
         assert self._file is not None
-        # [device, ts, lat, lon, acc, speed, heading, attrs] (see the module doc), inlined:
-        # this runs for every position the server takes
-        rows = [[p.device, p.ts, p.lat, p.lon, p.acc, p.speed, p.heading, p.attrs or None]
-                for p in positions]
-        self._file.write(orjson.dumps({"t": now, "p": rows}) + b"\n")
+        self._file.write(_encoder.encode(_Line(now, positions)) + b"\n")
         self.written += len(positions)
 
     def flush(self, durable: bool = False) -> None:

@@ -31,7 +31,8 @@ items = st.fixed_dictionaries(
      "ts": st.one_of(st.floats(NOW - 8 * 86_400, NOW + 1e4), values),
      "lat": st.one_of(st.floats(-100, 100), values),
      "lon": st.one_of(st.floats(-200, 200), values)},
-    optional={"acc": values, "speed": values, "heading": values, "extra": values})
+    optional={"acc": values, "speed": values, "heading": values, "extra": values,
+              "attrs": st.one_of(values, st.fixed_dictionaries({"k": values}))})
 
 
 @settings(max_examples=300)

@@ -26,7 +26,7 @@ def test_batches_come_back_in_order(tmp_path: Path) -> None:
     journal.append([pos(3, terminal="013833501744")])
     journal.close()
     again = PositionJournal(tmp_path)
-    assert list(again.replay()) == [[pos(1), pos(2)], [pos(3)]]
+    assert list(again.replay()) == [[pos(1), pos(2)], [pos(3, terminal="013833501744")]]
     assert list(again.replay())[1][0].attrs == {"terminal": "013833501744"}
 
 
