@@ -26,7 +26,8 @@ from bus.health import Health
 from bus.pipeline import Pipeline
 from bus.redis_roles import ROLES, RedisParts, redact
 from bus.redis_video import VideoLeader
-from cases.assemble import CasesPart, build_cases
+from cases.apart import CasesApart, ChildFailed
+from cases.assemble import CasesPart, build_case_part
 from cases.catalog import CatalogError
 from config import testfaults
 from config.load import ConfigError, load_config
@@ -88,7 +89,7 @@ class Parts:
     fanout: EventFanout
     clock: Clock
     dead: DeadLetterJournal  # this process's own dead letters (README, Failure policy)
-    cases: CasesPart | None = None  # None: [cases] enabled = false, or no HTTP here
+    cases: CasesPart | CasesApart | None = None  # None: [cases] enabled = false, or no HTTP
     osmand: OsmandServer | None = None  # None: disabled ([osmand] enabled = false)
     jt808: Jt808Server | None = None
     gate: ConnectionGate | None = None  # one for every listener: fds are the process's
@@ -119,6 +120,7 @@ class Server:
     redis_url: str | None = None  # None: everything in this process's memory
     role: str = "all"
     database: str | None = None  # --database: the case loop's (over [cases] database)
+    city_dir: Path | None = None  # the city's folder ([cases] process = child loads it)
     runner: web.AppRunner | None = None
     app: web.Application | None = None
     port: int = 0
@@ -201,8 +203,9 @@ class Server:
         routes = [ingest.routes(), api.routes(), site.routes(), cameras.routes(),
                   evidence.routes()]
         if cfg.cases.enabled:
-            parts.cases = build_cases(cfg, index, auth, tracker, fanout, hub.publish_encoded,
-                                      clock, self.database)
+            parts.cases = build_case_part(cfg, index, auth, tracker, fanout,
+                                          hub.publish_encoded, clock, health, self.tokens,
+                                          self.city_dir, self.database)
             routes.append(parts.cases.routes())
         self.app = build_app(routes, cfg.gateway.max_body_bytes)
 
@@ -241,8 +244,9 @@ class Server:
                        EvidenceApi(auth, RedisEvidence(rp.redis, rp.keys, evidence_dir),
                                    camera_list(city)).routes()]
             if cfg.cases.enabled:  # every web process on the one shared database
-                parts.cases = build_cases(cfg, index, auth, rp.queries, fanout,
-                                          hub.publish_encoded, rp.clock, self.database)
+                parts.cases = build_case_part(cfg, index, auth, rp.queries, fanout,
+                                              hub.publish_encoded, rp.clock, rp.health,
+                                              self.tokens, None, self.database)
                 routes.append(parts.cases.routes())
         elif rp.sink is not None:  # a gateway alone: health and metrics for its probes
             routes.append([r for r in site.routes() if isinstance(r, web.RouteDef)
@@ -290,7 +294,8 @@ class Server:
         return {**parts.health.status(), "queued_positions": parts.pipeline.queued,
                 "live_clients": len(parts.hub.clients), "clock": parts.clock.now(),
                 "dead_letters": parts.dead.written,
-                "tracking_recoveries": parts.pipeline.guard.recoveries}
+                "tracking_recoveries": parts.pipeline.guard.recoveries,
+                "cases": parts.cases.status() if parts.cases is not None else None}
 
     async def start(self) -> None:
         self.build()
@@ -495,8 +500,8 @@ def main(argv: list[str] | None = None) -> int:
         tokens = demo_tokens()
     try:
         code = asyncio.run(serve(Server(cfg, city, tokens, args.redis, args.role,
-                                        database=args.database), printed))
-    except (SigningKeyError, CatalogError) as exc:
+                                        database=args.database, city_dir=args.city), printed))
+    except (SigningKeyError, CatalogError, ChildFailed) as exc:
         print(f"gridwatch: refused to start: {exc}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:  # the message carries no password (URLs are redacted)

@@ -9,8 +9,13 @@ Latency is measured from the moment a request was due (not when it could be sent
 server that falls behind shows it. Prints p50/p95/p99/max per action and overall, the rate
 reached, the server's CPU seconds per action, and every refusal.
 
+With --apart the case loop runs in its child process ([cases] process = child: the server
+forwards every request to it), pinned to the other core (--child-core same: to the server's);
+the CPU per action is then the server's (forwarding) and the child's; --direct: in the
+server's own process. Default: [cases] process's default.
+
 Usage: python bench/cases_load.py [--rate 200] [--seconds 60] [--postgres] [--database URL]
-       [--synchronous normal|full]
+       [--synchronous normal|full] [--apart [--child-core same] | --direct]
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.server_load import free_port, pin  # noqa: E402
+from bench.server_load import case_child, free_port, pin, place_child  # noqa: E402
 from geofence.city import load_city  # noqa: E402
 from geofence.index import CityIndex  # noqa: E402
 
@@ -50,7 +55,7 @@ WHO = {"report": "inspector:p-g1-a", "accept": "operator", "open": "operator",
 
 
 def start(tmp: Path, port: int, database: str | None, synchronous: str,
-          extra: str = "", pg_sync: bool = True) -> Any:
+          extra: str = "", pg_sync: bool = True, process: str | None = None) -> Any:
     import subprocess
     tokens = ", ".join(f'"{t}" = "{r}"' for t, r in TOKENS.items())
     db = f'database = "{database}"\n' if database else ""
@@ -61,6 +66,7 @@ data_dir = "{tmp / 'data'}"
 [auth]
 tokens = {{ {tokens} }}
 [cases]
+{f'process = "{process}"' if process else ""}
 {db}sqlite_synchronous = "{synchronous}"
 postgres_synchronous_commit = {"true" if pg_sync else "false"}
 [gateway]
@@ -197,19 +203,24 @@ async def main_async(args: argparse.Namespace) -> int:
             database = pg.new_database()
         port = free_port()
         proc = start(Path(tmp), port, database, args.synchronous,
-                     pg_sync=args.pg_synchronous_commit == "on")
+                     pg_sync=args.pg_synchronous_commit == "on", process=args.process)
         pin(proc.pid)
         base = f"http://127.0.0.1:{port}"
+        child: int | None = None
         try:
             await wait_ready(base)
+            child = await case_child(base, ROLE["supervisor"])
+            where = place_child(child, args.child_core) if child else ""
             driver = Driver(base, spot)
             await driver._run(args.rate, 3.0)  # warm-up, not counted
             driver.latency.clear()
             driver.refused.clear()
             driver.done = 0
             cpu0 = cpu_seconds(proc.pid)
+            child0 = cpu_seconds(child) if child else 0.0
             wall = await driver._run(args.rate, args.seconds)
             cpu = cpu_seconds(proc.pid) - cpu0
+            child_cpu = cpu_seconds(child) - child0 if child else 0.0
             await driver.close()
         finally:
             proc.terminate()
@@ -220,7 +231,8 @@ async def main_async(args: argparse.Namespace) -> int:
     backend = f"PostgreSQL (own cluster), synchronous_commit {args.pg_synchronous_commit}" \
         if args.postgres else \
         ("database given" if args.database else f"SQLite WAL synchronous={args.synchronous}")
-    print(f"cpu cores: {os.cpu_count()}; server pinned to one core; {backend}")
+    print(f"cpu cores: {os.cpu_count()}; server pinned to one core; {backend}; case loop "
+          + (f"in a child process on {where}" if child else "in the server's process"))
     print(f"{'action':<9} {'n':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}")
     for action in ["report", *FLOW]:
         v = driver.latency.get(action, [])
@@ -234,6 +246,9 @@ async def main_async(args: argparse.Namespace) -> int:
           f"= {driver.done / wall:.0f} actions/s; server CPU {cpu:.1f} s "
           f"({cpu / max(driver.done, 1) * 1000:.2f} ms per action, "
           f"{cpu / wall * 100:.0f} % of its core)")
+    if child:
+        print(f"case child CPU {child_cpu:.1f} s ({child_cpu / max(driver.done, 1) * 1000:.2f}"
+              f" ms per action); both {(cpu + child_cpu) / max(driver.done, 1) * 1000:.2f} ms")
     print(f"refused: {dict(driver.refused) or 'none'}")
     print(f"p50 {p50:.1f} ms, p99 {p99:.1f} ms "
           f"({'under' if p99 < 50 else 'OVER'} the 50 ms target)")
@@ -251,6 +266,13 @@ def main() -> int:
                    help="SQLite: PRAGMA synchronous under WAL")
     p.add_argument("--pg-synchronous-commit", choices=("on", "off"), default="on",
                    help="PostgreSQL: [cases] postgres_synchronous_commit")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--apart", dest="process", action="store_const", const="child",
+                       help="[cases] process = child")
+    where.add_argument("--direct", dest="process", action="store_const", const="in",
+                       help="[cases] process = in (the server's own process)")
+    p.add_argument("--child-core", choices=("other", "same"), default="other",
+                   help="with the child: on the driver's core(s) (other) or the server's")
     return asyncio.run(main_async(p.parse_args()))
 
 

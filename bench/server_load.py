@@ -15,7 +15,11 @@ would instead raise and clear signal_lost for every device on every tick).
 With --redis it starts its own redis-server (AOF, `--fsync always` by default, or everysec) and
 runs the one server process over it (`--redis URL`, role all): the difference is what Redis
 costs one process.
+With --cases-rate N the case actions of bench/cases_load.py run meanwhile (issue 15), the
+case loop in its child process (--cases-apart, pinned to the driver's core unless
+--child-core same) or in the server's own (--cases-direct); default: [cases] process.
 Usage: python bench/server_load.py [--devices 1000] [--seconds 300] [--sockets 10000] [--redis]
+       [--cases-rate 200 --cases-only --cases-apart|--cases-direct [--child-core same]]
 """
 
 from __future__ import annotations
@@ -57,8 +61,11 @@ def free_port() -> int:
 
 
 def start_server(tmp: Path, port: int, city: Path | None = None, clock: str = "wall",
-                 redis_url: str | None = None) -> subprocess.Popen[bytes]:
+                 redis_url: str | None = None, cases_process: str | None = None
+                 ) -> subprocess.Popen[bytes]:
+    """cases_process: [cases] process (child / in); None: the default."""
     config = tmp / "bench.toml"
+    cases = f'[cases]\nprocess = "{cases_process}"\n' if cases_process else ""
     config.write_text(f"""
 [server]
 port = {port}
@@ -79,7 +86,7 @@ port = 0
 port = 0
 [limits]
 max_connections_per_address = 0
-""", encoding="utf-8")
+{cases}""", encoding="utf-8")
     extra = ["--city", str(city)] if city is not None else []
     if redis_url is not None:
         extra += ["--redis", redis_url]
@@ -112,6 +119,25 @@ def pin(server_pid: int) -> None:
     os.sched_setaffinity(0, set(cores[1:]))
 
 
+async def case_child(base: str, token: str = SUPERVISOR) -> int | None:
+    """The pid of the server's case-loop child ([cases] process = child), or None."""
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http, \
+            http.get(base + "/healthz") as resp:
+        cases = (await resp.json()).get("cases") or {}
+    return int(cases["pid"]) if cases.get("process") == "child" else None
+
+
+def place_child(pid: int, core: str) -> str:
+    """The case child on the server's core (`same`) or on the others, with this driver
+    (`other`: where a deployment would put it, a core of its own)."""
+    cores = sorted(os.sched_getaffinity(pid) | os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return "one core"
+    server_core = {cores[0]}
+    os.sched_setaffinity(pid, server_core if core == "same" else set(cores[1:]))
+    return "the server's core" if core == "same" else "the driver's core(s)"
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds a process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -137,11 +163,19 @@ async def run(args: argparse.Namespace) -> None:
             redis_url = stack.enter_context(RedisProcess(Path(tmp) / "redis",
                                                          fsync=args.fsync)).url
         port = free_port()
-        proc = start_server(Path(tmp), port, clock="data", redis_url=redis_url)
+        proc = start_server(Path(tmp), port, clock="data", redis_url=redis_url,
+                            cases_process=args.cases_process)
         pin(proc.pid)
         base = f"http://127.0.0.1:{port}"
         try:
             await wait_ready(base)
+            child = await case_child(base)
+            args.child_pid = child
+            if child is not None:
+                print(f"case loop in a child process, on {place_child(child, args.child_core)}",
+                      flush=True)
+            else:
+                print("case loop in the server's process", flush=True)
             t0 = patrol_morning(city)
             t2 = t0 + 86_400
             if args.seconds:
@@ -169,6 +203,8 @@ async def measure_throughput(args: argparse.Namespace, city: City, base: str,
         driver.done = 0
         cases = asyncio.create_task(driver._run(args.cases_rate, 3600.0))
     cpu = cpu_seconds(pid)
+    child = getattr(args, "child_pid", None)
+    child_cpu = cpu_seconds(child) if child else 0.0
     peak = await throughput(base, DEVICE, SUPERVISOR, batched)
     print(f"batched (100 per message, {args.connections} sockets): "
           f"{peak.rate:,.0f} positions/s, {cpu_note(pid, cpu, peak.positions)}  "
@@ -176,9 +212,14 @@ async def measure_throughput(args: argparse.Namespace, city: City, base: str,
     if cases is not None:
         cases.cancel()
         every = [x for v in driver.latency.values() for x in v]
+        child_note = ""
+        if child:
+            used = cpu_seconds(child) - child_cpu
+            child_note = (f", case child CPU {used:.1f} s "
+                          f"({used / max(driver.done, 1) * 1000:.2f} ms an action)")
         print(f"  meanwhile {driver.done} case actions ({args.cases_rate:g}/s offered): "
               f"p50 {pct(every, 50):.1f} ms, p99 {pct(every, 99):.1f} ms, refused "
-              f"{dict(driver.refused) or 'none'}", flush=True)
+              f"{dict(driver.refused) or 'none'}{child_note}", flush=True)
         await driver.close()
         if args.cases_only:
             return
@@ -216,6 +257,13 @@ def main() -> None:
                    help="case actions a second sent during the batched run (case loop busy)")
     p.add_argument("--cases-only", action="store_true",
                    help="with --cases-rate: stop after the batched run")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--cases-apart", dest="cases_process", action="store_const",
+                       const="child", help="[cases] process = child")
+    where.add_argument("--cases-direct", dest="cases_process", action="store_const",
+                       const="in", help="[cases] process = in (the server's own process)")
+    p.add_argument("--child-core", choices=("other", "same"), default="other",
+                   help="the case child on the driver's core(s) (other) or the server's")
     args = p.parse_args()
     print(f"cpu cores: {os.cpu_count()}; server in its own process"
           f"{', over Redis' if args.redis else ''}", flush=True)

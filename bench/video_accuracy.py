@@ -8,6 +8,10 @@ Scenes are graded against the simulator's own truth (simulator/cameras/score.py)
 shares no code with the detector. The low-contrast line counts the spills whose brightness
 gap to the road is under 15 grey levels (only their colour gives them away).
 
+It also prints recall, false alarms and attribution over the scenes holding each kind of spill
+(lump, trail of particles, wet patch) and each distractor (a vehicle that parks, a person who
+leaves a bag, a vehicle alongside in the next lane, ...): the hard cases, each on its line.
+
 Scenes are drawn at 640x360 by default: the detectors analyse a 320-pixel-wide image either
 way (libjpeg decodes a 1280 frame at 1/4 and a 640 frame at 1/2), and drawing is cheaper.
 """
@@ -29,7 +33,7 @@ from video.config import VideoConfig
 from video.runner import CameraRunner
 
 
-def one(args: tuple[int, int]) -> tuple[int, Score, list[str], int, str, int, int]:
+def one(args: tuple[int, int]) -> tuple[int, Score, list[str], int, str, int, int, list[str]]:
     seed, width = args
     scene = Scene.make(seed, width, width * 9 // 16)
     runner = CameraRunner(f"sim{seed}", None, VideoConfig(), keep_frames=True)
@@ -39,7 +43,14 @@ def one(args: tuple[int, int]) -> tuple[int, Score, list[str], int, str, int, in
                      f"{'' if t['textured'] else ' flat'}" for t in truth["spills"])
     tracks = sum(e["kind"] == "vehicle" for e in events)
     return (seed, score(scene, events), truth["distractors"], runner.frames_in, spill, tracks,
-            len(truth["vehicles"]))
+            len(truth["vehicles"]), [t["kind"] for t in truth["spills"]])
+
+
+def _case_lines(cases: dict[str, Score]) -> list[str]:
+    """Recall and false alarms of the scenes holding each kind of spill or distractor."""
+    return [f"  {name:<11} {c.hits:>3} of {c.truths:<3} found (recall {c.recall:.3f}), "
+            f"{c.false} false alarms, right vehicle {c.attribution:.3f}"
+            for name, c in sorted(cases.items())]
 
 
 def main() -> None:
@@ -54,9 +65,12 @@ def main() -> None:
     t0 = time.perf_counter()
     jobs = [(args.first + i, args.width) for i in range(args.scenes)]
     total, frames, spill_scenes, tracks, vehicles = Score(), 0, 0, 0, 0
+    cases: dict[str, Score] = {}
     with multiprocessing.get_context("spawn").Pool(args.procs) as pool:
-        for seed, s, distractors, n, spill, found, real in pool.imap_unordered(one, jobs):
+        for seed, s, distractors, n, spill, found, real, kinds in pool.imap_unordered(one, jobs):
             total.add(s)
+            for name in {*kinds, *distractors}:
+                cases.setdefault(name, Score()).add(s)
             tracks += found
             vehicles += real
             frames += n
@@ -76,6 +90,8 @@ def main() -> None:
           f"({tracks / max(1, vehicles):.2f} a vehicle; 1.00 = one track per vehicle)")
     if total.false_by:
         print("false alarms by scene distractor:", total.false_by)
+    print("by kind of spill (lump, trail, wet) and by what else the scene holds:")
+    print("\n".join(_case_lines(cases)))
 
 
 if __name__ == "__main__":

@@ -7,10 +7,13 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from bus.events import EventFanout
+from bus.health import Health
+from cases.apart import CasesApart
 from cases.catalog import load_catalog
 from cases.db.engine import Database, database_url
 from cases.evaluation import Evaluation
@@ -42,6 +45,10 @@ class CasesPart:
     def routes(self) -> list[web.AbstractRouteDef]:
         return self.api.routes() + self.open311.routes()
 
+    def status(self) -> dict[str, Any]:
+        """For /healthz."""
+        return {"process": "in", "state": "up"}
+
     async def start(self) -> None:
         await self.db.migrate()
         if self.inventory_file is not None:
@@ -55,6 +62,18 @@ class CasesPart:
                 await self.sweeper
         await self.service.drain()
         await self.db.close()
+
+
+def build_case_part(cfg: Config, index: CityIndex, auth: TokenAuth, queries: Queries | None,
+                    fanout: EventFanout | None, publish: Publish | None, clock: Clock,
+                    health: Health, tokens: dict[str, str], city_dir: Path | None,
+                    database: str | None = None) -> CasesPart | CasesApart:
+    """The case loop as [cases] process says: in this process, or in a child of its own
+    (city_dir: the city folder the child loads; without one it runs here)."""
+    if cfg.cases.process == "child" and city_dir is not None:
+        return CasesApart(cfg, city_dir, tokens, database, queries, fanout, publish, clock,
+                          health)
+    return build_cases(cfg, index, auth, queries, fanout, publish, clock, database)
 
 
 def build_cases(cfg: Config, index: CityIndex, auth: TokenAuth, queries: Queries | None,

@@ -116,15 +116,16 @@ class CaseService:
 
     async def act(self, case_id: int, given: ActionInput, actor: Actor) -> dict[str, Any]:
         if given.action == "check" and actor.base == "inspector":
-            lon, lat = await self.store.place_of(case_id, actor)
+            lon, lat, facts = await self.store.check_facts(case_id, actor, given.photos)
             given = ActionInput(**{**_fields(given), "details": {
-                **given.details, **await self.presence(lon, lat, actor, given.photos)}})
+                **given.details, **await self.presence(lon, lat, actor, facts)}})
         case = await self.store.act(case_id, given, actor)
         self._live(case)
         return case
 
     async def presence(self, lon: float, lat: float, actor: Actor,
-                       shas: Sequence[str]) -> dict[str, Any]:
+                       facts: list[dict[str, Any]]) -> dict[str, Any]:
+        """The proof of presence of a check at (lon, lat) with these photo facts."""
         now = self.store.now()
         tracks: list[dict[str, Any]] = []
         device = actor.subject
@@ -134,7 +135,6 @@ class CaseService:
                     tracks.append(await answer(self.queries.track(device, day)))
                 except (KeyError, ValueError):
                     continue
-        facts = list((await self.store.photos_of(shas)).values())
         return prove(tracks, lon, lat, now, facts, self.rule)
 
     # -- cases from alerts -------------------------------------------------------------------

@@ -7,6 +7,7 @@ role sees all. The store knows nothing of HTTP; it raises cases/errors.py."""
 from __future__ import annotations
 
 import functools
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -29,6 +30,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from cases.catalog import CaseClass, Catalog
+from cases.db import sqlite_sql
 from cases.db.engine import Database
 from cases.db.schema import case_photos, cases, components, flow_log, missed, photos
 from cases.errors import Conflict, Forbidden, Invalid, NotFound
@@ -43,8 +45,6 @@ Row = dict[str, Any]
 # embedded costs more CPU than SQLite takes to run it.
 CASE_BY_ID = select(cases).where(cases.c.id == bindparam("b_id"))
 CASE_OF_DEPARTMENT = CASE_BY_ID.where(cases.c.department == bindparam("b_dep"))
-UPDATE_CASE = update(cases).where(cases.c.id == bindparam("b_id"),
-                                  cases.c.version == bindparam("b_version"))
 INSERT_CASE = insert(cases).returning(cases.c.id)
 INSERT_LOG = insert(flow_log)
 INSERT_CASE_PHOTOS = insert(case_photos)
@@ -232,6 +232,14 @@ class CaseStore:
         if missing:
             raise Invalid(f"no such photo {missing[0]} (upload it first)", field="photos")
 
+    @staticmethod
+    def _check_photos_raw(conn: sqlite3.Connection, shas: Sequence[str]) -> None:
+        if not shas:
+            return
+        missing = sorted(set(shas) - set(sqlite_sql.photo_rows(conn, shas)))
+        if missing:
+            raise Invalid(f"no such photo {missing[0]} (upload it first)", field="photos")
+
     async def add_photo(self, photo: Photo, uploader: Actor, now: float) -> None:
         def write(conn: Connection) -> None:
             exists = conn.execute(select(photos.c.sha256).where(
@@ -262,12 +270,29 @@ class CaseStore:
             return dict(row) if row else None
         return await self.db.read(read)
 
-    async def place_of(self, case_id: int, actor: Actor) -> tuple[float, float]:
-        """(lon, lat) of a case the actor may see (NotFound otherwise)."""
-        def read(conn: Connection) -> tuple[float, float]:
+    async def check_facts(self, case_id: int, actor: Actor, shas: Sequence[str]
+                          ) -> tuple[float, float, list[Row]]:
+        """What a check's proof of presence needs, in one read: the place of a case the actor
+        may see (NotFound otherwise) and the stored facts of the check's photos."""
+        if self.db.sqlite:
+            def raw(conn: sqlite3.Connection) -> tuple[float, float, list[Row]]:
+                row = sqlite_sql.case_row(conn, case_id, self._department_of(actor))
+                if row is None:
+                    raise NotFound("no such case")
+                return row["lon"], row["lat"], list(sqlite_sql.photo_rows(conn, shas).values())
+            return await self.db.read_raw(raw)
+
+        def read(conn: Connection) -> tuple[float, float, list[Row]]:
             row = self._row(conn, case_id, actor)
-            return row["lon"], row["lat"]
+            facts = [dict(r) for r in conn.execute(select(photos).where(
+                photos.c.sha256.in_(list(set(shas))))).mappings().all()] if shas else []
+            return row["lon"], row["lat"], facts
         return await self.db.read(read)
+
+    @staticmethod
+    def _department_of(actor: Actor) -> str | None:
+        """The department whose cases alone the actor sees (None: every case)."""
+        return (actor.subject or "") if actor.base == "department" else None
 
     async def create(self, new: NewCase, actor: Actor, now: float | None = None,
                      missed_by: Sequence[tuple[str, float]] = ()) -> tuple[Row, bool]:
@@ -285,14 +310,9 @@ class CaseStore:
             suggested = comp["owner"]
         if suggested is None:
             suggested = self.catalog.department_for(cls.code, new.place.grid)
-        def write(conn: Connection) -> tuple[Row, bool]:
-            if new.source_ref is not None:
-                found = conn.execute(select(cases.c.id).where(
-                    cases.c.source_ref == new.source_ref)).scalar()
-                if found is not None:
-                    return self._row(conn, found, actor), False
-            self._check_photos(conn, new.photos)
-            values = dict(
+
+        def case_values() -> Row:
+            return dict(
                 version=1, state="reported", class_code=cls.code, urgent=cls.urgent,
                 source=new.source, source_ref=new.source_ref, reporter=new.reporter,
                 description=description, address=address, lon=new.place.lon,
@@ -301,11 +321,22 @@ class CaseStore:
                 assignee=new.assignee,
                 evidence=orjson.dumps(new.evidence).decode() if new.evidence else None,
                 created_ts=now, updated_ts=now, ever_overdue=False, rework_count=0)
+
+        def log_line(case_id: int) -> Row:
+            return dict(case_id=case_id, seq=1, ts=now, actor=actor.role, action="report",
+                        from_state=None, to_state="reported", note=note, reason=None,
+                        details=orjson.dumps({"source": new.source}).decode())
+
+        def write(conn: Connection) -> tuple[Row, bool]:
+            if new.source_ref is not None:
+                found = conn.execute(select(cases.c.id).where(
+                    cases.c.source_ref == new.source_ref)).scalar()
+                if found is not None:
+                    return self._row(conn, found, actor), False
+            self._check_photos(conn, new.photos)
+            values = case_values()
             case_id = conn.execute(INSERT_CASE, values).scalar_one()
-            conn.execute(INSERT_LOG, dict(
-                case_id=case_id, seq=1, ts=now, actor=actor.role, action="report",
-                from_state=None, to_state="reported", note=note, reason=None,
-                details=orjson.dumps({"source": new.source}).decode()))
+            conn.execute(INSERT_LOG, log_line(case_id))
             if new.photos:
                 conn.execute(INSERT_CASE_PHOTOS, [
                     {"case_id": case_id, "seq": 1, "sha256": s}
@@ -317,10 +348,31 @@ class CaseStore:
             row = {c.name: None for c in cases.columns} | values | {"id": case_id}
             return row, True
 
+        def raw(conn: sqlite3.Connection) -> tuple[Row, bool]:
+            if new.source_ref is not None:
+                found = sqlite_sql.case_by_ref(conn, new.source_ref)
+                if found is not None:
+                    row = sqlite_sql.case_row(conn, found, self._department_of(actor))
+                    if row is None:
+                        raise NotFound("no such case")
+                    return row, False
+            self._check_photos_raw(conn, new.photos)
+            values = case_values()
+            case_id = sqlite_sql.insert_case(conn, values)
+            sqlite_sql.insert_log(conn, log_line(case_id))
+            if new.photos:
+                sqlite_sql.insert_case_photos(conn, case_id, 1, new.photos)
+            if missed_by:
+                sqlite_sql.insert_missed(conn, case_id, now, new.place.grid, missed_by)
+            return {c: None for c in sqlite_sql.CASE_COLUMNS} | values | {"id": case_id}, True
+
         note = _text(new.note, "note")
         try:
-            row, created = await self.db.write(write)
-        except IntegrityError:
+            if self.db.sqlite:
+                row, created = await self.db.write_raw(raw)
+            else:
+                row, created = await self.db.write(write)
+        except (IntegrityError, sqlite3.IntegrityError):
             if new.source_ref is None:
                 raise
             # Another process opened the case for this ref at the same moment.
@@ -344,30 +396,29 @@ class CaseStore:
         if not self.db.sqlite:
             return await self._act_in_one_statement(case_id, given, actor, now, note, reason)
 
-        def write(conn: Connection) -> Row:
-            row = self._row(conn, case_id, actor)
+        def write(conn: sqlite3.Connection) -> Row:
+            row = sqlite_sql.case_row(conn, case_id, self._department_of(actor))
+            if row is None:
+                raise NotFound("no such case")
             state = row["state"]
             tr, values, details = self._decide(row, given, actor, now, reason)
-            self._check_photos(conn, given.photos)
+            self._check_photos_raw(conn, given.photos)
             version = row["version"] + 1
-            done = conn.execute(UPDATE_CASE, {
-                "b_id": case_id, "b_version": given.version, "version": version,
-                "state": tr.next, "updated_ts": now, **values})
-            if done.rowcount != 1:  # another process won the race between read and write
+            values.update(version=version, state=tr.next, updated_ts=now)
+            if not sqlite_sql.update_case(conn, case_id, given.version, values):
+                # another process won the race between read and write
                 raise Conflict("the case has changed since you read it", state=state,
                                version=given.version + 1, allowed=[])
-            conn.execute(INSERT_LOG, dict(
+            sqlite_sql.insert_log(conn, dict(
                 case_id=case_id, seq=version, ts=now, actor=actor.role, action=given.action,
                 from_state=state, to_state=tr.next, note=note, reason=reason,
                 details=orjson.dumps(details).decode() if details else None))
             if given.photos:
-                conn.execute(INSERT_CASE_PHOTOS, [
-                    {"case_id": case_id, "seq": version, "sha256": s}
-                    for s in dict.fromkeys(given.photos)])
-            row.update(values, version=version, state=tr.next, updated_ts=now)
+                sqlite_sql.insert_case_photos(conn, case_id, version, given.photos)
+            row.update(values)
             return row
 
-        row = await self.db.write(write)
+        row = await self.db.write_raw(write)
         return self.case_json(row, actor, now)
 
     def _decide(self, row: Row, given: ActionInput, actor: Actor, now: float,

@@ -29,9 +29,12 @@ class WorkCalendar:
             return day.weekday() < 5
         return bool(self._china.is_working_day(day))
 
-    def _day_spans(self, day: date) -> list[tuple[float, float]]:
+    # Every limit walks its days' spans: building them (zone-aware datetimes) cost more than
+    # the rest of a case action's arithmetic; a county's calendar has a few thousand days.
+    @lru_cache(maxsize=8192)  # noqa: B019  # the calendar lives as long as the server
+    def _day_spans(self, day: date) -> tuple[tuple[float, float], ...]:
         if not self.is_workday(day):
-            return []
+            return ()
         midnight = datetime.combine(day, time(0), self.zone)
         out = []
         for a, b in self.spans:
@@ -39,7 +42,7 @@ class WorkCalendar:
             sa = midnight.replace(hour=a // 60, minute=a % 60).timestamp()
             sb = midnight.replace(hour=b // 60, minute=b % 60).timestamp()
             out.append((sa, sb))
-        return out
+        return tuple(out)
 
     def limit_seconds(self, limit: Limit) -> float:
         """A limit in its own seconds: working seconds for work units, natural otherwise."""

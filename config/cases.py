@@ -19,6 +19,13 @@ def minutes(hhmm: str) -> int:
 
 class CasesSection(Strict):
     enabled: bool = Field(True, description="Serve the case loop (/api/v1/cases, /open311).")
+    process: Literal["child", "in"] = Field(
+        "child", description="child: the case loop runs in a process of its own, started and "
+        "restarted by the server, which forwards /api/v1/cases and /open311 to it (the "
+        "patrol path keeps its event loop and core to itself); in: in the server's process. "
+        "With --redis every web process runs it in its own process (in).")
+    port: int = Field(0, ge=0, le=65535, description="With process = child: the child's "
+                      "port on 127.0.0.1 (0: any free one). It answers only the server.")
     database: str | None = Field(
         None, description="postgresql://user:pass@host:port/db, or sqlite:///path; default: "
         "SQLite file cases.sqlite3 in [server] data_dir (WAL). Every web process of a "

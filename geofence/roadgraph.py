@@ -34,6 +34,7 @@ BOUND_M = 400.0  # routes longer than this are not looked up
 class RoadGraph:
     def __init__(self, seg: Segments, bound_m: float = BOUND_M, join_m: float = JOIN_M) -> None:
         self.bound = bound_m
+        self.join = join_m
         n_roads = len(seg.road_length)
         self.length = seg.road_length.tolist()
         ports: list[list[float]] = [[] for _ in range(n_roads)]  # offsets per road
@@ -119,6 +120,28 @@ class RoadGraph:
                     dist[v] = nd
                     heapq.heappush(heap, (nd, v))
         return dist
+
+    def port_at(self, road: int, off: float) -> int:
+        """The port of `road` within a metre of `off` (global id), -1 if none."""
+        offs = self.ports[road]
+        k = bisect.bisect_left(offs, off - 1.0)
+        if k < len(offs) and offs[k] <= off + 1.0:
+            return self.first[road] + k
+        return -1
+
+    def meets(self, port: int, road: int) -> float | None:
+        """Where `road` has a port at the junction of `port` (its offset), None if it has none
+        there: the roads that meet at one place are joined within `join` metres."""
+        if self.road_of[port] == road:
+            return self.ports[road][port - self.first[road]]
+        row = self.table[port]
+        first = self.first[road]
+        best, at = self.join + 1.0, None
+        for k, off in enumerate(self.ports[road]):
+            d = row.get(first + k)
+            if d is not None and d <= best:
+                best, at = d, off
+        return at
 
     def around(self, road: int, off: float) -> tuple[tuple[int, float], ...]:
         """The ports just before and just after `off` on `road`, with the distance to each."""

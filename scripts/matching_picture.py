@@ -70,9 +70,9 @@ def main() -> None:
     steps: list[tuple[int, float, bool]] = []
     count = tracker.ctx.counter.step
 
-    def record(ps, device, ts, day, road, off, exact=False):  # type: ignore[no-untyped-def]
+    def record(ps, device, ts, day, road, off, exact=False, speed=-1.0):  # type: ignore[no-untyped-def]
         steps.append((road, off, exact))
-        return count(ps, device, ts, day, road, off, exact)
+        return count(ps, device, ts, day, road, off, exact, speed)
 
     tracker.ctx.counter.step = record  # type: ignore[method-assign]
     walk = fixes()

@@ -82,6 +82,8 @@ def make_config(tmp_path: Path, **sections: dict[str, Any]) -> Config:
     raw: dict[str, Any] = {
         "server": {"port": 0, "data_dir": str(tmp_path / "data")},
         "osmand": {"port": 0}, "jt808": {"port": 0},
+        # The case loop in the test's own process (its child process: tests/cases/test_apart.py)
+        "cases": {"process": "in"},
     }
     for name, values in sections.items():
         raw[name] = {**raw.get(name, {}), **values}
@@ -94,7 +96,8 @@ async def running_server(tmp_path: Path, city: Path = DEMO_CITY, tokens: dict[st
                          **sections: dict[str, Any]) -> AsyncIterator[RunningServer]:
     """database: the case loop's (default: SQLite in tmp_path's data folder)."""
     cfg = make_config(tmp_path, **sections)
-    server = Server(cfg, load_city(city), dict(tokens or TOKENS), database=database)
+    server = Server(cfg, load_city(city), dict(tokens or TOKENS), database=database,
+                    city_dir=city)
     await server.start()
     try:
         yield RunningServer(server, f"http://127.0.0.1:{server.port}")

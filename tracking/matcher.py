@@ -58,13 +58,20 @@ CARRY_S = 30.0
 # or a minute of fixes nearer the wrong road would outweigh where the walk can go.
 CORR_S = 5.0
 
+# A restart this near the decided place along the roads went through the junction between
+# (Matcher.commit), entered at NEAR_MPS when the fix reports no speed.
+NEAR_M = 50.0
+NEAR_MPS = 1.0
+
 # Flags of committed steps.
-REAL, OUT, RESTARTED, LEAVE, JUNCTION, STILL = 0, 1, 2, 3, 4, 5
+REAL, OUT, RESTARTED, LEAVE, JUNCTION, STILL, CAME = 0, 1, 2, 3, 4, 5, 6
 # A fix reporting less than this speed stands still: it covers nothing (its place is the
 # walker's place plus error; standing while the error drifts would add coverage).
 STILL_MPS = 0.5
 
-Step = tuple[float, int, float, int]  # (ts, road, offset, flag)
+# (ts, road, offset, flag, speed the fix reported in m/s or -1: the pass counter caps how far
+# coverage grows per step by it)
+Step = tuple[float, int, float, int, float]
 # A state being built: (road, offset, score, back, flag, anchor x, anchor y, anchor time).
 State = tuple[int, float, float, int, int, float, float, float]
 _SCORE = itemgetter(2)
@@ -74,11 +81,12 @@ class Column:
     """The states of one undecided fix, as parallel lists (anchor: the fix a state's place was
     last seen at: this fix for a real state, an older one for a state carried over outliers)."""
 
-    __slots__ = ("anc_t", "anc_x", "anc_y", "back", "flag", "off", "road", "score", "still",
-                 "ts")
+    __slots__ = ("anc_t", "anc_x", "anc_y", "back", "flag", "off", "road", "score", "spd",
+                 "still", "ts")
 
-    def __init__(self, ts: float) -> None:
+    def __init__(self, ts: float, spd: float = -1.0) -> None:
         self.ts = ts
+        self.spd = spd  # the speed the fix reported (-1: none)
         self.still = False  # the fix reported standing still
         self.road: list[int] = []
         self.off: list[float] = []
@@ -128,10 +136,15 @@ class Column:
 class MatchState:
     """A device's decided place (the prior of the next fix) and its undecided fixes."""
 
-    __slots__ = ("at", "ax", "ay", "cols", "off", "road")
+    __slots__ = ("at", "ax", "ay", "cols", "jport", "jt", "off", "road", "was")
 
     def __init__(self) -> None:
         self.road = -1  # road of the last decided state; -1: none (start, or left the roads)
+        self.was = -1  # the road left when nothing explained a fix (LEAVE), at off and at
+        # The last junction the decided walk went through: the port (RoadGraph global id) on
+        # the road it took, and when (see Matcher.came).
+        self.jport = -1
+        self.jt = -math.inf
         self.off = 0.0
         self.ax = 0.0  # its anchor fix
         self.ay = 0.0
@@ -187,7 +200,8 @@ class Matcher:
                         cost += off_by / BETA_SPEED
                 if cost < EASY:
                     st.off, st.ax, st.ay, st.at = off, x, y, ts
-                    out.append((ts, st.road, off, STILL if 0.0 <= speed < STILL_MPS else REAL))
+                    out.append((ts, st.road, off, STILL if 0.0 <= speed < STILL_MPS else REAL,
+                                speed))
                     return st.road
         return self._general(st, ts, x, y, sigma, speed, roads, dists, offs, lo, hi, out)
 
@@ -203,7 +217,7 @@ class Matcher:
             prev.add(st.road, round(st.off, 1), 0.0, 0, REAL, st.ax, st.ay, st.at)
         else:
             prev = None
-        col = Column(ts)
+        col = Column(ts, speed)
         col.still = 0.0 <= speed < STILL_MPS
         states: list[State] = []
         inv2 = 0.5 / (sigma * sigma)
@@ -276,8 +290,10 @@ class Matcher:
             # Nothing explains the fix and nothing can be carried: the device left the roads.
             if cols:
                 self.commit(st, math.inf, out)
+            if st.road >= 0:
+                st.was = st.road
             st.road = -1
-            out.append((ts, -1, math.nan, LEAVE))
+            out.append((ts, -1, math.nan, LEAVE, speed))
             return -1
         # Prune and normalise.
         top_s = max(map(_SCORE, states))
@@ -345,15 +361,39 @@ class Matcher:
         while n < len(cols) and cols[n].ts <= upto:
             col, k = cols[n], path[n]
             ts, road, off, flag = col.ts, col.road[k], col.off[k], col.flag[k]
-            if flag == REAL and st.road >= 0 and road != st.road:
+            src = -1
+            if flag == REAL and st.road >= 0:
+                src = st.road
+            elif flag in (REAL, RESTARTED):
+                # A restart, or back on the roads after a fix nothing explained: the walk came
+                # from the last decided place if the roads lead from there in the time.
+                src = st.road if st.road >= 0 else st.was
+                if src >= 0 and ts - st.at > self.break_s:
+                    src = -1
+            if flag == RESTARTED and road != st.road and self.came(st, ts, road, off, col.spd,
+                                                                 out):
+                src = -1
+            if src >= 0 and road != src:
                 # Through the junction: each road credited up to where the route meets it.
-                rd, ca, cb = graph.route_via(st.road, st.off, road, off)
-                if rd < math.inf:
+                rd, ca, cb = graph.route_via(src, st.off, road, off)
+                if rd <= (math.inf if flag == REAL and st.road >= 0 else
+                          MAX_SPEED * (ts - st.at) + 2.0 * DEFAULT_SIGMA):
                     lead = abs(ca - st.off)
                     tj = st.at + (ts - st.at) * (lead / rd if rd > 0.0 else 1.0)
-                    out.append((tj, st.road, ca, JUNCTION))
-                    out.append((tj, road, cb, JUNCTION))
-            out.append((ts, road, off, STILL if flag == REAL and col.still else flag))
+                    out.append((tj, src, ca, JUNCTION, col.spd))
+                    out.append((tj, road, cb, JUNCTION, col.spd))
+                    st.jport, st.jt = graph.port_at(road, cb), tj
+                elif rd <= NEAR_M:
+                    # Too far for the time since the last decided fix, yet a few tens of
+                    # metres along the roads: the matcher held on to the old road while the
+                    # walker went on through the junction. The old road up to it, the new one
+                    # from it, entered as long ago as the way along it takes at a walk.
+                    pace = col.spd if col.spd >= STILL_MPS else NEAR_MPS
+                    tb = max(ts - abs(off - cb) / pace, ts - self.break_s)
+                    out.append((st.at, src, ca, JUNCTION, col.spd))
+                    out.append((tb, road, cb, JUNCTION, col.spd))
+                    st.jport, st.jt = graph.port_at(road, cb), tb
+            out.append((ts, road, off, STILL if flag == REAL and col.still else flag, col.spd))
             if flag != OUT:
                 st.road, st.off, st.at = road, off, ts
                 if col.anc_x:  # the newest column: its anchor is the next fix's prior
@@ -375,6 +415,33 @@ class Matcher:
                 nxt = cols[c + 1]
                 nxt.back = [remap.get(b, -1) for b in nxt.back]
             alive = set(range(len(idx)))
+
+    def came(self, st: MatchState, ts: float, road: int, off: float, spd: float,
+             out: list[Step]) -> bool:
+        """A restart onto `road` right after a junction: if the road has a port at the last
+        junction the walk went through, and the way from there along it is no longer than the
+        way walked along the road the walk took there (they run side by side: a fork, a second
+        carriageway, the next arm of a hairpin), the walker came through that junction onto
+        this road and the matcher followed the wrong one until its fixes told them apart.
+        Appends a CAME step: this road from the junction's place on it, at the junction's time
+        or break_s before the restart if that is later (the walker was on this road all along,
+        not off the roads). The road followed keeps what it was credited: a burst of error may
+        restart the walk onto the other road just as well, and the walk then comes back."""
+        port = st.jport
+        if port < 0 or st.road < 0 or ts - st.jt > self.lag:
+            return False
+        graph = self.graph
+        if graph.road_of[port] != st.road:
+            return False  # the walk has left the road it took at that junction
+        cb = graph.meets(port, road)
+        if cb is None:
+            return False
+        taken = abs(st.off - graph.ports[st.road][port - graph.first[st.road]])
+        if abs(off - cb) > taken + 2.0 * DEFAULT_SIGMA:
+            return False
+        out.append((max(st.jt, ts - self.break_s), road, cb, CAME, spd))
+        st.jport = -1
+        return True
 
     def settle(self, st: MatchState, horizon: float, out: list[Step]) -> None:
         """A tick: no fix of the device up to `horizon` is still to come; decide those that

@@ -28,7 +28,7 @@ class PaceData(msgspec.Struct, array_like=True):
 
 
 class Pace:
-    __slots__ = ("done", "last", "o0", "off", "ride", "road", "speeds", "t0")
+    __slots__ = ("done", "last", "o0", "off", "pace", "ride", "road", "speeds", "t0")
 
     def __init__(self) -> None:
         self.ride = False  # riding, as of the last block
@@ -39,6 +39,7 @@ class Pace:
         self.off = 0.0  # the newest offset
         self.last = 0.0  # the newest step's time
         self.speeds: list[float] = []  # the last BLOCKS block speeds, oldest first
+        self.pace = -1.0  # their median (m/s), the walker's robust speed; -1: no block yet
 
     def update(self, ts: float, road: int, off: float, break_s: float, limit: float) -> None:
         """One decided step; `limit`: the riding speed (m/s)."""
@@ -47,6 +48,7 @@ class Pace:
                 off, ts
             self.speeds = []
             self.ride = False
+            self.pace = -1.0
             return
         if road != self.road:  # a junction: the new road's piece starts where it was met
             self.done += abs(self.off - self.o0)
@@ -58,7 +60,8 @@ class Pace:
             if len(speeds) > BLOCKS:
                 del speeds[0]
             self.t0, self.done, self.o0 = ts, 0.0, off
-            self.ride = len(speeds) >= MIN_BLOCKS and _median(speeds) > limit
+            self.pace = _median(speeds)
+            self.ride = len(speeds) >= MIN_BLOCKS and self.pace > limit
 
     def export(self) -> PaceData:
         return PaceData(self.ride, self.t0, self.done, self.road, self.o0, self.off, self.last,
@@ -70,6 +73,7 @@ class Pace:
         p.ride = d.ride
         p.t0, p.done, p.road, p.o0, p.off, p.last = d.t0, d.done, d.road, d.o0, d.off, d.last
         p.speeds = list(d.speeds)
+        p.pace = _median(p.speeds) if p.speeds else -1.0
         return p
 
 

@@ -44,6 +44,10 @@ PARKED = 3  # roads left lately whose traversals are kept
 # Fixes this close together are filtered (median of three): a stray one never sets how far the
 # walk went. Sparser fixes are not: a turn at a road's end may be seen by one fix only.
 DENSE_S = 2.0
+# Coverage grows per step by at most (CAP_SPEED x reported speed + CAP_SPEED_MPS) x dt, or
+# without a reported speed (CAP_PACE x pace + CAP_PACE_MPS) x dt (pace: tracking/pace.py).
+CAP_SPEED, CAP_SPEED_MPS = 1.1, 0.1
+CAP_PACE, CAP_PACE_MPS = 1.5, 1.0
 
 
 @dataclass(slots=True)
@@ -114,10 +118,19 @@ class PassCounter:
         self.slack = patrol.match_tolerance  # along-road noise allowed on top of spike speed
 
     def leave(self, st: PassState) -> None:
-        """A fix on no road: the next one on the road is re-anchored, not credited the jump."""
-        if st.cur is not None:
-            st.cur.off = NAN
+        """A fix on no road (or a restart of the matcher): the traversal keeps its anchor, so
+        coming back to the road within break_s bridges the loss, as far as the walker's speed
+        allows (see step); only the median of three starts afresh."""
         st.raw1 = st.raw2 = NAN
+
+    def came(self, st: PassState, device: str, ts: float, day: Day, road: int,
+             off: float) -> PassRecord | None:
+        """The matcher found that the walk came onto `road` at `off` (a junction) by `ts`
+        (tracking/matcher.py Matcher.came): its traversal starts there afresh."""
+        parked = st.parked
+        if parked:
+            parked[:] = [p for p in parked if p.road != road]
+        return self.step(st, device, ts, day, road, off, True)
 
     def hold(self, st: PassState, ts: float, road: int) -> None:
         """A fix standing still on `road`: the traversal stays alive, nothing is covered."""
@@ -126,9 +139,10 @@ class PassCounter:
             tr.last = ts
 
     def step(self, st: PassState, device: str, ts: float, day: Day, road: int, off: float,
-             exact: bool = False) -> PassRecord | None:
+             exact: bool = False, speed: float = -1.0) -> PassRecord | None:
         """Advance with one fix on `road` at `off` metres; the completed pass, if any.
-        exact: a place known without error (where the walk crossed a junction)."""
+        exact: a place known without error (where the walk crossed a junction); speed: the
+        speed the fix reports (m/s, -1: none)."""
         on = day.open <= ts < day.close
         pace = st.pace
         pace.update(ts, road, off, self.break_s, self.fast)
@@ -158,7 +172,8 @@ class PassCounter:
             else:
                 st.parked = [tr]
             if back is not None:
-                back.off = NAN  # back on a parked road: resume it without crediting the detour
+                # Back on a parked road within break_s: the hop was a stray fix or a short
+                # detour; the stretch since is bridged, capped by the walker's speed (below).
                 tr = st.cur = back
             else:
                 tr = None
@@ -173,15 +188,29 @@ class PassCounter:
             tr.rate = 0.0  # after a break the old speed says nothing
             tr.ridden = False
             return None
-        if not on or o0 != o0:  # outside the window, or coming back to the road
+        if not on or o0 != o0:  # outside the window (or no anchor)
             if not on and tr.covered:
                 tr.restart(ts, off)  # the close drops a traversal in progress
             tr.last = ts
             tr.off = off
             return None
         dt = ts - t0
-        if not exact and abs(off - o0) > self.spike * dt + self.slack:
-            return None  # spike: keep the anchor, the next good fix bridges it
+        if not exact:
+            gone = off - o0
+            if abs(gone) > self.spike * dt + self.slack:
+                return None  # spike: keep the anchor, the next good fix bridges it
+            # Coverage grows no faster than the walker can go: by the speed the fix reports
+            # (Doppler hardly moves with multipath), else by the walker's recent pace. A stray
+            # fix ahead then moves the anchor a step's worth, not to where it lies.
+            if speed >= 0.0:
+                cap = (CAP_SPEED * speed + CAP_SPEED_MPS) * dt
+            else:
+                p = pace.pace
+                cap = (CAP_PACE * (p if p >= 0.0 else self.fast) + CAP_PACE_MPS) * dt
+            if gone > cap:
+                off = o0 + cap
+            elif gone < -cap:
+                off = o0 - cap
         if t0 < day.open:
             # Entered before the opening: only the part after it counts.
             o0 += (off - o0) * (day.open - t0) / dt

@@ -19,6 +19,7 @@ from model.clock import DataClock, WallClock
 from model.events import Event, PositionEvent
 from tracking.candidates import Candidates
 from tracking.matcher import (
+    CAME,
     DEFAULT_SIGMA,
     JUNCTION,
     LEAVE,
@@ -266,19 +267,27 @@ class CountPasses:
         counter, calendar = ctx.counter, ctx.calendar
         ps = slot.ps
         device = slot.info.id
-        for ts, road, off, flag in steps:
-            if flag == OUT:
-                continue  # an outlier: counts for nothing, breaks nothing
-            if flag == STILL:
-                counter.hold(ps, ts, road)  # on the road, covering nothing
-                continue
+        for ts, road, off, flag, speed in steps:
+            if flag:  # not a plain fix on a road (REAL, the usual case: one test for it)
+                if flag == OUT:
+                    continue  # an outlier: counts for nothing, breaks nothing
+                if flag == STILL:
+                    counter.hold(ps, ts, road)  # on the road, covering nothing
+                    continue
+                if flag in (RESTARTED, LEAVE):
+                    counter.leave(ps)
+                    if road < 0:
+                        continue
+                elif flag == CAME:
+                    if day is None or not day.start <= ts < day.end:
+                        day = calendar.day_of(ts)
+                    rec = counter.came(ps, device, ts, day, road, off)
+                    if rec is not None:
+                        passes.append(rec)
+                    continue
             if day is None or not day.start <= ts < day.end:
                 day = calendar.day_of(ts)
-            if flag in (RESTARTED, LEAVE):
-                counter.leave(ps)
-                if road < 0:
-                    continue
-            rec = counter.step(ps, device, ts, day, road, off, flag == JUNCTION)
+            rec = counter.step(ps, device, ts, day, road, off, flag == JUNCTION, speed)
             if rec is not None:
                 passes.append(rec)
 

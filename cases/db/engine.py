@@ -14,6 +14,8 @@ Every read and every write is one function of a SQLAlchemy Connection, run whole
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +32,7 @@ from sqlalchemy.pool import NullPool
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 T = TypeVar("T")
 Work = Callable[[Connection], T]
+RawWork = Callable[[sqlite3.Connection], T]
 
 
 def database_url(url: str | None, data_dir: str | Path) -> str:
@@ -55,6 +58,10 @@ def redact_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
+class _Busy(Exception):
+    """Another writer holds the SQLite database: nothing was done on the loop."""
+
+
 class Database:
     def __init__(self, url: str, sqlite_synchronous: str = "normal",
                  postgres_synchronous_commit: bool = True) -> None:
@@ -67,15 +74,12 @@ class Database:
                                        connect_args={"check_same_thread": False})
             sync = sqlite_synchronous.upper()
 
+            self._sqlite_sync = sync
+            self._path = make_url(url).database or ":memory:"
+
             @event.listens_for(self._sync, "connect")
             def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-                dbapi_conn.isolation_level = None  # BEGIN is ours (below)
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute(f"PRAGMA synchronous={sync}")
-                cur.execute("PRAGMA foreign_keys=ON")
-                cur.execute("PRAGMA busy_timeout=10000")  # other processes on the file
-                cur.close()
+                self._pragmas(dbapi_conn)
 
             @event.listens_for(self._sync, "begin")
             def _begin(conn: Connection) -> None:
@@ -84,12 +88,26 @@ class Database:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="cases-write")
             self._readers = ThreadPoolExecutor(2, thread_name_prefix="cases-read")
             self._conns: dict[str, Connection] = {}  # one open connection per thread
+            self._raw: dict[str, sqlite3.Connection] = {}  # the same, for write_raw/read_raw
+            self._inline = sync not in ("FULL", "EXTRA")  # raw work on the loop's thread
+            self._loop_conn: sqlite3.Connection | None = None
+            self._unchecked = 0  # commits on the loop since the last checkpoint
+            self._checkpoint: asyncio.Future[Any] | None = None
         else:
             # No pre-ping: it would cost a round trip per checkout; a connection that broke
             # (a database restart) fails its request once and is replaced (invalidated).
             settings = {} if postgres_synchronous_commit else {"synchronous_commit": "off"}
             self._async = create_async_engine(url, pool_size=10, max_overflow=10,
                                               connect_args={"server_settings": settings})
+
+    def _pragmas(self, dbapi_conn: Any) -> None:
+        dbapi_conn.isolation_level = None  # BEGIN is ours (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={self._sqlite_sync}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")  # other processes on the file
+        cur.close()
 
     @property
     def engine(self) -> AsyncEngine | Engine:
@@ -115,6 +133,84 @@ class Database:
             if conn.invalidated:
                 conn.close()
             raise
+
+    @staticmethod
+    def _transaction(conn: sqlite3.Connection, work: RawWork[T], write: bool) -> T:
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            out = work(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return out
+
+    def _thread_raw(self) -> sqlite3.Connection:
+        name = threading.current_thread().name
+        conn = self._raw.get(name)
+        if conn is None:
+            conn = sqlite3.connect(self._path, check_same_thread=False)
+            self._pragmas(conn)
+            self._raw[name] = conn
+        return conn
+
+    def _raw_in_thread(self, work: RawWork[T], write: bool) -> T:
+        return self._transaction(self._thread_raw(), work, write)
+
+    def _on_loop(self, work: RawWork[T], write: bool) -> T:
+        """`work` on the loop's thread; _Busy (nothing done) when another writer holds the
+        database."""
+        conn = self._loop_conn
+        if conn is None:
+            conn = sqlite3.connect(self._path, check_same_thread=False)
+            self._pragmas(conn)
+            conn.execute("PRAGMA busy_timeout=0")  # never wait on the loop
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints: _after_commit
+            self._loop_conn = conn
+        try:
+            out = self._transaction(conn, work, write)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            # Busy at BEGIN (or a read's snapshot): nothing was written; the threads wait.
+            raise _Busy from exc
+        if write:
+            self._after_commit()
+        return out
+
+    def _after_commit(self) -> None:
+        """A passive checkpoint on the writer thread every 256 commits on the loop (SQLite's
+        own would run in the committing connection: on the loop, with its fsyncs)."""
+        self._unchecked += 1
+        if self._unchecked < 256 or (self._checkpoint is not None
+                                     and not self._checkpoint.done()):
+            return
+        self._unchecked = 0
+        self._checkpoint = asyncio.get_running_loop().run_in_executor(
+            self._writer, self._checkpoint_in_thread)
+
+    def _checkpoint_in_thread(self) -> None:
+        self._thread_raw().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    async def write_raw(self, work: RawWork[T]) -> T:
+        """SQLite only: `work` of the sqlite3 connection in one write transaction (all of it
+        lands, or none): on the loop's thread when the database is free, else on the
+        writer thread."""
+        assert self.sqlite, "write_raw is SQLite's"
+        if self._inline:
+            with contextlib.suppress(_Busy):
+                return self._on_loop(work, True)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, self._raw_in_thread, work, True)
+
+    async def read_raw(self, work: RawWork[T]) -> T:
+        assert self.sqlite, "read_raw is SQLite's"
+        if self._inline:
+            with contextlib.suppress(_Busy):
+                return self._on_loop(work, False)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, self._raw_in_thread, work, False)
 
     async def write(self, work: Work[T]) -> T:
         """Run `work` in one write transaction: all of it lands, or none."""
@@ -150,9 +246,15 @@ class Database:
         # thread's connection from here (check_same_thread off; the threads are gone).
         self._writer.shutdown(wait=True)
         self._readers.shutdown(wait=True)
+        if self._loop_conn is not None:
+            self._loop_conn.close()
+            self._loop_conn = None
         for conn in list(self._conns.values()):
             conn.close()
         self._conns.clear()
+        for raw in list(self._raw.values()):
+            raw.close()
+        self._raw.clear()
         assert self._sync is not None
         self._sync.dispose()
 

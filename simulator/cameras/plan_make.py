@@ -4,7 +4,8 @@ Half the spills are low contrast (a brightness gap of 0-15 grey levels, ΔE 10-3
 colour gives them away); a spilling truck carries its material in its load bed and is now and
 then the grey of the road itself. Distractors that must stay silent: shadows of buildings,
 clouds and trees, a light change, flicker, a camera in low light (colour noise), headlights,
-a (coloured) car that parks, a person who stands, a person who leaves a bag, camera shake.
+a (coloured) car that parks, a person who stands, a person who leaves a bag, camera shake,
+and a vehicle driving alongside another in the next lane (their blobs touch for seconds).
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ def make_plan(rng: np.random.Generator, w: int, h: int, spill: bool | None = Non
     for v in plan.vehicles:
         end = max(end, v.enter_ts + (w + v.length) / v.speed)
     _distractors(rng, plan, w, h, lane_ys, drop_lane, free_at)
+    for v in plan.vehicles[-1:]:  # the one that drives alongside, when there is one
+        if v.stop_x is None:
+            end = max(end, v.enter_ts + (w + v.length) / v.speed)
     plan.duration = float(min(26.0, end + 6.0))
     return plan
 
@@ -204,3 +208,37 @@ def _distractors(rng: np.random.Generator, plan: Plan, w: int, h: int, lane_ys: 
     if rng.random() < 0.4:
         plan.shake = int(rng.integers(1, 3)) * max(1, w // 1280)
         plan.distractors.append("shake")
+    # From a generator of its own, so a seed's scenes keep everything they held before this
+    # case was added (the scene's other draws go on from `rng`).
+    side = np.random.default_rng(plan.seed + 11)
+    if side.random() < 0.3:
+        _alongside(side, plan, w, lane_h, lane_ys)
+
+
+def _alongside(rng: np.random.Generator, plan: Plan, w: int, lane_h: float,
+               lane_ys: list[float]) -> None:
+    """A vehicle driving beside another in the next lane, in the same direction and at about
+    its speed (an overtaking lane): their blobs touch for seconds, which a tracker may merge
+    into one track. Beside the spilling truck when there is one; it must not be blamed."""
+    moving = [v for v in plan.vehicles if v.stop_x is None]
+    if not moving:
+        return
+    lead = moving[0] if plan.spills else moving[int(rng.integers(0, len(moving)))]
+    lane = min(range(len(lane_ys)), key=lambda k: abs(lane_ys[k] - lead.lane_y))
+    sides = [k for k in (lane - 1, lane + 1) if 0 <= k < len(lane_ys)]
+    k = sides[int(rng.integers(0, len(sides)))]
+    v = _vehicle(rng, len(plan.vehicles) + 1, str(rng.choice(["truck", "van", "car"])), w,
+                 lane_h, lane_ys[k], lead.direction, lead.enter_ts + float(rng.uniform(-0.6, 0.6)))
+    v.speed = lead.speed * float(rng.uniform(0.85, 1.15))
+    v.colour = lead.colour if rng.random() < 0.3 else v.colour  # a fleet: the same paint
+    start, stop = v.enter_ts - 1.0, v.enter_ts + (w + v.length) / v.speed + 1.0
+    for o in plan.vehicles:  # the lane must be free while it passes
+        if abs(o.lane_y - v.lane_y) < 1.0:
+            o_end = 1e9 if o.stop_x is not None else o.enter_ts + (w + o.length) / o.speed
+            if o.enter_ts < stop and start < o_end:
+                return
+    if any(abs(p.y1 - v.lane_y) < lane_h for p in plan.people):
+        return  # nobody drives through a person standing at the kerb
+    v.headlights = lead.headlights
+    plan.vehicles.append(v)
+    plan.distractors.append("alongside")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import aiohttp
 import orjson
 
+from cases.assemble import CasesPart
 from tests.cases.conftest import OPERATOR, SUPERVISOR
 from tests.cases.kit import act, report
 from tests.serverkit import RunningServer
@@ -33,7 +34,7 @@ async def test_case_events_and_overdue_colours(srv: RunningServer) -> None:
             event = await next_case(ws)
             assert event["state"] == case["state"] and event["colour"] == colour
         parts = srv.server.parts.cases
-        assert parts is not None
+        assert isinstance(parts, CasesPart)  # the case loop in the test's process
         due = case["clock"]["due_ts"]
         assert await parts.service.sweep(due - 1, due + 1) == 1
         event = await next_case(ws)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from cases.assemble import CasesPart
 from server import DEMO_CITY
 from simulator.cases import CLOCK_DEVICE, run_cases, write_config
 from tests.serverkit import running_server
@@ -25,7 +26,7 @@ async def test_two_days_of_cases_over_http(tmp_path: Path) -> None:
         assert made >= 12 and out["actions"]["accept"] == made
         assert out["actions"]["close"] >= 1
         parts = srv.server.parts.cases
-        assert parts is not None
+        assert isinstance(parts, CasesPart)  # the case loop in the test's process
         opened = 0
         for day in (first, first + timedelta(days=1), first + timedelta(days=2)):
             table = await parts.api.evaluation.table("department", "day", day.isoformat())

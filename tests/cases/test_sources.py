@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from cases.assemble import CasesPart
 from model.alert import Alert
 from model.events import AlertEvent
 from tests.cases.conftest import (
@@ -119,7 +120,7 @@ async def test_every_spill_alert_opens_one_case_with_its_evidence(srv: RunningSe
     fanout.publish_one(AlertEvent(alert))
     fanout.publish_one(AlertEvent(alert))  # heard twice: still one case
     parts = srv.server.parts.cases
-    assert parts is not None
+    assert isinstance(parts, CasesPart)  # the case loop in the test's process
     await parts.service.drain()
     status, found = await call(srv, SUPERVISOR, "GET", "/api/v1/cases?source=spill")
     assert status == 200 and found["total"] == 1

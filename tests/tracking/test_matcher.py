@@ -10,6 +10,7 @@ import pytest
 
 from model.position import Position
 from tests.tracking.helpers import DATE, at, feed, make_city, make_tracker, passes, walk
+from tracking.engine import Tracker
 from tracking.export.device import export_device
 from tracking.export.tracker import decode_tracker, encode_tracker, export_tracker, import_tracker
 
@@ -122,3 +123,63 @@ def test_the_lag_window_is_exported_small_and_resumes_to_the_same_passes() -> No
     for road in ("west", "south", "east", "north"):
         assert passes(first, road) + passes(second, road) == passes(whole, road), road
     assert [passes(whole, r) for r in ("west", "south", "east", "north")] == [1, 1, 2, 1]
+
+
+def _moved(tracker: Tracker, p: Position, dx: float, dy: float) -> Position:
+    x, y = tracker.ctx.index.project(p.lon, p.lat)
+    lon, lat = tracker.ctx.index.unproject(x + dx, y + dy)
+    return Position(p.device, p.ts, float(lat), float(lon), p.acc, p.speed, p.heading)
+
+
+def test_a_walk_first_matched_to_the_other_carriageway_is_credited_from_the_junction() -> None:
+    # The walker takes the south carriageway at the west junction; for its first 150 m the
+    # fixes lie on the north one (error that drifts, or a canyon), then where it walks. The
+    # matcher follows the north one and restarts on the south one when the fixes leave it:
+    # the walk came through the junction, so the south one counts from there (a pass), the
+    # north one keeps only what the fixes suggested (no pass).
+    tracker, _ = make_tracker(TWINS)
+    route = [(-200.0, 0.0), (0.0, 0.0), (60.0, -20.0), (340.0, -20.0), (400.0, 0.0),
+             (600.0, 0.0)]
+    fixes = walk(route, "insp-1", at("09:00"), every=1.0, heading=True)
+    moved = []
+    for p in fixes:
+        x, y = tracker.ctx.index.project(p.lon, p.lat)
+        south = 0.0 < x <= 150.0 and y < -1.0
+        moved.append(_moved(tracker, p, 0.0, -2.0 * float(y)) if south else p)
+    feed(tracker, moved)
+    assert (passes(tracker, "south"), passes(tracker, "north")) == (1, 0)
+    assert (passes(tracker, "west"), passes(tracker, "east")) == (1, 1)
+
+
+def test_a_burst_of_fixes_off_every_road_does_not_split_the_walk() -> None:
+    # 50 s of fixes 60 m off the road mid-walk (longer than an outlier is carried): the walk
+    # leaves the roads and comes back 70 m further on; the 70 m are bridged, as the walker's
+    # speed allows: one walk of 300 m, a pass.
+    tracker, _ = make_tracker(LONG)
+    fixes = walk([(0.0, 0.0), (300.0, 0.0)], "insp-1", at("09:00"), every=1.0, heading=True)
+    burst = [_moved(tracker, p, 0.0, 60.0) if 100 <= k < 150 else p
+             for k, p in enumerate(fixes)]
+    feed(tracker, burst)
+    assert passes(tracker, "a") == 1
+
+
+# Two roads meeting at a right angle, and a third far off (so the junction is no dead end).
+CORNER = make_city({"a": [(0.0, 0.0), (200.0, 0.0)], "b": [(200.0, 0.0), (200.0, 150.0)],
+                    "c": [(200.0, 150.0), (400.0, 150.0)]})
+
+
+def test_a_walk_seen_late_on_the_next_road_is_credited_from_the_junction() -> None:
+    # The walker turns from a into b at the corner, but for 30 s its fixes stay at the corner
+    # (a receiver that froze its position, multipath), then jump to where it is, 40 m into b.
+    # The matcher holds on to a and then has to restart on b; the restart is 40 m along the
+    # roads from where it held on: the walk went through the corner, so b counts from there.
+    tracker, _ = make_tracker(CORNER)
+    fixes = walk([(0.0, 0.0), (200.0, 0.0), (200.0, 150.0), (300.0, 150.0)], "insp-1",
+                 at("09:00"), every=1.0, heading=True)
+    frozen = []
+    for p in fixes:
+        x, y = tracker.ctx.index.project(p.lon, p.lat)
+        frozen.append(_moved(tracker, p, 200.0 - float(x), -float(y))
+                      if 0.5 < float(y) < 42.0 and float(x) > 199.0 else p)
+    feed(tracker, frozen)
+    assert [passes(tracker, r) for r in ("a", "b")] == [1, 1]

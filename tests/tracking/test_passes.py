@@ -25,8 +25,10 @@ def counter(length: float = L, **kw: float) -> PassCounter:
 
 
 def run(points: Iterable[tuple[float, float | None]], c: PassCounter | None = None,
-        road: int = 0, state: PassState | None = None) -> list[PassRecord]:
-    """(ts, offset) in time order; offset None = a fix on no road."""
+        road: int = 0, state: PassState | None = None, speed: float = -1.0
+        ) -> list[PassRecord]:
+    """(ts, offset) in time order; offset None = a fix on no road; speed: what every fix
+    reports (-1: nothing)."""
     c = c or counter()
     s = state or PassState()
     out = []
@@ -34,7 +36,7 @@ def run(points: Iterable[tuple[float, float | None]], c: PassCounter | None = No
         if off is None:
             c.leave(s)
             continue
-        rec = c.step(s, "insp", ts, CAL.day_of(ts), road, off)
+        rec = c.step(s, "insp", ts, CAL.day_of(ts), road, off, False, speed)
         if rec is not None:
             out.append(rec)
     return out
@@ -109,9 +111,34 @@ def test_break_off_road_ends_the_traversal() -> None:
     off: list[tuple[float, float | None]] = [(t + 5 * k, None) for k in range(1, 14)]
     rest = line(t + 70, 300.0, L)
     assert run(first + off + rest) == []
-    # 40 s off the road only pauses it; the piece skipped meanwhile is not credited.
+    # 40 s off the road only pauses it.
     off = [(t + 5 * k, None) for k in range(1, 8)]
     assert len(run(first + off + line(t + 40, 330.0, L))) == 1
+
+
+def test_a_short_loss_of_the_road_is_bridged() -> None:
+    # 0 -> 150 m, 20 s on no road (a burst of fixes nothing explains), back at 178 m and on
+    # to 330 m: one walk of 330 m (82 %), not 150 m and 152 m.
+    first = line(T, 0.0, 150.0)
+    t = first[-1][0]
+    lost: list[tuple[float, float | None]] = [(t + 5 * k, None) for k in range(1, 4)]
+    assert len(run(first + lost + line(t + 20, 178.0, 330.0))) == 1
+    # A jump ahead on coming back is not believed: 150 m, then 20 s later at 300 m.
+    assert run(first + lost + line(t + 20, 300.0, 320.0)) == []
+
+
+def test_a_stray_fix_ahead_moves_coverage_a_step_not_to_where_it_lies() -> None:
+    # Walking 0 -> 300 m (75 %) then back; one fix 5 s later lies at 340 m (85 %): not a pass,
+    # whether the fixes report their speed or coverage goes by the walker's pace.
+    there = line(T, 0.0, 300.0)
+    t = there[-1][0]
+    back = line(t + 10, 300.0, 0.0)
+    stray: list[tuple[float, float | None]] = [(t + 5, 340.0)]
+    assert run(there + stray + back, speed=1.4) == []
+    assert run(there + stray + back) == []
+    # Without the stray fix the same walk carried on to 330 m is a pass either way.
+    assert len(run(there + line(t + 5, 300.0, 330.0), speed=1.4)) == 1
+    assert len(run(there + line(t + 5, 300.0, 330.0))) == 1
 
 
 def test_window_opening_mid_road_counts_from_the_opening() -> None:
@@ -171,6 +198,17 @@ def test_gps_spike_adds_nothing() -> None:
     assert run(spiked) == []
     # ...while the walk itself is credited across it.
     assert len(run([*spiked, *line(t + 30, 270.0, 330.0)])) == 1
+
+
+def test_a_hop_to_another_road_and_back_is_bridged() -> None:
+    # 0 -> 150 m on road 0, 15 s matched to road 1 (a stray hop), back on road 0 at 171 m and
+    # on to 330 m (82 %): one walk, the 21 m walked meanwhile included.
+    c = counter(L)
+    s = PassState()
+    assert run(line(T, 0.0, 150.0), c, road=0, state=s) == []
+    t = T + 150 / 1.4
+    assert run([(t + 5, 5.0), (t + 10, 6.0)], c, road=1, state=s) == []
+    assert len(run(line(t + 15, 171.0, 330.0), c, road=0, state=s)) == 1
 
 
 def test_road_change_and_return_within_break_resumes() -> None:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.async_api import Browser, FilePayload, Page
 
+from cases.assemble import CasesPart
 from model.alert import Alert
 from model.events import AlertEvent
 from tests.cases.conftest import (
@@ -266,7 +267,7 @@ async def test_a_spill_case_shows_its_clip_and_vehicle(tmp_path: Path) -> None:
                        "vehicle_box": [60, 90, 160, 160]})
         srv.memory.fanout.publish_one(AlertEvent(alert))  # the spill opens its case itself
         parts = srv.server.parts.cases
-        assert parts is not None
+        assert isinstance(parts, CasesPart)  # the case loop in the test's process
         await parts.service.drain()
         page = await open_desk(browser, srv, OPERATOR)
         await page.click("#case-list li[data-state=reported]")
@@ -300,7 +301,7 @@ async def test_queue_colours_follow_the_time_limit(tmp_path: Path) -> None:
         await row.wait_for()
         assert "c-green" in (await row.get_attribute("class") or "")
         parts = srv.server.parts.cases
-        assert parts is not None
+        assert isinstance(parts, CasesPart)  # the case loop in the test's process
         last = t0
         for at, colour in ((warn + 60, "c-yellow"), (due + 60, "c-red")):
             await send(srv, stand("p-g1-a", *here, at, 0))

@@ -7,6 +7,8 @@ what tracking/export/device.py DeviceData holds in its `passes` field.
 
 from __future__ import annotations
 
+import math
+
 import msgspec
 
 from tracking.matcher import Column
@@ -40,6 +42,7 @@ class ColumnData(msgspec.Struct, array_like=True):
     anc_y: list[float]
     anc_t: list[float]
     still: bool
+    spd: float = -1.0  # the speed the fix reported (-1: none); absent from older exports
 
 
 class PassStateData(msgspec.Struct, array_like=True):
@@ -56,6 +59,9 @@ class PassStateData(msgspec.Struct, array_like=True):
     pace: PaceData
     cur: TraversalData | None
     parked: list[TraversalData] | None
+    was: int = -1  # MatchState.was: the road left by a fix nothing explained
+    jport: int = -1  # MatchState.jport and jt: the last junction the walk went through
+    jt: float = -math.inf
 
 
 def _traversal(tr: Traversal | None) -> TraversalData | None:
@@ -89,11 +95,12 @@ def _tr_from(data: TraversalData) -> Traversal:
 def _column(c: Column) -> ColumnData:
     return ColumnData(c.ts, list(c.road), [round(o * 10.0) for o in c.off], list(c.score),
                       list(c.back),
-                      list(c.flag), list(c.anc_x), list(c.anc_y), list(c.anc_t), c.still)
+                      list(c.flag), list(c.anc_x), list(c.anc_y), list(c.anc_t), c.still,
+                      c.spd)
 
 
 def _column_from(d: ColumnData) -> Column:
-    c = Column(d.ts)
+    c = Column(d.ts, d.spd)
     n = len(d.road)
     if any(len(f) != n for f in (d.off, d.back, d.flag)) or any(
             len(f) not in (0, n) for f in (d.score, d.anc_x, d.anc_y, d.anc_t)):
@@ -110,13 +117,15 @@ def export_passes(ps: PassState) -> PassStateData:
                          None if ps.cols is None else [_column(c) for c in ps.cols],
                          ps.live, (ps.raw1, ps.raw2), ps.pace.export(),
                          _traversal(ps.cur),
-                         None if ps.parked is None else [_tr(t) for t in ps.parked])
+                         None if ps.parked is None else [_tr(t) for t in ps.parked], ps.was,
+                         ps.jport, ps.jt)
 
 
 def import_passes(data: PassStateData) -> PassState:
     ps = PassState()
     ps.road, ps.off, ps.ax, ps.ay, ps.at = data.road, data.off, data.ax, data.ay, data.at
     ps.cols = None if data.cols is None else [_column_from(c) for c in data.cols] or None
+    ps.was, ps.jport, ps.jt = data.was, data.jport, data.jt
     ps.live = data.live
     ps.raw1, ps.raw2 = data.raw
     ps.pace = Pace.of(data.pace)

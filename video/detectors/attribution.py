@@ -7,7 +7,9 @@ latch on the fresh material behind it. These tests are written for such tracks.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +20,9 @@ from video.detectors.vehicles import Track
 CLEAN_LOOKBACK_S = 10.0
 STOP_TRAVEL = 10.0  # analysis pixels a track must have come to count as arrived
 WALK_SPEED = 25.0  # analysis pixels a second (at 320 wide): faster than this is not on foot
+FAST = 15.0  # analysis pixels a second (at 320 wide): a box's centre moving faster is driving
+STILL_S = 1.0  # seconds a vehicle stands still at its own size once it has parked
+MERGED = 1.8  # a box this many times the track's usual area holds another vehicle too
 
 
 def unoccupied_before(tracks: list[Track], region: Box, ts: float) -> float:
@@ -42,20 +47,37 @@ def covered_at(track: Track, points: npt.NDArray[np.float64], region: Box,
     hit = np.zeros(len(points), dtype=bool)
     covered = first = None
     prev: tuple[float, Box] | None = None
-    for ts, box in track.path:
+    step: tuple[float, float] | None = None  # velocity of the last step between alike boxes
+    merged = _merged(track)
+    for (ts, box), lumped in zip(track.path, merged, strict=True):
         if ts > end:
             break
+        if lumped:
+            # Its blob merged with a vehicle's beside it (trucks passing in the next lanes):
+            # the box covers the other vehicle's road too, and says nothing of where this
+            # one went. The frames either side of it, found again at its pace, say that.
+            continue
         # At 5 frames/s a fast car jumps further than its length: it swept the gap between.
         # Only between boxes of one size: a blob merged with the next lane's vehicle for a
         # frame must not sweep the lane between.
-        swept = box if prev is None or ts - prev[0] > 0.5 or not _alike(prev[1], box) \
-            else _hull(prev[1], box)
+        swept, at = box, ts
+        if prev is not None and _alike(prev[1], box):
+            dt = ts - prev[0]
+            if dt <= 0.5:
+                swept = _hull(prev[1], box)
+            elif _kept_pace(prev[1], box, dt, step):
+                # Lost for a few frames (its blob merged with a vehicle in the next lane) and
+                # found again where its pace had it: it swept the road between, and passed
+                # a spot there at the time its pace puts it there.
+                swept = _hull(prev[1], box)
+                at = _passed(prev, box, ts, points, swept)
+            step = _velocity(prev[1], box, dt) if dt <= 0.5 else step
         prev = (ts, box)
         if ts < start:
             continue
         now = np.array([swept.contains(px, py, 2.0) for px, py in points])
         if first is None and now.any():
-            first = ts
+            first = at
         hit |= now
         if hit.mean() >= 0.5:
             covered = first
@@ -108,6 +130,8 @@ def stands_beside(track: Track, region: Box, frame: AnalysisFrame) -> bool:
         return False  # a blob merged with its neighbours for a while is not standing
     if b.x <= 1 or b.y <= 1 or b.x + b.w >= w - 1 or b.y + b.h >= h - 1:
         return False  # entering or leaving the picture: its box clings to the border
+    if latched(track, frame.scale):
+        return False  # the dropper's track ended on its own fresh material: it drove on
     for ts, o in reversed(track.path):  # still: every box of the last second overlaps it
         if end_ts - ts > 1.0:
             break
@@ -123,18 +147,55 @@ def at_rest(track: Track, frame: AnalysisFrame) -> bool:
     size = max(track.box.w, track.box.h)
     if track.travel < max(STOP_TRAVEL * scale, size) or track.recent_travel(1.0) > 3 * scale:
         return False
-    b = track.box
-    # A vehicle that parks keeps its size as it comes to rest; a passing truck's track that
-    # latched on the material it just dropped shrinks at once to the size of that material.
-    ex, ey = b.center
-    rest = next(i for i, (_, p) in enumerate(track.path)
-                if abs(p.center[0] - ex) + abs(p.center[1] - ey) <= 3 * scale)
-    if rest > 0:
-        moving = float(np.median([p.w * p.h for _, p in track.path[:rest]]))
-        resting = track.path[rest][1]
-        if resting.w * resting.h < 0.5 * moving:
-            return False
-    return not born_beside_vehicle(track, frame)
+    return not latched(track, scale) and not born_beside_vehicle(track, frame)
+
+
+def latched(track: Track, scale: float) -> bool:
+    """The track came to rest on a box much smaller than the one it moved with, or on one
+    left behind where its front had already been: a passing truck's track that latched on the
+    material it just dropped shrinks to the size of that material, or, on a trail as long as
+    the truck, rests behind the place the truck drove on to. A vehicle that parks stands still
+    at its own size, its front the furthest it got, for STILL_S at least, and only then, as the
+    motion background takes its body in piece by piece, may break into smaller boxes."""
+    path = track.path
+    steps = [(b, math.hypot(b.center[0] - a.center[0], b.center[1] - a.center[1]) / (tb - ta))
+             for (ta, a), (tb, b) in itertools.pairwise(path) if tb > ta]
+    moving = [b for b, v in steps if v > FAST * scale]
+    if not moving:
+        return False
+    usual = float(np.median([b.w * b.h for b in moving]))
+    length = float(np.median([max(b.w, b.h) for b in moving]))
+    front = _front_along(track)
+    furthest = -math.inf
+    still_since: float | None = None
+    for (ts, b), (_, v) in zip(path[1:], steps, strict=False):
+        ahead = front(b)
+        parked = v <= FAST * scale and b.w * b.h >= 0.5 * usual \
+            and ahead >= furthest - 0.25 * length
+        furthest = max(furthest, ahead)
+        if parked:
+            still_since = ts if still_since is None else still_since
+            if ts - still_since >= STILL_S:
+                return False
+        else:
+            still_since = None
+    end = track.box
+    return end.w * end.h < 0.5 * usual or front(end) < furthest - 0.25 * length
+
+
+def _front_along(track: Track) -> Callable[[Box], float]:
+    """How far a box reaches along the track's direction of travel (first box to furthest)."""
+    fx, fy = track.path[0][1].center
+    far = max((b.center for _, b in track.path),
+              key=lambda c: (c[0] - fx) ** 2 + (c[1] - fy) ** 2)
+    dx, dy = far[0] - fx, far[1] - fy
+    norm = max(1e-6, math.hypot(dx, dy))
+    ux, uy = dx / norm, dy / norm
+
+    def front(b: Box) -> float:
+        return float(max(x * ux + y * uy for x in (b.x, b.x + b.w) for y in (b.y, b.y + b.h)))
+
+    return front
 
 
 def born_beside_vehicle(track: Track, frame: AnalysisFrame) -> bool:
@@ -154,9 +215,15 @@ def born_beside_vehicle(track: Track, frame: AnalysisFrame) -> bool:
 def brought_on_foot(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame,
                     after: float) -> bool:
     """Something not a vehicle walked up to the region after `after` (a person who puts a bag
-    down, or stands there): what lies there is theirs, not a vehicle's spill."""
+    down, or stands there): what lies there is theirs, not a vehicle's spill. Walked up: it
+    was first seen off the region (a blob born on the material itself, as the fast background
+    slowly takes in a faint trail in a noisy dusk picture, is that material, not a walker)."""
     if track.vehicle or track.travel < STOP_TRAVEL * frame.scale \
             or _median_speed(track) > WALK_SPEED * frame.scale:
+        return False
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    cx, cy = track.path[0][1].center
+    if x0 - 2 <= cx <= x1 + 2 and y0 - 2 <= cy <= y1 + 2:
         return False
     over = 0
     for ts, b in track.path:
@@ -174,6 +241,59 @@ def _median_speed(track: Track) -> float:
 
 def _typical_area(track: Track) -> float:
     return float(np.median([b.w * b.h for _, b in track.path]))
+
+
+MAX_LOST_S = 1.5  # longest gap in a track that its pace may bridge
+
+
+def _merged(track: Track) -> list[bool]:
+    """Which boxes of the path are MERGED times the median area of the track's boxes within a
+    second either side: its blob joined with a neighbour's for a moment. (Against the boxes
+    around it, not the whole path: a track that switched from a car to a truck keeps the
+    truck's boxes.)"""
+    times = np.array([ts for ts, _ in track.path])
+    areas = np.array([b.w * b.h for _, b in track.path], dtype=np.float64)
+    lo = np.searchsorted(times, times - 1.0, side="left")
+    hi = np.searchsorted(times, times + 1.0, side="right")
+    return [bool(a > MERGED * np.median(areas[i:j])) for a, i, j in zip(areas, lo, hi, strict=True)]
+
+
+def _velocity(a: Box, b: Box, dt: float) -> tuple[float, float]:
+    return (b.center[0] - a.center[0]) / dt, (b.center[1] - a.center[1]) / dt
+
+
+def _kept_pace(a: Box, b: Box, dt: float, step: tuple[float, float] | None) -> bool:
+    """Box b, dt seconds after a, lies where the velocity of the steps before put it (within
+    a third of the distance): the same vehicle, unseen in between."""
+    if step is None or dt > MAX_LOST_S:
+        return False
+    ex, ey = step[0] * dt, step[1] * dt
+    dx, dy = b.center[0] - a.center[0], b.center[1] - a.center[1]
+    expected = math.hypot(ex, ey)
+    return expected > 0 and math.hypot(dx - ex, dy - ey) <= expected / 3
+
+
+def _passed(prev: tuple[float, Box], box: Box, ts: float, points: npt.NDArray[np.float64],
+            swept: Box) -> float:
+    """When a box moving steadily from prev to box first reached one of the points it swept:
+    its leading edge's time there, interpolated."""
+    t0, a = prev
+    dx, dy = box.center[0] - a.center[0], box.center[1] - a.center[1]
+    norm = math.hypot(dx, dy)
+    if norm == 0:
+        return ts
+    ux, uy = dx / norm, dy / norm
+
+    def front(b: Box) -> float:
+        return float(max(x * ux + y * uy for x in (b.x, b.x + b.w) for y in (b.y, b.y + b.h)))
+
+    inside = [p for p in points if swept.contains(p[0], p[1], 2.0)]
+    if not inside:
+        return ts
+    reach = min(float(px * ux + py * uy) for px, py in inside)
+    f0, f1 = front(a), front(box)
+    share = 0.0 if f1 <= f0 else float(np.clip((reach - f0) / (f1 - f0), 0.0, 1.0))
+    return t0 + share * (ts - t0)
 
 
 def _alike(a: Box, b: Box) -> bool:

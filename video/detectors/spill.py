@@ -38,7 +38,7 @@ from video.detectors.attribution import (
     stopped_on,
     unoccupied_before,
 )
-from video.detectors.base import AnalysisFrame, Box, Detector, Gray, Mask, gain
+from video.detectors.base import AnalysisFrame, Box, Detector, Gray, Mask, gain, label
 from video.detectors.motion import KERNEL3, outside_band, roi_sample
 from video.detectors.spill_checks import is_shadow, sample_points
 from video.detectors.spread import ChromaSpread, Spread
@@ -189,7 +189,7 @@ class SpillDetector(Detector[SpillConfig]):
         np.putmask(self._since, ev == 0, ts)
         cv2.add(ev, ONE, dst=ev, mask=hit)
         cv2.subtract(ev, TWO, dst=ev, mask=cv2.bitwise_and(cv2.bitwise_not(changed), quiet))
-        np.minimum(ev, EVIDENCE_MAX, out=ev)
+        cv2.min(ev, EVIDENCE_MAX, dst=ev)
         self._check_cleared(frame, gs, quiet, dt)
         if warm:
             return []
@@ -226,8 +226,7 @@ class SpillDetector(Detector[SpillConfig]):
             if self._at_rest(track, frame):
                 b = track.box
                 static[max(0, b.y - 1):b.y + b.h + 1, max(0, b.x - 1):b.x + b.w + 1] = 0
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(
-            cv2.dilate(static, KERNEL_GROUP), connectivity=8)
+        n, labels, stats = label(cv2.dilate(static, KERNEL_GROUP))
         labels[static == 0] = 0  # regions are the static pixels of each group
         out: list[Box] = []
         for i in range(1, n):
