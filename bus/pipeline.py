@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1_000
 CHUNK_MAX = 8_000
-PASS_S = 0.025
+PASS_S = 0.015
 REPLAY_TICK_S = 10.0
 TICK_YIELD_S = 0.05  # longest a tick step waits for submitted positions to be tracked first
 # A checkpoint (what a failed batch is rolled back to) once the log since the last one would
