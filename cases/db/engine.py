@@ -197,20 +197,19 @@ class Database:
         """SQLite only: `work` of the sqlite3 connection in one write transaction (all of it
         lands, or none): on the loop's thread when the database is free, else on the
         writer thread."""
-        assert self.sqlite, "write_raw is SQLite's"
-        if self._inline:
-            with contextlib.suppress(_Busy):
-                return self._on_loop(work, True)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, self._raw_in_thread, work, True)
+        return await self._run_raw(work, True)
 
     async def read_raw(self, work: RawWork[T]) -> T:
-        assert self.sqlite, "read_raw is SQLite's"
+        return await self._run_raw(work, False)
+
+    async def _run_raw(self, work: RawWork[T], write: bool) -> T:
+        assert self.sqlite, "raw work is SQLite's"
         if self._inline:
             with contextlib.suppress(_Busy):
-                return self._on_loop(work, False)
+                return self._on_loop(work, write)
+        pool = self._writer if write else self._readers
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._readers, self._raw_in_thread, work, False)
+        return await loop.run_in_executor(pool, self._raw_in_thread, work, write)
 
     async def write(self, work: Work[T]) -> T:
         """Run `work` in one write transaction: all of it lands, or none."""
