@@ -15,6 +15,7 @@ import cv2
 
 from video.config import VehicleConfig
 from video.detectors.base import AnalysisFrame, Box, Detector, components
+from video.detectors.side_by_side import MaskHistory
 
 KERNEL_CLOSE = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
 HISTORY_S = 120.0  # ended tracks kept for attribution
@@ -92,8 +93,12 @@ class VehicleTracker(Detector[VehicleConfig]):
         self.active: list[Track] = []
         self.ended: list[Track] = []  # newest last; trimmed to HISTORY_S
         self._next_id = 1
+        # The raw motion masks behind the boxes, for naming one of two merged vehicles later.
+        self.masks = MaskHistory()
 
     def detect(self, frame: AnalysisFrame) -> list[Box]:
+        if frame.motion is not None:
+            self.masks.add(frame.ts, frame.motion)
         blobs = self._blobs(frame)
         pairs = self._associate(blobs, frame.ts)
         seen: list[Box] = []
