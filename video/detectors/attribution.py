@@ -22,6 +22,7 @@ STOP_TRAVEL = 10.0  # analysis pixels a track must have come to count as arrived
 WALK_SPEED = 25.0  # analysis pixels a second (at 320 wide): faster than this is not on foot
 FAST = 15.0  # analysis pixels a second (at 320 wide): a box's centre moving faster is driving
 STILL_S = 1.0  # seconds a vehicle stands still at its own size once it has parked
+DROVE = 1.5  # a track born beside a vehicle that travelled this many of its lengths drove
 MERGED = 1.8  # a box this many times the track's usual area holds another vehicle too
 
 
@@ -147,7 +148,12 @@ def at_rest(track: Track, frame: AnalysisFrame) -> bool:
     size = max(track.box.w, track.box.h)
     if track.travel < max(STOP_TRAVEL * scale, size) or track.recent_travel(1.0) > 3 * scale:
         return False
-    return not latched(track, scale) and not born_beside_vehicle(track, frame)
+    if latched(track, scale):
+        return False
+    # Born beside a passing vehicle: a piece of its body, or its load landing, unless it then
+    # drove on its own for well over its length (a car that came in merged with a vehicle
+    # passing in the next lane, and parked).
+    return (track.vehicle and track.travel >= DROVE * size) or not born_beside_vehicle(track, frame)
 
 
 def latched(track: Track, scale: float) -> bool:
