@@ -100,10 +100,9 @@ def stopped_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFra
     """The track came from elsewhere on its own and came to rest over the region (a parked
     car, a person who walked up and stands): the region is that object, not something it
     dropped. A blob that split off a passing truck (its load landing) was not on its own."""
-    if not at_rest(track, frame):
-        return False
-    b = track.box
-    return float(np.mean([b.contains(px, py, 2.0) for px, py in points])) >= 0.3
+    b = rest_box(track, frame)
+    return b is not None and \
+        float(np.mean([b.contains(px, py, 2.0) for px, py in points])) >= 0.3
 
 
 def sits_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame) -> bool:
@@ -144,16 +143,49 @@ def stands_beside(track: Track, region: Box, frame: AnalysisFrame) -> bool:
 
 def at_rest(track: Track, frame: AnalysisFrame) -> bool:
     """The track came from elsewhere on its own and now stands still (see stopped_on)."""
+    return rest_box(track, frame) is not None
+
+
+def rest_box(track: Track, frame: AnalysisFrame) -> Box | None:
+    """Where the track came to rest after coming from elsewhere on its own, or None. A
+    vehicle that parked stands at its own size, and then, as the motion background takes its
+    body in, its box shrinks within that place: the place is the box it stood with."""
     scale = frame.scale
     size = max(track.box.w, track.box.h)
-    if track.travel < max(STOP_TRAVEL * scale, size) or track.recent_travel(1.0) > 3 * scale:
-        return False
-    if latched(track, scale):
-        return False
+    if track.travel < max(STOP_TRAVEL * scale, size):
+        return None
+    if track.recent_travel(1.0) > 3 * scale or latched(track, scale):
+        return None
+    box = _stood(track, scale) or track.box
     # Born beside a passing vehicle: a piece of its body, or its load landing, unless it then
     # drove on its own for well over its length (a car that came in merged with a vehicle
     # passing in the next lane, and parked).
-    return (track.vehicle and track.travel >= DROVE * size) or not born_beside_vehicle(track, frame)
+    if (track.vehicle and track.travel >= DROVE * size) or not born_beside_vehicle(track, frame):
+        return box
+    return None
+
+
+def _stood(track: Track, scale: float) -> Box | None:
+    """The boxes of the track's last STILL_S or more, joined, when each lies within the others
+    (a body shrinking where it stands), never more than a few pixels beyond its largest."""
+    m = 3 * scale
+    hull: Box | None = None
+    start = track.last_ts
+    biggest = (0, 0)
+    for ts, b in reversed(track.path):
+        if hull is not None and not (_within(hull, b, m) or _within(b, hull, m)):
+            break
+        biggest = (max(biggest[0], b.w), max(biggest[1], b.h))
+        joined = b if hull is None else _hull(hull, b)
+        if joined.w > biggest[0] + m or joined.h > biggest[1] + m:
+            break  # creeping along, not standing
+        hull, start = joined, ts
+    return hull if hull is not None and track.last_ts - start >= STILL_S else None
+
+
+def _within(a: Box, b: Box, margin: float) -> bool:
+    return (b.x - margin <= a.x and a.x + a.w <= b.x + b.w + margin
+            and b.y - margin <= a.y and a.y + a.h <= b.y + b.h + margin)
 
 
 def latched(track: Track, scale: float) -> bool:
