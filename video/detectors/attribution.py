@@ -23,6 +23,7 @@ WALK_SPEED = 25.0  # analysis pixels a second (at 320 wide): faster than this is
 FAST = 15.0  # analysis pixels a second (at 320 wide): a box's centre moving faster is driving
 STILL_S = 1.0  # seconds a vehicle stands still at its own size once it has parked
 DROVE = 1.5  # a track born beside a vehicle that travelled this many of its lengths drove
+LOST_S = 1.5  # a vehicle lost this long before a blob of its size stood ahead of it parked there
 MERGED = 1.8  # a box this many times the track's usual area holds another vehicle too
 
 
@@ -356,3 +357,34 @@ def _reach(track: Track, region: Box) -> float:
         return float(max(x * dx + y * dy for x in (b.x, b.x + b.w) for y in (b.y, b.y + b.h)))
 
     return max(front(b) for _, b in track.path) - front(region)
+
+
+def arrived_unseen(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame) -> bool:
+    """The track stands on the region from its first box, and a vehicle of its size, driving
+    towards that place, was lost just before (its blob merged with one passing in the next
+    lane): that vehicle came and parked there. Material lies behind where its dropper was last
+    seen, never ahead of it."""
+    scale = frame.scale
+    born_ts, born = track.path[0]
+    if track.travel > max(STOP_TRAVEL * scale, 0.5 * max(born.w, born.h)) \
+            or track.recent_travel(1.0) > 3 * scale:
+        return False  # it drove (its box wanders a little as the background takes it in)
+    if float(np.mean([born.contains(px, py, 2.0) for px, py in points])) < 0.3:
+        return False
+    bx, by = born.center
+    for other in frame.tracks:
+        if other is track or not other.vehicle or not born_ts - LOST_S <= other.last_ts < born_ts:
+            continue
+        last = other.box
+        if not _alike(last, born) or last.w * last.h < 0.5 * _typical_area(other):
+            continue
+        speed = math.hypot(other.vx, other.vy)
+        if speed < FAST * scale:
+            continue
+        ox, oy = last.center
+        ahead = ((bx - ox) * other.vx + (by - oy) * other.vy) / speed
+        reach = speed * (born_ts - other.last_ts) + max(last.w, last.h)
+        sideways = abs((bx - ox) * other.vy - (by - oy) * other.vx) / speed
+        if 0 < ahead <= reach and sideways <= 0.5 * max(last.w, last.h):
+            return True
+    return False

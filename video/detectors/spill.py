@@ -30,6 +30,7 @@ import numpy.typing as npt
 from video.config import SpillConfig
 from video.detectors import chroma, texture
 from video.detectors.attribution import (
+    arrived_unseen,
     brought_on_foot,
     covered_at,
     rest_box,
@@ -306,7 +307,8 @@ class SpillDetector(Detector[SpillConfig]):
         if weak and not self._resolves_grain(frame):
             return None
         points = sample_points(region, box)
-        if any(stopped_on(track, points, frame) for track in frame.tracks):
+        if any(stopped_on(track, points, frame) or arrived_unseen(track, points, frame)
+               for track in frame.tracks):
             return None  # a vehicle parked or a person standing: the region is the object
         # The dropper reached the spot before the material showed; a car that follows, or one
         # that passes beside a person standing, reaches it only afterwards. Of the vehicles
