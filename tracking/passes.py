@@ -48,6 +48,11 @@ DENSE_S = 2.0
 # without a reported speed (CAP_PACE x pace + CAP_PACE_MPS) x dt (pace: tracking/pace.py).
 CAP_SPEED, CAP_SPEED_MPS = 1.1, 0.1
 CAP_PACE, CAP_PACE_MPS = 1.5, 1.0
+# Consecutive steps on one road up to this far apart, with no leave between, are one walk
+# when the way between is walkable in the time (Matcher._coalesce keeps only a straight
+# stretch's ends; a silence may be read either way, README "The pass definition").
+BRIDGE_S = 300.0
+LONG_S = 10.0  # a gap longer than this is capped by the pace as well as by the fix's speed
 
 
 @dataclass(slots=True)
@@ -138,15 +143,30 @@ class PassCounter:
         if tr is not None and tr.road == road and ts - tr.last <= self.break_s:
             tr.last = ts
 
+    def _cap(self, pace: Pace, speed: float, dt: float) -> float:
+        """How far along the road the walker can have gone in dt: by the speed the fix reports,
+        else by the walker's robust pace (riding speed before there is one)."""
+        p = pace.pace
+        cap = (CAP_PACE * (p if p >= 0.0 else self.fast) + CAP_PACE_MPS) * dt
+        if speed >= 0.0:
+            # One fix's speed says how fast the walker goes now, not over a long gap.
+            by_speed = (CAP_SPEED * speed + CAP_SPEED_MPS) * dt
+            return by_speed if dt <= LONG_S or by_speed > cap else cap
+        return cap
+
     def step(self, st: PassState, device: str, ts: float, day: Day, road: int, off: float,
              exact: bool = False, speed: float = -1.0) -> PassRecord | None:
         """Advance with one fix on `road` at `off` metres; the completed pass, if any.
         exact: a place known without error (where the walk crossed a junction); speed: the
         speed the fix reports (m/s, -1: none)."""
         on = day.open <= ts < day.close
-        pace = st.pace
-        pace.update(ts, road, off, self.break_s, self.fast)
         tr = st.cur
+        # Off the roads since the last step (leave() cleared raw1), or on another road: a gap
+        # longer than break_s ends the walk; steps on this road with nothing between may be
+        # BRIDGE_S apart (below).
+        kept = tr is not None and tr.road == road and st.raw1 == st.raw1
+        pace = st.pace
+        pace.update(ts, road, off, BRIDGE_S if kept else self.break_s, self.fast)
         if (exact or tr is None or tr.road != road or tr.off != tr.off
                 or ts - tr.last > DENSE_S):
             st.raw1 = off
@@ -182,7 +202,14 @@ class PassCounter:
             return None
         t0 = tr.last
         o0 = tr.off
-        if tr.open != day.open or ts - t0 > self.break_s:
+        dt = ts - t0
+        broke = dt > self.break_s
+        if broke and kept and o0 == o0 and dt <= BRIDGE_S:
+            # Steps on this road with nothing between: the matcher coalesced a straight stretch
+            # into its two ends, or the handset was silent. The walker stayed on the road if
+            # the way between is one they could walk in the time at their pace.
+            broke = abs(off - o0) > self._cap(pace, speed, dt)
+        if tr.open != day.open or broke:
             tr.open = day.open
             tr.restart(ts, off)
             tr.rate = 0.0  # after a break the old speed says nothing
@@ -194,7 +221,6 @@ class PassCounter:
             tr.last = ts
             tr.off = off
             return None
-        dt = ts - t0
         if not exact:
             gone = off - o0
             if abs(gone) > self.spike * dt + self.slack:
@@ -202,11 +228,7 @@ class PassCounter:
             # Coverage grows no faster than the walker can go: by the speed the fix reports
             # (Doppler hardly moves with multipath), else by the walker's recent pace. A stray
             # fix ahead then moves the anchor a step's worth, not to where it lies.
-            if speed >= 0.0:
-                cap = (CAP_SPEED * speed + CAP_SPEED_MPS) * dt
-            else:
-                p = pace.pace
-                cap = (CAP_PACE * (p if p >= 0.0 else self.fast) + CAP_PACE_MPS) * dt
+            cap = self._cap(pace, speed, dt)
             if gone > cap:
                 off = o0 + cap
             elif gone < -cap:
