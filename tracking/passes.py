@@ -48,6 +48,10 @@ DENSE_S = 2.0
 # without a reported speed (CAP_PACE x pace + CAP_PACE_MPS) x dt (pace: tracking/pace.py).
 CAP_SPEED, CAP_SPEED_MPS = 1.1, 0.1
 CAP_PACE, CAP_PACE_MPS = 1.5, 1.0
+# A pass from fixes that report no speed needs min(BARE_M, BARE_SHARE x length) more than
+# pass_coverage: without a speed nothing tells standing from walking, and the error drifting
+# while a walker stands (at 75 % of a road, say) adds metres that were never walked.
+BARE_M, BARE_SHARE = 8.0, 0.05
 # Consecutive steps on one road up to this far apart, with no leave between, are one walk
 # when the way between is walkable in the time (Matcher._coalesce keeps only a straight
 # stretch's ends; a silence may be read either way, README "The pass definition").
@@ -117,6 +121,8 @@ class PassCounter:
     def __init__(self, road_length: Sequence[float], patrol: PatrolConfig, too_fast_kmh: float,
                  spike_mps: float = 20.0) -> None:
         self.need = [patrol.pass_coverage * float(length) for length in road_length]
+        # A pass reached on a fix without a reported speed needs this more (BARE_M).
+        self.margin = [min(BARE_M, BARE_SHARE * float(length)) for length in road_length]
         self.break_s = patrol.break_s
         self.fast = too_fast_kmh / 3.6
         self.spike = spike_mps
@@ -266,7 +272,10 @@ class PassCounter:
             return None
         tr.covered += added
         tr.moving += dt
-        if tr.covered < self.need[road]:
+        need = self.need[road]
+        if speed < 0.0 and not exact:
+            need += self.margin[road]
+        if tr.covered < need:
             return None
         speed = tr.covered / tr.moving if tr.moving > 0.0 else math.inf
         suspect = tr.ridden or speed > self.fast
