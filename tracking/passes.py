@@ -53,9 +53,10 @@ CAP_PACE, CAP_PACE_MPS = 1.5, 1.0
 # while a walker stands (at 75 % of a road, say) adds metres that were never walked.
 BARE_M, BARE_SHARE = 8.0, 0.05
 # A traversal that starts without a junction step (the matcher found the road late, after a
-# restart, or the walk came back to the roads) is credited back to the road's nearer end when
-# that is at most min(FILL_SHARE x length, FILL_M) away: the walker came onto the road there.
-# Past 30 % the nearer end may be the one a walk turning back at 30-70 % never reached.
+# restart, or the walk came back to the roads) is credited from the nearest place the road can
+# be entered by (a junction; without a road graph, an end) when that is at most
+# min(FILL_SHARE x length, FILL_M) away: the walker came onto the road there. Past 30 % the
+# nearest end may be the one a walk turning back at 30-70 % never reached.
 FILL_SHARE, FILL_M = 0.3, 100.0
 # Consecutive steps on one road up to this far apart, with no leave between, are one walk
 # when the way between is walkable in the time (Matcher._coalesce keeps only a straight
@@ -124,9 +125,15 @@ class PassCounter:
     """Immutable settings and road lengths; the state lives in each device's PassState."""
 
     def __init__(self, road_length: Sequence[float], patrol: PatrolConfig, too_fast_kmh: float,
-                 spike_mps: float = 20.0) -> None:
+                 spike_mps: float = 20.0, ports: Sequence[Sequence[float]] | None = None
+                 ) -> None:
         self.need = [patrol.pass_coverage * float(length) for length in road_length]
         self.length = [float(length) for length in road_length]
+        # Where each road can be entered: its junctions (geofence/roadgraph.py ports), or,
+        # without a road graph, its two ends.
+        self.entries = ([[0.0, length] for length in self.length] if ports is None else
+                        [list(p) or [0.0, length] for p, length in zip(ports, self.length,
+                                                                        strict=True)])
         # A pass reached on a fix without a reported speed needs this more (BARE_M).
         self.margin = [min(BARE_M, BARE_SHARE * float(length)) for length in road_length]
         self.break_s = patrol.break_s
@@ -212,9 +219,10 @@ class PassCounter:
         if tr is None:
             tr = st.cur = Traversal(road, day.open, ts, off)
             if not exact and on:
-                # No junction step: credit back to the nearer end if it is near (FILL_SHARE).
+                # No junction step: credit from the nearest place the road can be entered by,
+                # if it is near (FILL_SHARE).
                 length = self.length[road]
-                end = 0.0 if off <= length - off else length
+                end = min(self.entries[road], key=lambda e: abs(e - off))
                 gap = abs(off - end)
                 if 0.0 < gap <= min(FILL_SHARE * length, FILL_M):
                     tr.iv = [end, off] if end < off else [off, end]

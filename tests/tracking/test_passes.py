@@ -281,3 +281,14 @@ def test_a_road_found_late_is_credited_from_its_nearer_end() -> None:
     c, s = counter(), PassState()
     c.step(s, "insp", T, CAL.day_of(T), 0, 90.0, True, 1.4)
     assert run(line(T + 1.0, 90.0, L), c=c, state=s, speed=1.4) == []
+
+
+def test_a_road_found_late_is_credited_from_its_nearest_junction() -> None:
+    # With the road graph's junctions (ports) the credit runs to the nearest one: a street
+    # crossed at 250 m, the walker found 290 m in and walking on to the end.
+    c = PassCounter([L, 300.0], PatrolConfig(), too_fast_kmh=25.0, ports=[[0.0, 250.0, L], []])
+    recs = run(line(T, 290.0, L), c=c, speed=1.4)
+    assert recs == []
+    s = PassState()
+    run(line(T, 290.0, L), c=c, state=s, speed=1.4)
+    assert s.cur is not None and s.cur.iv == [250.0, L]
