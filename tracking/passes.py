@@ -258,7 +258,14 @@ class PassCounter:
             # Coverage grows no faster than the walker can go: by the speed the fix reports
             # (Doppler hardly moves with multipath), else by the walker's recent pace. A stray
             # fix ahead then moves the anchor a step's worth, not to where it lies.
-            cap = self._cap(pace, speed, dt)
+            # (self._cap, inlined: this runs for every fix)
+            if speed >= 0.0:
+                cap = (CAP_SPEED * speed + CAP_SPEED_MPS) * dt
+                if dt > LONG_S:
+                    cap = self._cap(pace, speed, dt)
+            else:
+                p = pace.pace
+                cap = (CAP_PACE * (p if p >= 0.0 else self.fast) + CAP_PACE_MPS) * dt
             if gone > cap:
                 off = o0 + cap
             elif gone < -cap:
@@ -296,10 +303,9 @@ class PassCounter:
             return None
         tr.covered += added
         tr.moving += dt
-        need = self.need[road]
-        if speed < 0.0 and not exact:
-            need += self.margin[road]
-        if tr.covered < need:
+        if tr.covered < self.need[road] or (
+                speed < 0.0 and not exact
+                and tr.covered < self.need[road] + self.margin[road]):
             return None
         speed = tr.covered / tr.moving if tr.moving > 0.0 else math.inf
         suspect = tr.ridden or speed > self.fast
