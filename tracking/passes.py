@@ -58,10 +58,6 @@ BARE_M, BARE_SHARE = 8.0, 0.05
 # min(FILL_SHARE x length, FILL_M) away: the walker came onto the road there. Past 30 % the
 # nearest end may be the one a walk turning back at 30-70 % never reached.
 FILL_SHARE, FILL_M = 0.3, 100.0
-# Consecutive steps on one road up to this far apart, with no leave between, are one walk
-# when the way between is walkable in the time (Matcher._coalesce keeps only a straight
-# stretch's ends; a silence may be read either way, README "The pass definition").
-BRIDGE_S = 300.0
 LONG_S = 10.0  # a gap longer than this is capped by the pace as well as by the fix's speed
 
 
@@ -180,12 +176,8 @@ class PassCounter:
         speed the fix reports (m/s, -1: none)."""
         on = day.open <= ts < day.close
         tr = st.cur
-        # Off the roads since the last step (leave() cleared raw1), or on another road: a gap
-        # longer than break_s ends the walk; steps on this road with nothing between may be
-        # BRIDGE_S apart (below).
-        kept = tr is not None and tr.road == road and st.raw1 == st.raw1
         pace = st.pace
-        pace.update(ts, road, off, BRIDGE_S if kept else self.break_s, self.fast)
+        pace.update(ts, road, off, self.break_s, self.fast)
         if (exact or tr is None or tr.road != road or tr.off != tr.off
                 or ts - tr.last > DENSE_S):
             st.raw1 = off
@@ -233,13 +225,7 @@ class PassCounter:
         t0 = tr.last
         o0 = tr.off
         dt = ts - t0
-        broke = dt > self.break_s
-        if broke and kept and o0 == o0 and dt <= BRIDGE_S:
-            # Steps on this road with nothing between: the matcher coalesced a straight stretch
-            # into its two ends, or the handset was silent. The walker stayed on the road if
-            # the way between is one they could walk in the time at their pace.
-            broke = abs(off - o0) > self._cap(pace, speed, dt)
-        if tr.open != day.open or broke:
+        if tr.open != day.open or dt > self.break_s:
             tr.open = day.open
             tr.restart(ts, off)
             tr.rate = 0.0  # after a break the old speed says nothing
