@@ -228,3 +228,18 @@ def test_a_device_state_stays_under_4_kb_however_long_the_fixes_stay_undecided()
     assert max(sizes) <= 4096, f"{max(sizes)} bytes of device state"
     assert all(est >= real for est, real in window)
     assert max(est for est, _ in window) <= WINDOW_B
+
+
+def test_fixes_reporting_a_poor_accuracy_find_their_road_beyond_the_tolerance() -> None:
+    # Every fix 30 m off the road (an urban canyon at sigma 14 m), each saying so (acc 21 m,
+    # a 68 % radius): the road is the only one within 3 sigma, and the walk covers it.
+    tracker, _ = make_tracker(LONG)
+    fixes = [Position(p.device, p.ts, p.lat, p.lon, acc=21.0)
+             for p in walk([(0.0, 0.0), (300.0, 0.0)], "insp-1", at("09:00"), every=1.0,
+                           lateral=30.0)]
+    feed(tracker, fixes)
+    assert passes(tracker, "a") == 1
+    # The same fixes without an accuracy stay beyond the 25 m tolerance: nothing is walked.
+    tracker, _ = make_tracker(LONG)
+    feed(tracker, [Position(p.device, p.ts, p.lat, p.lon) for p in fixes])
+    assert passes(tracker, "a") == 0
