@@ -27,7 +27,7 @@ F64 = npt.NDArray[np.float64]
 I32 = npt.NDArray[np.int32]
 
 HEADING_SLACK_DEG = 45.0  # a road more than this off the heading (mod 180) ranks after the rest
-REACH_M = 45.0  # the farthest match(radius=...) looks
+REACH_M = 60.0  # the farthest match(radius=...) looks
 
 
 def _flat(a: ArrayLike, b: ArrayLike) -> tuple[F64, F64]:
