@@ -6,8 +6,8 @@ device.py DeviceData, MessagePack) to 4 KB with the map matcher's lag window. Tw
   Gauss-Markov error of --sigma m, 2 % multipath jumps, fixes every second, a minute of data per
   batch) through the tracker, every device's state serialized after every batch; the largest
   and the 99th percentile;
-- bound: the largest observed device with the matcher's window filled to its cap (MAX_COLS
-  undecided fixes of BEAM states each) and the current and PARKED traversals each with the
+- bound: the largest observed device with the matcher's window filled to its cap (WINDOW_B
+  bytes of undecided fixes of BEAM states each) and the current and PARKED traversals each with the
   covered intervals the observed worst had in all.
 """
 
@@ -32,7 +32,7 @@ from model.clock import DataClock
 from tracking.devices import DeviceRegistry
 from tracking.engine import Tracker
 from tracking.export.device import export_device
-from tracking.matcher import BEAM, MAX_COLS, REAL, Column
+from tracking.matcher import BEAM, REAL, WINDOW_B, Column, window_bytes
 from tracking.passes import PARKED, PassState, Traversal
 from tracking.state import DeviceSlot
 
@@ -49,14 +49,16 @@ def _intervals(ps: PassState) -> int:
 
 def _fill(ps: PassState, ts: float, intervals: int) -> None:
     """The matcher's window at its cap, the traversals with `intervals` numbers in all."""
-    cols = []
-    for c in range(MAX_COLS):
-        col = Column(ts - MAX_COLS + c, 1.234567)
+    cols: list[Column] = []
+    while True:  # as many columns as the matcher keeps (Matcher._general commits the rest)
+        col = Column(ts - 1000.0 + len(cols), 1.234567)
         for k in range(BEAM):
             col.add(1000 + k, 1234.5 + k, -9.87654321 * k, k, REAL, 123456.789, -98765.4321,
                     ts - 1.0)
-        if c + 1 < MAX_COLS:
-            col.strip()
+        if cols and window_bytes([*cols, col]) > WINDOW_B:
+            break
+        if cols:
+            cols[-1].strip()
         cols.append(col)
     ps.cols = cols
     trs = []
@@ -101,7 +103,9 @@ def main() -> None:
           f"at most {worst_cols} undecided fixes, {worst_iv} interval ends")
     slot = max(tracker.ctx.slots.values(), key=lambda s: _size(tracker, s))
     _fill(slot.ps, float(fixes.t[-1]), worst_iv)
-    print(f"bound (window at its cap: {MAX_COLS} undecided fixes x {BEAM} states, "
+    n_cols = len(slot.ps.cols or ())
+    print(f"bound (window at its cap of {WINDOW_B:,} B: {n_cols} undecided fixes x {BEAM} "
+          f"states, "
           f"{PARKED + 1} traversals): {_size(tracker, slot):,} B (issue 12: at most 4,096 B)")
 
 

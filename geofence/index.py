@@ -27,6 +27,7 @@ F64 = npt.NDArray[np.float64]
 I32 = npt.NDArray[np.int32]
 
 HEADING_SLACK_DEG = 45.0  # a road more than this off the heading (mod 180) ranks after the rest
+REACH_M = 60.0  # the farthest match(radius=...) looks
 
 
 def _flat(a: ArrayLike, b: ArrayLike) -> tuple[F64, F64]:
@@ -96,7 +97,7 @@ class _SegmentGrid:
 class CityIndex:
     """Owns the projection, the segment arrays, the segment R-tree and the grid R-tree."""
 
-    def __init__(self, city: City, tolerance: float = 25.0) -> None:
+    def __init__(self, city: City, tolerance: float = 25.0, reach: float = REACH_M) -> None:
         if not (math.isfinite(tolerance) and tolerance > 0.0):
             raise ValueError(f"tolerance must be a positive number of metres, got {tolerance}")
         self.city = city
@@ -105,6 +106,9 @@ class CityIndex:
         self.road_ids: dict[str, int] = {r.id: i for i, r in enumerate(self.roads)}
         self.grid_ids: dict[str, int] = {g.id: i for i, g in enumerate(self.grids)}
         self.tolerance = float(tolerance)
+        # match(radius=...) may look further than the tolerance, up to here (a fix reporting a
+        # poor accuracy: its road may well be 30-40 m away).
+        self.reach = max(self.tolerance, float(reach))
         road_geoms = [r.geometry for r in self.roads]
         grid_geoms = [g.geometry for g in self.grids]
         self._proj = LocalProjection.around(road_geoms + grid_geoms)
@@ -116,6 +120,7 @@ class CityIndex:
             dtype=np.int32)
         seg = self._seg
         self._seg_grid = _SegmentGrid(seg.x0, seg.y0, seg.x1, seg.y1, self.tolerance)
+        self._wide_grid: _SegmentGrid | None = None  # cells for the reach, built on first use
         self._grid_geoms = np.asarray(grid_geoms, dtype=object)
         # Prepared polygons answer point-in-polygon ~5x faster than a tree predicate query.
         shapely.prepare(self._grid_geoms)
@@ -139,8 +144,11 @@ class CityIndex:
         return self._proj.inverse(x, y)
 
     def match(self, lon: ArrayLike, lat: ArrayLike, heading: ArrayLike | None = None,
-              k: int = 3, arms: bool = False) -> Matches:
+              k: int = 3, arms: bool = False, radius: ArrayLike | None = None) -> Matches:
         """Up to k candidate roads per point within the tolerance; see Matches for the fields.
+
+        ``radius`` (metres, one per point): look that far instead, between the tolerance and
+        the index's reach (a fix's own error radius: a sequence matcher weighs the distance).
 
         ``arms``: a road that bends back near itself (a U-shape, a hairpin) is a candidate
         twice, once per arm: besides its nearest place, its nearest place more than twice the
@@ -159,20 +167,31 @@ class CityIndex:
         out_off = np.full((n, k), np.nan)
         out_bear = np.full((n, k), np.nan)
         seg, tol = self._seg, self.tolerance
+        wide = None
+        if radius is not None and n:
+            wide = np.clip(np.broadcast_to(np.asarray(radius, dtype=np.float64), (n,)), tol,
+                           self.reach)
+            if not (wide > tol).any():
+                wide = None
         if n and len(seg):
-            p, s = self._seg_grid.query(x, y)  # non-finite points fall in no cell
+            grid = self._seg_grid
+            if wide is not None:
+                if self._wide_grid is None:
+                    self._wide_grid = _SegmentGrid(seg.x0, seg.y0, seg.x1, seg.y1, self.reach)
+                grid = self._wide_grid
+            p, s = grid.query(x, y)  # non-finite points fall in no cell
             # Exact distance to the segment: project onto it, clamp to its ends.
             dx, dy = seg.x1[s] - seg.x0[s], seg.y1[s] - seg.y0[s]
             rx, ry = x[p] - seg.x0[s], y[p] - seg.y0[s]
             t = np.clip((rx * dx + ry * dy) / (seg.length[s] ** 2), 0.0, 1.0)
             d = np.hypot(rx - t * dx, ry - t * dy)
-            near = d <= tol
+            near = d <= (tol if wide is None else wide[p])
             p, s, t, d = p[near], s[near], t[near], d[near]
             road = seg.road[s]
             # One row per (point, road): its nearest segment. A single float key (point, road,
             # then distance as a fraction below 1) argsorts ~10x faster than a 3-key lexsort;
             # integers stay exact in float64 up to 2**53, far beyond points * roads.
-            rel = d / (2.0 * tol)  # in [0, 0.5]
+            rel = d / (2.0 * (tol if wide is None else self.reach))  # in [0, 0.5]
             order = np.argsort((p * len(self.roads) + road).astype(np.float64) + rel,
                                kind="stable")  # ties resolved the same in any batch
             p, s, t, d, road, rel = p[order], s[order], t[order], d[order], road[order], rel[order]

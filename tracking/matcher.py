@@ -16,10 +16,12 @@ Valhalla's Meili and GraphHopper do it, for walkers at 1-5 s:
 Viterbi keeps for each fix the best score of every state and where it came from. States more
 than PRUNE below the best are dropped, at most BEAM kept. A fix is decided (committed) when
 every surviving path agrees on it (a fix left with one state: the usual case, at once) or when
-it is LAG_S older than the newest fix, from the best path then; so the live map is at most
-LAG_S behind, and a revised road choice credits each road with the fixes that truly belong
-to it. Decisions depend only on the device's fixes (and ticks telling it that LAG_S passed
-without fixes), never on how they were batched.
+it is LAG_S older than the newest fix or the undecided fixes would take more than WINDOW_B
+bytes of the device's state (after dropping the states no surviving path runs through), from
+the best path then; so the live map is at most LAG_S behind, and a revised road choice
+credits each road with the fixes that truly belong to it. Decisions depend only on the
+device's fixes (and ticks telling it that LAG_S passed without fixes), never on how they were
+batched.
 """
 
 from __future__ import annotations
@@ -32,8 +34,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from geofence.roadgraph import RoadGraph
 
-LAG_S = 120.0
-MAX_COLS = 40  # undecided fixes kept at most (after coalescing): bounds a device's state
+LAG_S = 180.0
+# The window's size is bounded in bytes of the exported state (tracking/export/passes.py,
+# MessagePack), so a device's state stays under issue 12's 4 KB however long the fixes stay
+# undecided: a column costs COL_B plus STATE_B per state (road, offset in decimetres, back
+# link, flag: at most 3 + 5 + 1 + 1 B), the newest NEWEST_B more per state (score, anchor).
+WINDOW_B = 2800
+COL_B = 28  # array header, ts and speed (float64: 9 B each), nine list headers, still
+STATE_B = 10
+NEWEST_B = 36
 DEFAULT_SIGMA = 8.0  # m, a fix without a reported accuracy
 MIN_SIGMA = 3.0
 MAX_SIGMA = 30.0
@@ -150,6 +159,12 @@ class MatchState:
         self.ay = 0.0
         self.at = -math.inf
         self.cols: list[Column] | None = None
+
+
+def window_bytes(cols: list[Column]) -> int:
+    """Bytes the undecided fixes take in the exported state, at most (see WINDOW_B)."""
+    return (3 + COL_B * len(cols) + STATE_B * sum(len(c.road) for c in cols)
+            + NEWEST_B * len(cols[-1].road))
 
 
 def sigma_of(acc: float | None) -> float:
@@ -313,8 +328,16 @@ class Matcher:
         cols.append(col)
         if len(cols) >= 3:
             self._coalesce(cols, sigma)
-        if len(cols) > MAX_COLS:  # the window's size is bounded too, not only its time
-            self.commit(st, cols[len(cols) - MAX_COLS - 1].ts, out)
+        size = window_bytes(cols)
+        if size > WINDOW_B:  # the window is bounded in bytes too, not only in time
+            self._unbranch(cols)
+            size = window_bytes(cols)
+        if size > WINDOW_B:
+            k = 0
+            while size > WINDOW_B:
+                size -= COL_B + STATE_B * len(cols[k].road)
+                k += 1
+            self.commit(st, cols[k - 1].ts, out)
             cols = st.cols or []
             if not cols:
                 return st.road
@@ -344,6 +367,22 @@ class Matcher:
                 return
         new.back = prev.back
         del cols[-2]
+
+    @staticmethod
+    def _unbranch(cols: list[Column]) -> None:
+        """Drop the states of older fixes that no path to the newest fix runs through (the
+        beam keeps up to BEAM states a fix; most lead nowhere a few fixes later)."""
+        alive = range(len(cols[-1].road))
+        for c in range(len(cols) - 2, -1, -1):
+            nxt, col = cols[c + 1], cols[c]
+            idx = sorted({nxt.back[k] for k in alive} - {-1})
+            if not idx:
+                return  # (paths cut off by a commit: left as they are)
+            if len(idx) < len(col.road):
+                remap = {old: new for new, old in enumerate(idx)}
+                nxt.back = [remap.get(b, -1) for b in nxt.back]
+                col.keep(idx)
+            alive = range(len(idx))
 
     def commit(self, st: MatchState, upto: float, out: list[Step]) -> None:
         """Decide the undecided fixes up to `upto` (inf: all) from the best path now."""

@@ -55,6 +55,10 @@ MAX_KMH = 200.0
 BAD = -2  # the road of a bad fix in Batch.roads: no device rule sees it
 # Per-fix fields gathered in C (map) rather than in Python loops: these run for every fix.
 _LON, _LAT, _GRID = attrgetter("lon"), attrgetter("lat"), attrgetter("grid")
+_ACC = attrgetter("acc")
+# A fix looks for its road this many of its sigmas away (acc / 1.5), at least the tolerance
+# and at most the index's reach (geofence/index.py REACH_M).
+RADIUS_SIGMAS = 3.0
 _SLOT, _GROUP = itemgetter(0), itemgetter(1)
 _STATE_RANK = {type_: rank for rank, type_ in enumerate(STATE_ALERTS)}
 _NO_STATE = len(STATE_ALERTS)
@@ -212,7 +216,13 @@ class Match:
         lat = np.fromiter(map(_LAT, fixes), np.float64, len(fixes))
         hint = np.repeat(np.fromiter(map(_GRID, map(_SLOT, released)), np.int64, len(released)),
                          np.fromiter(map(len, map(_GROUP, released)), np.int64, len(released)))
-        matches = self.ctx.index.match(lon, lat, k=CANDIDATES, arms=True)
+        # A fix reporting a poor accuracy looks for its road further than the tolerance
+        # (RADIUS_SIGMAS of its own sigma): at sigma 12-15 m a tenth to a fifth of the fixes
+        # fall beyond 25 m of their road, and as outliers they would cover nothing.
+        acc = np.fromiter([0.0 if a is None else a for a in map(_ACC, fixes)], np.float64,
+                          len(fixes))
+        matches = self.ctx.index.match(lon, lat, k=CANDIDATES, arms=True,
+                                       radius=acc * (RADIUS_SIGMAS / 1.5))
         batch.cands = Candidates.of(matches, bearing=False)
         batch.grids = self.ctx.grids.lookup(lon, lat, hint).tolist()
 

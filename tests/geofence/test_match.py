@@ -158,3 +158,16 @@ def test_per_road_arrays(index: CityIndex) -> None:
     assert index.road_required.dtype == np.int32 and (index.road_required == 5).all()
     assert (index.road_grid == -1).all()  # none of these roads names a grid
     assert index.road_ids["ns"] == 1
+
+
+def test_a_radius_per_point_looks_further_up_to_the_reach(index: CityIndex) -> None:
+    # 35 m north of ew, far from every other road; then 70 m north of it.
+    lon, lat = at(index, (-150, 35), (-150, 35), (-150, 35), (-150, 70))
+    m = index.match(lon, lat, radius=[0.0, 40.0, 80.0, 80.0])
+    assert ids(index, m.road[0]) == []  # at most the tolerance (25 m)
+    assert ids(index, m.road[1]) == ["ew"]
+    assert m.dist[1, 0] == pytest.approx(35.0, abs=0.1)
+    assert ids(index, m.road[2]) == ["ew"]  # 80 m asked, the reach (60 m) given
+    assert ids(index, m.road[3]) == []
+    plain = index.match(lon, lat)
+    assert all(ids(index, row) == [] for row in plain.road)

@@ -9,10 +9,21 @@ import msgspec
 import pytest
 
 from model.position import Position
-from tests.tracking.helpers import DATE, at, feed, make_city, make_tracker, passes, walk
+from tests.tracking.helpers import (
+    DATE,
+    at,
+    feed,
+    lonlat,
+    make_city,
+    make_tracker,
+    passes,
+    walk,
+)
 from tracking.engine import Tracker
 from tracking.export.device import export_device
+from tracking.export.passes import export_passes
 from tracking.export.tracker import decode_tracker, encode_tracker, export_tracker, import_tracker
+from tracking.matcher import WINDOW_B, window_bytes
 
 # Two carriageways between the same two junctions, 20 m apart in the middle, and the roads
 # that lead to those junctions.
@@ -183,3 +194,52 @@ def test_a_walk_seen_late_on_the_next_road_is_credited_from_the_junction() -> No
                       if 0.5 < float(y) < 42.0 and float(x) > 199.0 else p)
     feed(tracker, frozen)
     assert [passes(tracker, r) for r in ("a", "b")] == [1, 1]
+
+
+
+# Six streets side by side 1 m apart, never meeting: every fix among them is explained by
+# each, so six paths stay alive as long as the walk goes on. They are 8.8 km long and come
+# after 300 short roads, so their places take the most bytes a road index and a decimetre
+# offset take in the export.
+SIX = make_city({f"f{k:03d}": [(-1800.0, 1000.0 + 5.0 * k), (-1700.0, 1000.0 + 5.0 * k)]
+                 for k in range(300)}
+                | {f"s{k}": [(-1800.0, 1.0 * k), (7000.0, 1.0 * k)] for k in range(6)})
+
+
+def test_a_device_state_stays_under_4_kb_however_long_the_fixes_stay_undecided() -> None:
+    tracker, clock = make_tracker(SIX, rules=[])
+    fixes = []
+    for i in range(600):  # ten minutes at 1 Hz; the along-road jitter defeats coalescing
+        lon, lat = lonlat(6000.0 + 1.2 * i + (6.0 if i % 2 else -6.0), 2.5)
+        fixes.append(Position("insp-1", at("09:00") + i, lat, lon, acc=4.5, speed=1.2))
+    sizes, undecided, window = [], [], []
+    for k in range(0, len(fixes), 5):
+        chunk = fixes[k:k + 5]
+        clock.set(chunk[-1].ts)
+        tracker.ingest(chunk)
+        slot = tracker.ctx.slots["insp-1"]
+        cols = slot.ps.cols or []
+        sizes.append(len(msgspec.msgpack.encode(export_device(slot, tracker.ctx))))
+        undecided.append(len(cols))
+        if cols:  # what the matcher counts against its budget bounds what is exported
+            exported = msgspec.msgpack.encode(export_passes(slot.ps).cols)
+            window.append((window_bytes(cols), len(exported)))
+    assert max(undecided) >= 20  # the window did fill up
+    assert max(sizes) <= 4096, f"{max(sizes)} bytes of device state"
+    assert all(est >= real for est, real in window)
+    assert max(est for est, _ in window) <= WINDOW_B
+
+
+def test_fixes_reporting_a_poor_accuracy_find_their_road_beyond_the_tolerance() -> None:
+    # Every fix 30 m off the road (an urban canyon at sigma 14 m), each saying so (acc 21 m,
+    # a 68 % radius): the road is the only one within 3 sigma, and the walk covers it.
+    tracker, _ = make_tracker(LONG)
+    fixes = [Position(p.device, p.ts, p.lat, p.lon, acc=21.0)
+             for p in walk([(0.0, 0.0), (300.0, 0.0)], "insp-1", at("09:00"), every=1.0,
+                           lateral=30.0)]
+    feed(tracker, fixes)
+    assert passes(tracker, "a") == 1
+    # The same fixes without an accuracy stay beyond the 25 m tolerance: nothing is walked.
+    tracker, _ = make_tracker(LONG)
+    feed(tracker, [Position(p.device, p.ts, p.lat, p.lon) for p in fixes])
+    assert passes(tracker, "a") == 0
