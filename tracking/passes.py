@@ -6,18 +6,20 @@ consecutive decided steps on it (linear referencing), so jitter and pacing over 
 add nothing. Where the walk crossed a junction the matcher gives the junction itself (an exact
 step), so each road is credited up to where the walk left it and from where it joined the next.
 Dense fixes (1 Hz) are filtered by a median of three, so one stray fix never sets how far the
-walk went. It becomes a pass when the union reaches `pass_coverage` of the road length;
-coverage then starts afresh from that point. It is dropped when the device is off the road (or
-silent) for more than `break_s`, when the window closes, or when the local day changes; a hop to
-a neighbouring road and back within `break_s` loses nothing (PARKED). Outside the window nothing
+walk went. It becomes a pass when the union reaches `pass_coverage` of the road length; coverage
+then starts afresh from that point. It is dropped when the device is off the road (or silent)
+for more than `break_s`, when the window closes, or when the local day changes; a hop to a
+neighbouring road and back within `break_s` loses nothing (PARKED). Outside the window nothing
 counts; a traversal entered before the opening is credited from the opening on (interpolated
-between the fixes either side of it). An interval whose along-road jump is implausible for its
-time gap adds nothing and leaves the anchor where it was. Riding spoils the traversal in
-progress: while the device's robust speed over the last minute (tracking/pace.py: median of
-10 s blocks) is above `too_fast_kmh` the traversal is "ridden" and any pass it completes is
-suspect (recorded, never counted), what was walked before the ride included. When the speed
-falls back, coverage starts afresh: walking on from where the ride ended is a new traversal. A
-pass whose average moving speed exceeds the limit is suspect as well.
+between the fixes either side of it). A traversal that starts without a junction step is
+credited from the road's nearest entry within min(30 %, 100 m) (FILL_SHARE); a pass completed on
+a fix reporting no speed needs min(8 m, 5 %) more (BARE_M). An interval whose along-road jump is
+implausible for its time gap adds nothing and leaves the anchor where it was. Riding spoils the
+traversal in progress: while the device's robust speed over the last minute (tracking/pace.py:
+median of 10 s blocks) is above `too_fast_kmh` the traversal is "ridden" and any pass it
+completes is suspect (recorded, never counted), what was walked before the ride included. When
+the speed falls back, coverage starts afresh: walking on from where the ride ended is a new
+traversal. A pass whose average moving speed exceeds the limit is suspect as well.
 """
 
 from __future__ import annotations
