@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,7 @@ def lonlat(x: float, y: float) -> tuple[float, float]:
     return float(lon[0]), float(lat[0])
 
 
-def make_city(roads: dict[str, Sequence[tuple[float, float]]], *,
+def make_city(roads: Mapping[str, Sequence[tuple[float, float]]], *,
               cls: dict[str, str] | None = None, required: dict[str, int] | None = None,
               inspectors: Sequence[str] = ("insp-1", "insp-2"),
               window: tuple[int, int] = (7 * 60 + 30, 18 * 60 + 30)) -> City:
