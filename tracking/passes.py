@@ -6,18 +6,20 @@ consecutive decided steps on it (linear referencing), so jitter and pacing over 
 add nothing. Where the walk crossed a junction the matcher gives the junction itself (an exact
 step), so each road is credited up to where the walk left it and from where it joined the next.
 Dense fixes (1 Hz) are filtered by a median of three, so one stray fix never sets how far the
-walk went. It becomes a pass when the union reaches `pass_coverage` of the road length;
-coverage then starts afresh from that point. It is dropped when the device is off the road (or
-silent) for more than `break_s`, when the window closes, or when the local day changes; a hop to
-a neighbouring road and back within `break_s` loses nothing (PARKED). Outside the window nothing
+walk went. It becomes a pass when the union reaches `pass_coverage` of the road length; coverage
+then starts afresh from that point. It is dropped when the device is off the road (or silent)
+for more than `break_s`, when the window closes, or when the local day changes; a hop to a
+neighbouring road and back within `break_s` loses nothing (PARKED). Outside the window nothing
 counts; a traversal entered before the opening is credited from the opening on (interpolated
-between the fixes either side of it). An interval whose along-road jump is implausible for its
-time gap adds nothing and leaves the anchor where it was. Riding spoils the traversal in
-progress: while the device's robust speed over the last minute (tracking/pace.py: median of
-10 s blocks) is above `too_fast_kmh` the traversal is "ridden" and any pass it completes is
-suspect (recorded, never counted), what was walked before the ride included. When the speed
-falls back, coverage starts afresh: walking on from where the ride ended is a new traversal. A
-pass whose average moving speed exceeds the limit is suspect as well.
+between the fixes either side of it). A traversal that starts without a junction step is
+credited from the road's nearest entry within min(30 %, 100 m) (FILL_SHARE); a pass completed on
+a fix reporting no speed needs min(8 m, 5 %) more (BARE_M). An interval whose along-road jump is
+implausible for its time gap adds nothing and leaves the anchor where it was. Riding spoils the
+traversal in progress: while the device's robust speed over the last minute (tracking/pace.py:
+median of 10 s blocks) is above `too_fast_kmh` the traversal is "ridden" and any pass it
+completes is suspect (recorded, never counted), what was walked before the ride included. When
+the speed falls back, coverage starts afresh: walking on from where the ride ended is a new
+traversal. A pass whose average moving speed exceeds the limit is suspect as well.
 """
 
 from __future__ import annotations
@@ -48,6 +50,17 @@ DENSE_S = 2.0
 # without a reported speed (CAP_PACE x pace + CAP_PACE_MPS) x dt (pace: tracking/pace.py).
 CAP_SPEED, CAP_SPEED_MPS = 1.1, 0.1
 CAP_PACE, CAP_PACE_MPS = 1.5, 1.0
+# A pass from fixes that report no speed needs min(BARE_M, BARE_SHARE x length) more than
+# pass_coverage: without a speed nothing tells standing from walking, and the error drifting
+# while a walker stands (at 75 % of a road, say) adds metres that were never walked.
+BARE_M, BARE_SHARE = 8.0, 0.05
+# A traversal that starts without a junction step (the matcher found the road late, after a
+# restart, or the walk came back to the roads) is credited from the nearest place the road can
+# be entered by (a junction; without a road graph, an end) when that is at most
+# min(FILL_SHARE x length, FILL_M) away: the walker came onto the road there. Past 30 % the
+# nearest end may be the one a walk turning back at 30-70 % never reached.
+FILL_SHARE, FILL_M = 0.3, 100.0
+LONG_S = 10.0  # a gap longer than this is capped by the pace as well as by the fix's speed
 
 
 @dataclass(slots=True)
@@ -110,8 +123,17 @@ class PassCounter:
     """Immutable settings and road lengths; the state lives in each device's PassState."""
 
     def __init__(self, road_length: Sequence[float], patrol: PatrolConfig, too_fast_kmh: float,
-                 spike_mps: float = 20.0) -> None:
+                 spike_mps: float = 20.0, ports: Sequence[Sequence[float]] | None = None
+                 ) -> None:
         self.need = [patrol.pass_coverage * float(length) for length in road_length]
+        self.length = [float(length) for length in road_length]
+        # Where each road can be entered: its junctions (geofence/roadgraph.py ports), or,
+        # without a road graph, its two ends.
+        self.entries = ([[0.0, length] for length in self.length] if ports is None else
+                        [list(p) or [0.0, length] for p, length in zip(ports, self.length,
+                                                                        strict=True)])
+        # A pass reached on a fix without a reported speed needs this more (BARE_M).
+        self.margin = [min(BARE_M, BARE_SHARE * float(length)) for length in road_length]
         self.break_s = patrol.break_s
         self.fast = too_fast_kmh / 3.6
         self.spike = spike_mps
@@ -138,15 +160,26 @@ class PassCounter:
         if tr is not None and tr.road == road and ts - tr.last <= self.break_s:
             tr.last = ts
 
+    def _cap(self, pace: Pace, speed: float, dt: float) -> float:
+        """How far along the road the walker can have gone in dt: by the speed the fix reports,
+        else by the walker's robust pace (riding speed before there is one)."""
+        p = pace.pace
+        cap = (CAP_PACE * (p if p >= 0.0 else self.fast) + CAP_PACE_MPS) * dt
+        if speed >= 0.0:
+            # One fix's speed says how fast the walker goes now, not over a long gap.
+            by_speed = (CAP_SPEED * speed + CAP_SPEED_MPS) * dt
+            return by_speed if dt <= LONG_S or by_speed > cap else cap
+        return cap
+
     def step(self, st: PassState, device: str, ts: float, day: Day, road: int, off: float,
              exact: bool = False, speed: float = -1.0) -> PassRecord | None:
         """Advance with one fix on `road` at `off` metres; the completed pass, if any.
         exact: a place known without error (where the walk crossed a junction); speed: the
         speed the fix reports (m/s, -1: none)."""
         on = day.open <= ts < day.close
+        tr = st.cur
         pace = st.pace
         pace.update(ts, road, off, self.break_s, self.fast)
-        tr = st.cur
         if (exact or tr is None or tr.road != road or tr.off != tr.off
                 or ts - tr.last > DENSE_S):
             st.raw1 = off
@@ -179,10 +212,22 @@ class PassCounter:
                 tr = None
         if tr is None:
             tr = st.cur = Traversal(road, day.open, ts, off)
+            if not exact and on:
+                # No junction step: credit from the nearest place the road can be entered by,
+                # if it is near (FILL_SHARE).
+                length = self.length[road]
+                end = min(self.entries[road], key=lambda e: abs(e - off))
+                gap = abs(off - end)
+                if 0.0 < gap <= min(FILL_SHARE * length, FILL_M):
+                    tr.iv = [end, off] if end < off else [off, end]
+                    tr.covered = gap
+                    v = speed if speed > 1.0 else pace.pace if pace.pace > 1.0 else 1.0
+                    tr.moving = gap / v
             return None
         t0 = tr.last
         o0 = tr.off
-        if tr.open != day.open or ts - t0 > self.break_s:
+        dt = ts - t0
+        if tr.open != day.open or dt > self.break_s:
             tr.open = day.open
             tr.restart(ts, off)
             tr.rate = 0.0  # after a break the old speed says nothing
@@ -194,7 +239,6 @@ class PassCounter:
             tr.last = ts
             tr.off = off
             return None
-        dt = ts - t0
         if not exact:
             gone = off - o0
             if abs(gone) > self.spike * dt + self.slack:
@@ -202,8 +246,11 @@ class PassCounter:
             # Coverage grows no faster than the walker can go: by the speed the fix reports
             # (Doppler hardly moves with multipath), else by the walker's recent pace. A stray
             # fix ahead then moves the anchor a step's worth, not to where it lies.
+            # (self._cap, inlined: this runs for every fix)
             if speed >= 0.0:
                 cap = (CAP_SPEED * speed + CAP_SPEED_MPS) * dt
+                if dt > LONG_S:
+                    cap = self._cap(pace, speed, dt)
             else:
                 p = pace.pace
                 cap = (CAP_PACE * (p if p >= 0.0 else self.fast) + CAP_PACE_MPS) * dt
@@ -244,7 +291,9 @@ class PassCounter:
             return None
         tr.covered += added
         tr.moving += dt
-        if tr.covered < self.need[road]:
+        if tr.covered < self.need[road] or (
+                speed < 0.0 and not exact
+                and tr.covered < self.need[road] + self.margin[road]):
             return None
         speed = tr.covered / tr.moving if tr.moving > 0.0 else math.inf
         suspect = tr.ridden or speed > self.fast

@@ -17,6 +17,7 @@ from video.config import VideoConfig
 from video.detectors import chroma
 from video.detectors.base import REFERENCE_WIDTH, AnalysisFrame, Box, Detector, Gray
 from video.detectors.motion import MotionDetector
+from video.detectors.side_by_side import named_box
 from video.detectors.spill import Spill, SpillDetector
 from video.detectors.vehicles import Track, VehicleTracker
 
@@ -43,6 +44,7 @@ class CameraPipeline:
         self.spill = SpillDetector(config.spill)
         self.objects = objects  # plug-in point for a learned vehicle detector
         self.factor = 1.0
+        self.scale = 1.0  # analysis width / REFERENCE_WIDTH
         self._roi_mask: Gray | None = None
         self._next_ts: float | None = None
         self._motion_since: float | None = None
@@ -72,6 +74,7 @@ class CameraPipeline:
         # sharp one, because a stone may be a single analysis pixel.
         frame = AnalysisFrame(cv2.GaussianBlur(gray, (3, 3), 0), ts, self._roi_mask,
                               gray.shape[1] / REFERENCE_WIDTH, factor, cr=cr, cb=cb)
+        self.scale = frame.scale
         moving = self.motion.detect(frame)
         if self.objects is not None:
             frame.objects = self.objects.detect(frame)
@@ -151,7 +154,10 @@ class CameraPipeline:
         typical = float(np.median([b.w * b.h for _, b in path]))
         near = [p for p in path if -0.6 <= p[0] - spill.covered_ts <= 0.4] or path[-1:]
         at = min(near, key=lambda p: abs(np.log(max(1, p[1].w * p[1].h) / max(1.0, typical))))
-        vehicle["box"] = at[1].scaled(f)
+        # A blob that held a vehicle beside it too: name the part in the material's lane.
+        box = named_box(spill.vehicle, at[0], at[1], spill.box, self.tracker.masks,
+                        self.scale)
+        vehicle["box"] = box.scaled(f)
         vehicle["box_ts"] = at[0]
         details = {"box": spill.box.scaled(f), "onset_ts": spill.onset_ts, "vehicle": vehicle}
         ev = self.config.evidence

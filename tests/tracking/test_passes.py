@@ -53,7 +53,7 @@ T = at("09:00")
 
 
 def test_straight_walk_is_one_pass() -> None:
-    recs = run(line(T, 0.0, L))
+    recs = run(line(T, 0.0, L), speed=1.4)
     assert len(recs) == 1
     assert not recs[0].suspect
     assert recs[0].covered_m == pytest.approx(0.8 * L, abs=8.0)
@@ -62,6 +62,12 @@ def test_straight_walk_is_one_pass() -> None:
 
 @pytest.mark.parametrize(("share", "n"), [(0.79, 0), (0.81, 1)])
 def test_coverage_threshold(share: float, n: int) -> None:
+    assert len(run(line(T, 0.0, share * L), speed=1.4)) == n
+
+
+@pytest.mark.parametrize(("share", "n"), [(0.81, 0), (0.819, 0), (0.821, 1)])
+def test_coverage_threshold_without_a_reported_speed(share: float, n: int) -> None:
+    # pass_coverage plus min(8 m, 5 % of the road): 320 + 8 m of a 400 m road.
     assert len(run(line(T, 0.0, share * L))) == n
 
 
@@ -223,11 +229,55 @@ def test_road_change_and_return_within_break_resumes() -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(0.0, L), min_size=2, max_size=60))
 def test_coverage_never_exceeds_what_was_walked(offsets: list[float]) -> None:
-    """Whatever the order of the offsets, a pass needs 80 % of the road between its fixes."""
+    """Whatever the order of the offsets, a pass needs 80 % of the road between its fixes and
+    the nearer end of the first one, when that is within min(30 %, 100 m)."""
     pts: list[tuple[float, float | None]] = [(T + 60.0 * k, o) for k, o in enumerate(offsets)]
     recs = run(pts)
-    span = max(offsets) - min(offsets)
+    first = offsets[0]
+    end = 0.0 if first <= L - first else L
+    ends = [end] if abs(first - end) <= min(0.3 * L, 100.0) else []
+    span = max(offsets + ends) - min(offsets + ends)
     if span < 0.8 * L - 1e-6:
         assert recs == []
-    walked = sum(abs(b - a) for a, b in itertools.pairwise(offsets))
+    walked = sum(abs(b - a) for a, b in itertools.pairwise(ends + offsets))
     assert len(recs) * 0.8 * L <= walked + 1e-6
+
+
+def test_without_a_reported_speed_standing_at_75_percent_is_no_pass() -> None:
+    # 0 -> 300 m (75 %) at a walk, then standing while the error drifts 22 m on along the road,
+    # then back: the fixes reach 322 m (80.5 %), yet without a speed nothing says the walker
+    # stood, so a pass needs a margin (8 m) more and this is none. The same fixes reporting
+    # their speed are judged by pass_coverage alone (standing fixes never reach the counter:
+    # the matcher marks them STILL).
+    there = line(T, 0.0, 300.0)
+    t = there[-1][0]
+    drift = [(t + 2.0 * k, 300.0 + 1.0 * k) for k in range(1, 23)]
+    back = line(drift[-1][0] + 2.0, 322.0, 100.0)
+    assert run(there + drift + back) == []
+    assert len(run(there + drift + back, speed=1.2)) == 1
+    # Walking on to the end is a pass all the same.
+    assert len(run(there + line(t + 5.0, 300.0, L))) == 1
+
+
+def test_a_road_found_late_is_credited_from_its_nearer_end() -> None:
+    # The matcher put the walker on this road only 90 m in (a restart after following the
+    # wrong road; no junction step): the walker came on at the nearer end, so 0-90 m counts
+    # and the walk to the end is a pass (90 + 310 m); without that it would be 310 m, short.
+    assert len(run(line(T, 90.0, L), speed=1.4)) == 1
+    # 130 m in is past 30 % of the road: which end the walk came by is not told, no credit.
+    assert run(line(T, 130.0, 400.0), speed=1.4) == []
+    # A start at a junction step is exact: nothing is added.
+    c, s = counter(), PassState()
+    c.step(s, "insp", T, CAL.day_of(T), 0, 90.0, True, 1.4)
+    assert run(line(T + 1.0, 90.0, L), c=c, state=s, speed=1.4) == []
+
+
+def test_a_road_found_late_is_credited_from_its_nearest_junction() -> None:
+    # With the road graph's junctions (ports) the credit runs to the nearest one: a street
+    # crossed at 250 m, the walker found 290 m in and walking on to the end.
+    c = PassCounter([L, 300.0], PatrolConfig(), too_fast_kmh=25.0, ports=[[0.0, 250.0, L], []])
+    recs = run(line(T, 290.0, L), c=c, speed=1.4)
+    assert recs == []
+    s = PassState()
+    run(line(T, 290.0, L), c=c, state=s, speed=1.4)
+    assert s.cur is not None and s.cur.iv == [250.0, L]

@@ -14,10 +14,17 @@ from .helpers import analyse_scene, spills
 # direction and at its pace: 107 a lump of debris (a car follows over it), 202 and 221 trails
 # of particles (light changes, shake), 250 a wet patch of muddy water.
 SPILL_ALONGSIDE = [107, 202, 221, 250]
+# The truck and the vehicle alongside it are one blob and one track while the truck drops its
+# load (328, 438 lumps; 501 a trail; 601 a lump under headlights): the vehicle named must be the
+# truck alone, not the box of both.
+SPILL_MERGED_ALONGSIDE = [328, 438, 501, 601]
 # No spill: 43 two vehicles side by side; 96 and 152 a pedestrian who puts a bag down and
 # walks away (light change; headlights); 148 a van that parks under headlights, a light change,
-# while the motion background takes it in piece by piece; 168 a car that parks among trucks.
-QUIET = [43, 96, 152, 148, 168]
+# while the motion background takes it in piece by piece; 168 a car that parks among trucks;
+# 596 a car that parks while its blob is merged with a truck passing in the next lane; 542 a
+# car that parks at dusk: the track that followed it is lost just before it stops, and the
+# track standing there is a new one.
+QUIET = [43, 96, 152, 148, 168, 596, 542]
 
 
 def scene(seed: int) -> Scene:
@@ -33,6 +40,14 @@ def found_and_blamed(sc: Scene) -> tuple[int, int, int]:
 @pytest.mark.parametrize("seed", SPILL_ALONGSIDE)
 def test_spill_beside_a_vehicle_alongside_is_blamed_on_the_truck(seed: int) -> None:
     """One spill event, on the material, naming the truck (not the vehicle beside it)."""
+    sc = scene(seed)
+    assert "alongside" in sc.truth()["distractors"] and len(sc.truth()["spills"]) == 1
+    assert found_and_blamed(sc) == (1, 0, 1)
+
+
+@pytest.mark.parametrize("seed", SPILL_MERGED_ALONGSIDE)
+def test_spill_named_on_the_truck_when_its_blob_holds_the_vehicle_beside_it(seed: int) -> None:
+    """One spill event, on the material; the vehicle box it names lies on the truck."""
     sc = scene(seed)
     assert "alongside" in sc.truth()["distractors"] and len(sc.truth()["spills"]) == 1
     assert found_and_blamed(sc) == (1, 0, 1)

@@ -22,6 +22,8 @@ STOP_TRAVEL = 10.0  # analysis pixels a track must have come to count as arrived
 WALK_SPEED = 25.0  # analysis pixels a second (at 320 wide): faster than this is not on foot
 FAST = 15.0  # analysis pixels a second (at 320 wide): a box's centre moving faster is driving
 STILL_S = 1.0  # seconds a vehicle stands still at its own size once it has parked
+DROVE = 1.5  # a track born beside a vehicle that travelled this many of its lengths drove
+LOST_S = 1.5  # a vehicle lost this long before a blob of its size stood ahead of it parked there
 MERGED = 1.8  # a box this many times the track's usual area holds another vehicle too
 
 
@@ -99,10 +101,9 @@ def stopped_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFra
     """The track came from elsewhere on its own and came to rest over the region (a parked
     car, a person who walked up and stands): the region is that object, not something it
     dropped. A blob that split off a passing truck (its load landing) was not on its own."""
-    if not at_rest(track, frame):
-        return False
-    b = track.box
-    return float(np.mean([b.contains(px, py, 2.0) for px, py in points])) >= 0.3
+    b = rest_box(track, frame)
+    return b is not None and \
+        float(np.mean([b.contains(px, py, 2.0) for px, py in points])) >= 0.3
 
 
 def sits_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame) -> bool:
@@ -143,11 +144,49 @@ def stands_beside(track: Track, region: Box, frame: AnalysisFrame) -> bool:
 
 def at_rest(track: Track, frame: AnalysisFrame) -> bool:
     """The track came from elsewhere on its own and now stands still (see stopped_on)."""
+    return rest_box(track, frame) is not None
+
+
+def rest_box(track: Track, frame: AnalysisFrame) -> Box | None:
+    """Where the track came to rest after coming from elsewhere on its own, or None. A
+    vehicle that parked stands at its own size, and then, as the motion background takes its
+    body in, its box shrinks within that place: the place is the box it stood with."""
     scale = frame.scale
     size = max(track.box.w, track.box.h)
-    if track.travel < max(STOP_TRAVEL * scale, size) or track.recent_travel(1.0) > 3 * scale:
-        return False
-    return not latched(track, scale) and not born_beside_vehicle(track, frame)
+    if track.travel < max(STOP_TRAVEL * scale, size):
+        return None
+    if track.recent_travel(1.0) > 3 * scale or latched(track, scale):
+        return None
+    box = _stood(track, scale) or track.box
+    # Born beside a passing vehicle: a piece of its body, or its load landing, unless it then
+    # drove on its own for well over its length (a car that came in merged with a vehicle
+    # passing in the next lane, and parked).
+    if (track.vehicle and track.travel >= DROVE * size) or not born_beside_vehicle(track, frame):
+        return box
+    return None
+
+
+def _stood(track: Track, scale: float) -> Box | None:
+    """The boxes of the track's last STILL_S or more, joined, when each lies within the others
+    (a body shrinking where it stands), never more than a few pixels beyond its largest."""
+    m = 3 * scale
+    hull: Box | None = None
+    start = track.last_ts
+    biggest = (0, 0)
+    for ts, b in reversed(track.path):
+        if hull is not None and not (_within(hull, b, m) or _within(b, hull, m)):
+            break
+        biggest = (max(biggest[0], b.w), max(biggest[1], b.h))
+        joined = b if hull is None else _hull(hull, b)
+        if joined.w > biggest[0] + m or joined.h > biggest[1] + m:
+            break  # creeping along, not standing
+        hull, start = joined, ts
+    return hull if hull is not None and track.last_ts - start >= STILL_S else None
+
+
+def _within(a: Box, b: Box, margin: float) -> bool:
+    return (b.x - margin <= a.x and a.x + a.w <= b.x + b.w + margin
+            and b.y - margin <= a.y and a.y + a.h <= b.y + b.h + margin)
 
 
 def latched(track: Track, scale: float) -> bool:
@@ -318,3 +357,34 @@ def _reach(track: Track, region: Box) -> float:
         return float(max(x * dx + y * dy for x in (b.x, b.x + b.w) for y in (b.y, b.y + b.h)))
 
     return max(front(b) for _, b in track.path) - front(region)
+
+
+def arrived_unseen(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame) -> bool:
+    """The track stands on the region from its first box, and a vehicle of its size, driving
+    towards that place, was lost just before (its blob merged with one passing in the next
+    lane): that vehicle came and parked there. Material lies behind where its dropper was last
+    seen, never ahead of it."""
+    scale = frame.scale
+    born_ts, born = track.path[0]
+    if track.travel > max(STOP_TRAVEL * scale, 0.5 * max(born.w, born.h)) \
+            or track.recent_travel(1.0) > 3 * scale:
+        return False  # it drove (its box wanders a little as the background takes it in)
+    if float(np.mean([born.contains(px, py, 2.0) for px, py in points])) < 0.3:
+        return False
+    bx, by = born.center
+    for other in frame.tracks:
+        if other is track or not other.vehicle or not born_ts - LOST_S <= other.last_ts < born_ts:
+            continue
+        last = other.box
+        if not _alike(last, born) or last.w * last.h < 0.5 * _typical_area(other):
+            continue
+        speed = math.hypot(other.vx, other.vy)
+        if speed < FAST * scale:
+            continue
+        ox, oy = last.center
+        ahead = ((bx - ox) * other.vx + (by - oy) * other.vy) / speed
+        reach = speed * (born_ts - other.last_ts) + max(last.w, last.h)
+        sideways = abs((bx - ox) * other.vy - (by - oy) * other.vx) / speed
+        if 0 < ahead <= reach and sideways <= 0.5 * max(last.w, last.h):
+            return True
+    return False

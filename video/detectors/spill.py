@@ -30,9 +30,10 @@ import numpy.typing as npt
 from video.config import SpillConfig
 from video.detectors import chroma, texture
 from video.detectors.attribution import (
-    at_rest,
+    arrived_unseen,
     brought_on_foot,
     covered_at,
+    rest_box,
     sits_on,
     stands_beside,
     stopped_on,
@@ -105,7 +106,7 @@ class SpillDetector(Detector[SpillConfig]):
         self.cleared: list[Spill] = []
         self._clean: npt.NDArray[np.float64] | None = None
         self._since: npt.NDArray[np.float64] | None = None  # when a pixel's evidence began
-        self._rest: dict[int, bool] = {}  # ended tracks: at rest when they ended
+        self._rest: dict[int, Box | None] = {}  # ended tracks: rest_box when they ended
         self._recent: collections.deque[tuple[Gray, Gray]] = collections.deque(maxlen=2)
         self._times: collections.deque[float] = collections.deque(maxlen=GRAIN_FRAMES)
         self._sample: npt.NDArray[np.intp] | None = None
@@ -223,7 +224,7 @@ class SpillDetector(Detector[SpillConfig]):
         # material beside a parked car is not judged together with the car (and rejected with
         # it), and a piece of the car is not judged on its own later.
         for track in frame.tracks:
-            if self._at_rest(track, frame):
+            if self._rest_box(track, frame) is not None:
                 b = track.box
                 static[max(0, b.y - 1):b.y + b.h + 1, max(0, b.x - 1):b.x + b.w + 1] = 0
         n, labels, stats = label(cv2.dilate(static, KERNEL_GROUP))
@@ -272,14 +273,14 @@ class SpillDetector(Detector[SpillConfig]):
         sl = np.s_[box.y:box.y + box.h, box.x:box.x + box.w]
         return float(min(np.median(self._clean[sl][region]), np.median(self._since[sl][region])))
 
-    def _at_rest(self, track: Track, frame: AnalysisFrame) -> bool:
+    def _rest_box(self, track: Track, frame: AnalysisFrame) -> Box | None:
         if not track.ended:
-            return at_rest(track, frame)
+            return rest_box(track, frame)
         if track.id not in self._rest:
             if len(self._rest) > 1000:  # forget tracks the tracker has forgotten
                 known = {t.id for t in frame.tracks}
                 self._rest = {k: v for k, v in self._rest.items() if k in known}
-            self._rest[track.id] = at_rest(track, frame)
+            self._rest[track.id] = rest_box(track, frame)
         return self._rest[track.id]
 
     def _match(self, box: Box) -> Candidate | None:
@@ -306,7 +307,8 @@ class SpillDetector(Detector[SpillConfig]):
         if weak and not self._resolves_grain(frame):
             return None
         points = sample_points(region, box)
-        if any(stopped_on(track, points, frame) for track in frame.tracks):
+        if any(stopped_on(track, points, frame) or arrived_unseen(track, points, frame)
+               for track in frame.tracks):
             return None  # a vehicle parked or a person standing: the region is the object
         # The dropper reached the spot before the material showed; a car that follows, or one
         # that passes beside a person standing, reaches it only afterwards. Of the vehicles

@@ -15,10 +15,13 @@ import cv2
 
 from video.config import VehicleConfig
 from video.detectors.base import AnalysisFrame, Box, Detector, components
+from video.detectors.side_by_side import MaskHistory
 
 KERNEL_CLOSE = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
 HISTORY_S = 120.0  # ended tracks kept for attribution
 MAX_BOX_RATIO = math.log(5.0)
+STEADY = 4  # boxes a track has before its direction is trusted
+SIDEWAYS = 0.75  # largest sideways jump from the predicted centre, in box sizes
 
 
 @dataclass(slots=True)
@@ -92,8 +95,12 @@ class VehicleTracker(Detector[VehicleConfig]):
         self.active: list[Track] = []
         self.ended: list[Track] = []  # newest last; trimmed to HISTORY_S
         self._next_id = 1
+        # The raw motion masks behind the boxes, for naming one of two merged vehicles later.
+        self.masks = MaskHistory()
 
     def detect(self, frame: AnalysisFrame) -> list[Box]:
+        if frame.motion is not None:
+            self.masks.add(frame.ts, frame.motion)
         blobs = self._blobs(frame)
         pairs = self._associate(blobs, frame.ts)
         seen: list[Box] = []
@@ -158,6 +165,12 @@ class VehicleTracker(Detector[VehicleConfig]):
                     continue
                 if speed > 5.0 and ((cx - ox) * track.vx + (cy - oy) * track.vy) / speed < -size:
                     continue  # vehicles do not reverse between frames: that is something else
+                if len(track.path) >= STEADY and speed > 5.0 and abs(
+                        (cx - px) * track.vy - (cy - py) * track.vx) / speed > SIDEWAYS * size:
+                    # A vehicle on its way does not jump sideways by most of its size between
+                    # frames: that blob is another one (entering the picture as this one slows
+                    # to park, or in the next lane).
+                    continue
                 size_term = abs(math.log(max(blob.area, 1) / t_area))
                 box_term = abs(math.log(max(blob.w * blob.h, 1) / max(tb.w * tb.h, 1)))
                 if box_term > MAX_BOX_RATIO:

@@ -139,3 +139,17 @@ def test_thresholds_come_from_the_config() -> None:
     r = runner(too_fast_kmh=15.0, too_fast_s=120.0)
     r.feed(ride(20.0, 600.0, t0=T))
     assert len(r.raised) == 1 and T + 120.0 <= r.raised[0].ts <= T + 140.0
+
+
+def test_a_multipath_burst_mid_ride_neither_clears_nor_raises_a_second_alert() -> None:
+    # Issue 12: the speed rule decides on a robust speed over the contract's minute, never on
+    # one pair of fixes. A 20 s burst sharing one 80 m offset back along the street in the
+    # middle of a 30 km/h ride makes the blocks around it read slow (and the one after it
+    # fast); the ride's alert stays open, is not cleared and raised again.
+    r = runner()
+    fixes = ride(30.0, 400.0, t0=T, sigma=5.0, seed=3)
+    for i in range(200, 220):
+        fixes[i] = fix(fixes[i].ts, fixes[i].x - 80.0, fixes[i].y)
+    r.feed(fixes)
+    assert len(r.raised) == 1 and r.cleared == []
+    assert T + 60.0 <= r.raised[0].ts <= T + 90.0
