@@ -179,6 +179,8 @@ class Matcher:
         self.graph = graph
         self.break_s = break_s
         self.lag = lag_s
+        # Coalescing never leaves decided steps further apart than this (see _coalesce).
+        self.span = break_s / 2.0
 
     def step(self, st: MatchState, ts: float, x: float, y: float, sigma: float,
              speed: float, roads: list[int], dists: list[float], offs: list[float], lo: int,
@@ -346,13 +348,17 @@ class Matcher:
             return st.road
         return col.road[col.best()]
 
-    @staticmethod
-    def _coalesce(cols: list[Column], slack: float) -> None:
+    def _coalesce(self, cols: list[Column], slack: float) -> None:
         """Drop the middle one of the last three fixes when it adds nothing to any path: every
         path keeps its road through it and it lies between its neighbours along the road
         (within `slack`). Two twin carriageways walked for minutes then stay a few columns,
         so the lag can be long enough to tell them apart within a few KB."""
         pp, prev, new = cols[-3], cols[-2], cols[-1]
+        if new.ts - pp.ts > self.span:
+            # Decided steps kept within half the break of each other: further apart they could
+            # read as a silence to the pass counter (tracking/passes.py), which would start the
+            # traversal afresh.
+            return
         n = len(new.road)
         if len(prev.road) != n or new.road != prev.road or new.back != list(range(n)):
             return
