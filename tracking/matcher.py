@@ -66,6 +66,9 @@ CARRY_S = 30.0
 # distance counts as evidence in proportion to the time since the fix before, up to CORR_S,
 # or a minute of fixes nearer the wrong road would outweigh where the walk can go.
 CORR_S = 5.0
+# Coalescing never spans more than this: the pass counter reads decided steps further apart
+# than break_s as a silence, so a straight stretch keeps a step at least this often.
+COALESCE_S = 30.0
 
 # A restart this near the decided place along the roads went through the junction between
 # (Matcher.commit), entered at NEAR_MPS when the fix reports no speed.
@@ -353,6 +356,8 @@ class Matcher:
         (within `slack`). Two twin carriageways walked for minutes then stay a few columns,
         so the lag can be long enough to tell them apart within a few KB."""
         pp, prev, new = cols[-3], cols[-2], cols[-1]
+        if new.ts - pp.ts > COALESCE_S:
+            return
         n = len(new.road)
         if len(prev.road) != n or new.road != prev.road or new.back != list(range(n)):
             return
