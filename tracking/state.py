@@ -78,7 +78,9 @@ class Context:
         self.bearings = RoadBearings(index)
         self.graph = index.graph
         self.matcher = Matcher(self.graph, patrol.break_s)
-        self.counter = PassCounter(index.road_length.tolist(), patrol, alerts.too_fast_kmh)
+        # ports: a road found late is credited from its nearest junction, not its nearest end
+        self.counter = PassCounter(index.road_length.tolist(), patrol, alerts.too_fast_kmh,
+                                   ports=self.graph.ports)
         self.meter = InspectorMeter(alerts.signal_lost_s)
         self.book = AlertBook()
         self.ledger = ComplianceBook(index.roads, self.calendar, alerts.behind_by)

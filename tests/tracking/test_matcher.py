@@ -243,3 +243,16 @@ def test_fixes_reporting_a_poor_accuracy_find_their_road_beyond_the_tolerance() 
     tracker, _ = make_tracker(LONG)
     feed(tracker, [Position(p.device, p.ts, p.lat, p.lon) for p in fixes])
     assert passes(tracker, "a") == 0
+
+
+
+def test_a_straight_walk_seen_all_along_counts_though_its_fixes_are_coalesced() -> None:
+    # Fixes every second leaning 8 m towards a parallel road 20 m away keep both roads open
+    # for minutes, so the matcher coalesces the straight stretch; its decided steps must not
+    # read as a silence longer than break_s to the pass counter, which would restart the walk.
+    city = make_city({"a": [(0, 0), (287, 0)], "b": [(0, 20), (287, 20)]})
+    tracker, _ = make_tracker(city)
+    fixes = walk([(0.0, 0.0), (287.0, 0.0)], "insp-1", at("09:00"), every=1.0, lateral=8.0,
+                 heading=True)
+    feed(tracker, fixes)
+    assert (passes(tracker, "a"), passes(tracker, "b")) == (1, 0)
