@@ -8,7 +8,8 @@ device.py DeviceData, MessagePack) to 4 KB with the map matcher's lag window. Tw
   and the 99th percentile;
 - bound: the largest observed device with the matcher's window filled to its cap (WINDOW_B
   bytes of undecided fixes of BEAM states each) and the current and PARKED traversals each with the
-  covered intervals the observed worst had in all.
+  covered intervals the observed worst had in all; and the same with every traversal holding
+  the most pieces it may keep (tracking/intervals.py MAX_SPANS): a bound no device can pass.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from model.clock import DataClock
 from tracking.devices import DeviceRegistry
 from tracking.engine import Tracker
 from tracking.export.device import export_device
+from tracking.intervals import MAX_SPANS
 from tracking.matcher import BEAM, REAL, WINDOW_B, Column, window_bytes
 from tracking.passes import PARKED, PassState, Traversal
 from tracking.state import DeviceSlot
@@ -107,6 +109,9 @@ def main() -> None:
     print(f"bound (window at its cap of {WINDOW_B:,} B: {n_cols} undecided fixes x {BEAM} "
           f"states, "
           f"{PARKED + 1} traversals): {_size(tracker, slot):,} B (issue 12: at most 4,096 B)")
+    _fill(slot.ps, float(fixes.t[-1]), 2 * MAX_SPANS)
+    print(f"hard bound (the same, {PARKED + 1} traversals of {MAX_SPANS} pieces each, the most "
+          f"they keep): {_size(tracker, slot):,} B (issue 12: at most 4,096 B)")
 
 
 if __name__ == "__main__":

@@ -2,9 +2,13 @@
 
 A walker's consecutive intervals overlap, so the list almost always holds one interval and the
 fast path is a two-number update; the general merge handles gaps left by spikes or re-anchoring.
+At most MAX_SPANS disjoint pieces are kept: past that the shortest is forgotten, so a device's
+state stays bounded (README "state per device") and nothing unwalked is ever credited.
 """
 
 from __future__ import annotations
+
+MAX_SPANS = 4
 
 
 def add_interval(iv: list[float], a: float, b: float) -> float:
@@ -49,8 +53,13 @@ def add_interval(iv: list[float], a: float, b: float) -> float:
     if not placed:
         out.append(mlo)
         out.append(mhi)
+    added = (mhi - mlo) - overlapped
+    while len(out) > 2 * MAX_SPANS:  # forget the shortest piece (may be the one just added)
+        k = min(range(0, len(out), 2), key=lambda i: out[i + 1] - out[i])
+        added -= out[k + 1] - out[k]
+        del out[k:k + 2]
     iv[:] = out
-    return (mhi - mlo) - overlapped
+    return added
 
 
 def covered_length(iv: list[float]) -> float:

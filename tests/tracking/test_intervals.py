@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracking.intervals import add_interval, covered_length
+from tracking.intervals import MAX_SPANS, add_interval, covered_length
 
 
 def test_overlapping_and_disjoint_pieces() -> None:
@@ -31,6 +31,31 @@ def test_matches_a_brute_force_union(pieces: list[tuple[int, int]]) -> None:
     total = 0.0
     for a, b in pieces:
         total += add_interval(iv, float(a), float(b))
-    assert total == _grid_cover(pieces)
     assert covered_length(iv) == total
     assert iv == sorted(iv)
+    assert len(iv) <= 2 * MAX_SPANS
+    union = _grid_cover(pieces)
+    assert total <= union  # never more than was walked
+    if _spans(pieces) <= MAX_SPANS:
+        assert total == union
+
+
+def _spans(pieces: list[tuple[int, int]]) -> int:
+    """Disjoint pieces of the union (pieces that touch are one)."""
+    n, end = 0, -1
+    for a, b in sorted((min(p), max(p)) for p in pieces):
+        if a > end:
+            n += 1
+        end = max(end, b)
+    return n
+
+
+def test_keeps_at_most_max_spans_dropping_the_shortest() -> None:
+    iv: list[float] = []
+    for k in range(MAX_SPANS):
+        add_interval(iv, 100.0 * k, 100.0 * k + 10.0 + k)  # pieces 10, 11, ... m long
+    assert len(iv) == 2 * MAX_SPANS
+    # One piece more: the shortest (the first, 10 m) is forgotten, and the count says so.
+    assert add_interval(iv, 5000.0, 5050.0) == 40.0
+    assert len(iv) == 2 * MAX_SPANS and iv[0] == 100.0 and covered_length(iv) == sum(
+        10.0 + k for k in range(1, MAX_SPANS)) + 50.0
