@@ -32,8 +32,11 @@ def request(ts: float) -> EvidenceRequest:
                            material_box=[100, 120, 140, 150])
 
 
-async def open_evidence(page: Page, index: int) -> None:
+async def open_evidence(page: Page, index: int, evidence_id: str) -> None:
+    """Click the list's item and wait until the view shows it (until its fetch ends the view
+    still shows the evidence opened before)."""
     await page.locator(".evidence-list li").nth(index).click()
+    await page.wait_for_selector(f'.evidence-view[data-evidence="{evidence_id}"]')
 
 
 async def clip_plays(page: Page) -> None:
@@ -61,19 +64,19 @@ async def test_camera_drill_down_plays_clips_and_flags_tampering(tmp_path: Path)
         await page.fill("#search", "cam")
         await page.click("#search-results li:has-text('cam cam1')")
 
-        await open_evidence(page, 0)
+        await open_evidence(page, 0, ids[0])
         await page.wait_for_selector(".evidence-view .intact")
         await clip_plays(page)
         assert await page.locator(".evidence-view a[download]").get_attribute(
             "download") == f"{ids[0]}.mp4"
         await shot(page, "camera-evidence")
 
-        await open_evidence(page, 1)
+        await open_evidence(page, 1, ids[1])
         await page.wait_for_selector(".evidence-view .intact")
         await clip_plays(page)
 
         # No clip: the original frames are the playback, open at once.
-        await open_evidence(page, 2)
+        await open_evidence(page, 2, ids[2])
         await page.wait_for_selector(".evidence-view .unsigned")
         assert await page.locator(".evidence-view video").count() == 0
         assert await page.locator(".evidence-view details.frames-box").get_attribute(
@@ -91,7 +94,7 @@ async def test_camera_drill_down_plays_clips_and_flags_tampering(tmp_path: Path)
         (root / ids[0] / "frames" / "000003.jpg").write_bytes(jpeg(5))
         manifest = await get(srv, f"/api/v1/evidence/{ids[0]}")
         assert manifest["integrity"]["modified"] == ["frames/000003.jpg"]
-        await open_evidence(page, 0)
+        await open_evidence(page, 0, ids[0])
         await page.wait_for_selector(".evidence-view .tampered")
         assert await page.inner_text(".evidence-view .modified-files") == "frames/000003.jpg"
         await shot(page, "camera-evidence-tampered")

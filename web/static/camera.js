@@ -87,6 +87,7 @@ export class CameraView {
     const m = await getJSON(`/api/v1/evidence/${encodeURIComponent(id)}`);
     const files = m.files || {};
     const v = clear(this.viewer);
+    v.dataset.evidence = id; // which evidence the view shows (the old one stays until the fetch ends)
     v.append(integrityBanner(m),
       el('p', { class: 'muted', text: `${label('type', m.kind)} · ${hms(m.start_ts)} – ${hms(m.end_ts)}` }));
     try {
