@@ -125,15 +125,15 @@ class PassCounter:
     def __init__(self, road_length: Sequence[float], patrol: PatrolConfig, too_fast_kmh: float,
                  spike_mps: float = 20.0, ports: Sequence[Sequence[float]] | None = None
                  ) -> None:
-        self.need = [patrol.pass_coverage * float(length) for length in road_length]
         self.length = [float(length) for length in road_length]
+        self.need = [patrol.pass_coverage * length for length in self.length]
         # Where each road can be entered: its junctions (geofence/roadgraph.py ports), or,
         # without a road graph, its two ends.
         self.entries = ([[0.0, length] for length in self.length] if ports is None else
                         [list(p) or [0.0, length] for p, length in zip(ports, self.length,
                                                                         strict=True)])
         # A pass reached on a fix without a reported speed needs this more (BARE_M).
-        self.margin = [min(BARE_M, BARE_SHARE * float(length)) for length in road_length]
+        self.margin = [min(BARE_M, BARE_SHARE * length) for length in self.length]
         self.break_s = patrol.break_s
         self.fast = too_fast_kmh / 3.6
         self.spike = spike_mps
@@ -246,14 +246,10 @@ class PassCounter:
             # Coverage grows no faster than the walker can go: by the speed the fix reports
             # (Doppler hardly moves with multipath), else by the walker's recent pace. A stray
             # fix ahead then moves the anchor a step's worth, not to where it lies.
-            # (self._cap, inlined: this runs for every fix)
-            if speed >= 0.0:
+            if speed >= 0.0 and dt <= LONG_S:  # (self._cap's usual case, inlined: every fix)
                 cap = (CAP_SPEED * speed + CAP_SPEED_MPS) * dt
-                if dt > LONG_S:
-                    cap = self._cap(pace, speed, dt)
             else:
-                p = pace.pace
-                cap = (CAP_PACE * (p if p >= 0.0 else self.fast) + CAP_PACE_MPS) * dt
+                cap = self._cap(pace, speed, dt)
             if gone > cap:
                 off = o0 + cap
             elif gone < -cap:

@@ -24,6 +24,7 @@ FAST = 15.0  # analysis pixels a second (at 320 wide): a box's centre moving fas
 STILL_S = 1.0  # seconds a vehicle stands still at its own size once it has parked
 DROVE = 1.5  # a track born beside a vehicle that travelled this many of its lengths drove
 LOST_S = 1.5  # a vehicle lost this long before a blob of its size stood ahead of it parked there
+COVER = 0.3  # share of a region's sample points a box must hold to stand on it
 MERGED = 1.8  # a box this many times the track's usual area holds another vehicle too
 
 
@@ -97,13 +98,17 @@ def covered_at(track: Track, points: npt.NDArray[np.float64], region: Box,
     return covered if gone and track.travel > length else None
 
 
+def covers(box: Box, points: npt.NDArray[np.float64]) -> bool:
+    """The box (with 2 px to spare) holds at least COVER of the region's sample points."""
+    return float(np.mean([box.contains(px, py, 2.0) for px, py in points])) >= COVER
+
+
 def stopped_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame) -> bool:
     """The track came from elsewhere on its own and came to rest over the region (a parked
     car, a person who walked up and stands): the region is that object, not something it
     dropped. A blob that split off a passing truck (its load landing) was not on its own."""
     b = rest_box(track, frame)
-    return b is not None and \
-        float(np.mean([b.contains(px, py, 2.0) for px, py in points])) >= 0.3
+    return b is not None and covers(b, points)
 
 
 def sits_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame) -> bool:
@@ -114,7 +119,7 @@ def sits_on(track: Track, points: npt.NDArray[np.float64], frame: AnalysisFrame)
     if track.recent_travel(1.0) > 3 * frame.scale:
         return False
     b = track.box
-    if float(np.mean([b.contains(px, py, 2.0) for px, py in points])) < 0.3:
+    if not covers(b, points):
         return False
     usual = float(np.median([p.w * p.h for _, p in track.path]))
     return b.w * b.h >= 0.5 * usual
@@ -266,7 +271,7 @@ def brought_on_foot(track: Track, points: npt.NDArray[np.float64], frame: Analys
         return False
     over = 0
     for ts, b in track.path:
-        if ts >= after and float(np.mean([b.contains(px, py, 2.0) for px, py in points])) >= 0.3:
+        if ts >= after and covers(b, points):
             over += 1
     return over >= 2 and not born_beside_vehicle(track, frame)
 
@@ -369,7 +374,7 @@ def arrived_unseen(track: Track, points: npt.NDArray[np.float64], frame: Analysi
     if track.travel > max(STOP_TRAVEL * scale, 0.5 * max(born.w, born.h)) \
             or track.recent_travel(1.0) > 3 * scale:
         return False  # it drove (its box wanders a little as the background takes it in)
-    if float(np.mean([born.contains(px, py, 2.0) for px, py in points])) < 0.3:
+    if not covers(born, points):
         return False
     bx, by = born.center
     for other in frame.tracks:
