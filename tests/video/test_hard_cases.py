@@ -18,6 +18,10 @@ SPILL_ALONGSIDE = [107, 202, 221, 250]
 # load (328, 438 lumps; 501 a trail; 601 a lump under headlights): the vehicle named must be the
 # truck alone, not the box of both.
 SPILL_MERGED_ALONGSIDE = [328, 438, 501, 601]
+# A truck with its lamps lit drops a lump of gravel close to the road's brightness (737): its
+# headlight pool reaches the spot before the truck does, and the drop must still date from the
+# truck, not from the light, or no vehicle is blamed.
+SPILL_UNDER_HEADLIGHTS = [737]
 # No spill: 43 two vehicles side by side; 96 and 152 a pedestrian who puts a bag down and
 # walks away (light change; headlights); 148 a van that parks under headlights, a light change,
 # while the motion background takes it in piece by piece; 168 a car that parks among trucks;
@@ -50,6 +54,14 @@ def test_spill_named_on_the_truck_when_its_blob_holds_the_vehicle_beside_it(seed
     """One spill event, on the material; the vehicle box it names lies on the truck."""
     sc = scene(seed)
     assert "alongside" in sc.truth()["distractors"] and len(sc.truth()["spills"]) == 1
+    assert found_and_blamed(sc) == (1, 0, 1)
+
+
+@pytest.mark.parametrize("seed", SPILL_UNDER_HEADLIGHTS)
+def test_spill_dropped_under_the_dropper_s_own_headlights_is_found(seed: int) -> None:
+    """One spill event, on the material, naming the truck whose light came first."""
+    sc = scene(seed)
+    assert "headlights" in sc.truth()["distractors"] and len(sc.truth()["spills"]) == 1
     assert found_and_blamed(sc) == (1, 0, 1)
 
 

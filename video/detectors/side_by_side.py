@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # vehicles.py keeps a MaskHistory
     from video.detectors.vehicles import Track
 
 HISTORY_S = 20.0  # motion masks kept for looking back at the moment a vehicle passed
-VALLEY = 0.25  # a row this share of the smaller neighbouring peak, or less, parts two bands
+VALLEY = 0.4  # a row this share of the smaller neighbouring peak, or less, parts two bands
 MIN_BAND = 8.0  # analysis pixels (at 320 wide) across: thinner is an edge, not a vehicle
 MIN_MASS = 0.15  # share of the blob's pixels a band must hold to be a vehicle of its own
 

@@ -129,7 +129,8 @@ class SpillDetector(Detector[SpillConfig]):
         assert self._clean is not None and self._sample is not None
         assert self.evidence is not None
         cfg, slow, ts = self.config, self.slow, frame.ts
-        dt = max(ts - self._last_ts, 1e-3)
+        prev_ts = self._last_ts
+        dt = max(ts - prev_ts, 1e-3)
         self._last_ts = ts
         self._times.append(ts)
         gs = gain(g, slow, self._sample)
@@ -181,7 +182,15 @@ class SpillDetector(Detector[SpillConfig]):
             quiet2 = chroma.half(quiet if warm else cv2.bitwise_and(quiet, learn))
             cv2.accumulateWeighted(cr, self.slow_cr, alpha, mask=quiet2)
             cv2.accumulateWeighted(cb, self.slow_cb, alpha, mask=quiet2)
-        np.putmask(self._clean, changed == 0, ts)
+        clean = changed == 0
+        if not warm:
+            # Under something moving that has left no evidence (the dropper's headlight pool
+            # sweeping ahead of it, the vehicle itself) the road counts as clean as long as it
+            # was clean the frame before: otherwise the drop would seem to date from when the
+            # light first reached the spot, before the dropper did, and the dropper would not
+            # be blamed. Material that already gathered evidence keeps its drop time.
+            clean |= (busy > 0) & (self.evidence == 0) & (self._clean == prev_ts)
+        np.putmask(self._clean, clean, ts)
         # Evidence: +1 a frame changed and quiet, -2 a frame quiet and like the road again,
         # kept while something moves over the pixel (a car passing over material hides it).
         ev = self.evidence
