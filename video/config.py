@@ -46,6 +46,10 @@ class VehicleConfig(Strict):
                               description="Pixels a track must travel to count as a vehicle.")
     max_missed: int = Field(default=4, ge=0, le=100,
                             description="Frames a track may go unseen before it ends.")
+    coast_s: float = Field(default=1.5, ge=0.0, le=10.0,
+                           description="Seconds a vehicle on its way may go unseen (its blob "
+                           "merged with another vehicle's, or hidden behind it) before its "
+                           "track ends, if it may still be in the picture.")
     gate: float = Field(default=2.5, gt=0.0, le=20.0,
                         description="Association gate in multiples of the track's box size.")
 

@@ -22,6 +22,7 @@ HISTORY_S = 120.0  # ended tracks kept for attribution
 MAX_BOX_RATIO = math.log(5.0)
 STEADY = 4  # boxes a track has before its direction is trusted
 SIDEWAYS = 0.75  # largest sideways jump from the predicted centre, in box sizes
+FAST = 15.0  # analysis pixels a second (at 320 wide): a track this fast is on its way
 
 
 @dataclass(slots=True)
@@ -117,7 +118,7 @@ class VehicleTracker(Detector[VehicleConfig]):
         for i, track in enumerate(self.active):
             if i not in used_tracks:
                 track.missed += 1
-            if track.missed > self.config.max_missed:
+            if track.missed > self.config.max_missed and not self._coasts(track, frame):
                 track.ended = True
                 self.ended.append(track)
             else:
@@ -137,6 +138,19 @@ class VehicleTracker(Detector[VehicleConfig]):
                 seen.append(Box(b.x, b.y, b.w, b.h, b.area, track.id, "object"))
         frame.tracks = [*self.ended, *self.active]
         return seen
+
+    def _coasts(self, track: Track, frame: AnalysisFrame) -> bool:
+        """A vehicle on its way, unseen for less than coast_s, and where its pace puts it still
+        in the picture: its blob is merged with another vehicle's (which that one's track
+        took) or hidden behind it, and it comes out again where its pace has it. Ending it
+        would start a new track there, and neither would have passed over the road between."""
+        if not track.vehicle or len(track.path) < STEADY \
+                or frame.ts - track.last_ts > self.config.coast_s \
+                or math.hypot(track.vx, track.vy) < FAST * frame.scale:
+            return False
+        h, w = int(frame.gray.shape[0]), int(frame.gray.shape[1])
+        px, py = track.predict(frame.ts)
+        return 0.0 <= px < w and 0.0 <= py < h
 
     def _blobs(self, frame: AnalysisFrame) -> list[Box]:
         if frame.objects is not None:
