@@ -471,7 +471,10 @@ class Matcher:
         Appends a CAME step: this road from the junction's place on it, at the junction's time
         or break_s before the restart if that is later (the walker was on this road all along,
         not off the roads). The road followed keeps what it was credited: a burst of error may
-        restart the walk onto the other road just as well, and the walk then comes back."""
+        restart the walk onto the other road just as well, and the walk then comes back. So the
+        junction moves to this road (its port there, at the same time): a restart back onto
+        the road followed before is judged against the way walked along this one, and credits
+        that road from the junction too."""
         port = st.jport
         if port < 0 or st.road < 0 or ts - st.jt > self.lag:
             return False
@@ -485,7 +488,7 @@ class Matcher:
         if abs(off - cb) > taken + 2.0 * DEFAULT_SIGMA:
             return False
         out.append((max(st.jt, ts - self.break_s), road, cb, CAME, spd))
-        st.jport = -1
+        st.jport = graph.port_at(road, cb)
         return True
 
     def settle(self, st: MatchState, horizon: float, out: list[Step]) -> None:

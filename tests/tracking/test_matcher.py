@@ -162,6 +162,28 @@ def test_a_walk_first_matched_to_the_other_carriageway_is_credited_from_the_junc
     assert (passes(tracker, "west"), passes(tracker, "east")) == (1, 1)
 
 
+def test_a_walk_matched_to_the_other_carriageway_and_back_is_credited_from_the_junction(
+) -> None:
+    # The walker takes the south carriageway at the west junction. Its fixes follow it for
+    # 100 m (the matcher decides south), then lie on the north one for 120 m, then where it
+    # walks. The matcher restarts on the north one (credited from the junction: it came
+    # through there), then back on the south one: the junction has moved to the north one, so
+    # the south one is credited from the junction again and its walk counts as one (a pass),
+    # not as 100 m, a gap longer than break_s and the last 180 m.
+    tracker, _ = make_tracker(TWINS)
+    route = [(-200.0, 0.0), (0.0, 0.0), (60.0, -20.0), (340.0, -20.0), (400.0, 0.0),
+             (600.0, 0.0)]
+    fixes = walk(route, "insp-1", at("09:00"), every=1.0)
+    moved = []
+    for p in fixes:
+        x, y = tracker.ctx.index.project(p.lon, p.lat)
+        north = 100.0 < x <= 220.0 and y < -1.0
+        moved.append(_moved(tracker, p, 0.0, -2.0 * float(y)) if north else p)
+    feed(tracker, moved)
+    assert (passes(tracker, "south"), passes(tracker, "north")) == (1, 0)
+    assert (passes(tracker, "west"), passes(tracker, "east")) == (1, 1)
+
+
 def test_a_burst_of_fixes_off_every_road_does_not_split_the_walk() -> None:
     # 50 s of fixes 60 m off the road mid-walk (longer than an outlier is carried): the walk
     # leaves the roads and comes back 70 m further on; the 70 m are bridged, as the walker's
