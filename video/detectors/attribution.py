@@ -15,12 +15,11 @@ import numpy as np
 import numpy.typing as npt
 
 from video.detectors.base import AnalysisFrame, Box
-from video.detectors.vehicles import Track
+from video.detectors.vehicles import FAST, Track
 
 CLEAN_LOOKBACK_S = 10.0
 STOP_TRAVEL = 10.0  # analysis pixels a track must have come to count as arrived
 WALK_SPEED = 25.0  # analysis pixels a second (at 320 wide): faster than this is not on foot
-FAST = 15.0  # analysis pixels a second (at 320 wide): a box's centre moving faster is driving
 STILL_S = 1.0  # seconds a vehicle stands still at its own size once it has parked
 DROVE = 1.5  # a track born beside a vehicle that travelled this many of its lengths drove
 LOST_S = 1.5  # a vehicle lost this long before a blob of its size stood ahead of it parked there

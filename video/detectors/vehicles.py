@@ -22,7 +22,7 @@ HISTORY_S = 120.0  # ended tracks kept for attribution
 MAX_BOX_RATIO = math.log(5.0)
 STEADY = 4  # boxes a track has before its direction is trusted
 SIDEWAYS = 0.75  # largest sideways jump from the predicted centre, in box sizes
-FAST = 15.0  # analysis pixels a second (at 320 wide): a track this fast is on its way
+FAST = 15.0  # analysis pixels a second (at 320 wide): a box's centre moving faster is driving
 
 
 @dataclass(slots=True)
