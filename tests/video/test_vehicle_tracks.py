@@ -50,3 +50,20 @@ def test_a_vehicle_unseen_longer_than_coast_s_starts_a_new_track() -> None:
 def test_a_vehicle_that_was_not_yet_on_its_way_is_not_kept() -> None:
     """Too few boxes to know its pace: unseen past max_missed frames, its track ends."""
     assert len(drive(hidden=(0.4, 1.6))) == 2
+
+
+def test_a_coasting_track_is_not_found_again_off_its_pace() -> None:
+    """A car that slowed to park while unseen (merged with a passing truck) stands well short
+    of where its pace would have it: the standing blob is a new track, not the old one."""
+    tracker = VehicleTracker(VehicleConfig())
+    ids: list[int | None] = []
+    for i in range(16):
+        ts = i / FPS
+        if ts < 1.0:
+            objects = [Box(int(SLOW * ts), 80, 40, 20, 800)]
+        elif ts < 2.2:
+            objects = []
+        else:
+            objects = [Box(72, 80, 40, 20, 800)]  # parked 60 px short of its pace
+        ids += [b.track for b in tracker.detect(frame(ts, objects))]
+    assert ids[0] == 1 and ids[-1] != 1

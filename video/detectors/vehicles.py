@@ -22,6 +22,7 @@ HISTORY_S = 120.0  # ended tracks kept for attribution
 MAX_BOX_RATIO = math.log(5.0)
 STEADY = 4  # boxes a track has before its direction is trusted
 SIDEWAYS = 0.75  # largest sideways jump from the predicted centre, in box sizes
+COAST_GATE = 0.5  # a coasting track's gate, in box sizes from where its pace has it
 FAST = 15.0  # analysis pixels a second (at 320 wide): a box's centre moving faster is driving
 
 
@@ -172,10 +173,14 @@ class VehicleTracker(Detector[VehicleConfig]):
             t_area = max(tb.area, 1)
             speed = math.hypot(track.vx, track.vy)
             ox, oy = tb.center
+            # A track coasting past max_missed is found again only where its pace has it (a
+            # vehicle that slowed to park while merged with another is not: the parked blob
+            # is its own new track, whose history says it stands).
+            gate = self.config.gate if track.missed <= self.config.max_missed else COAST_GATE
             for bi, blob in enumerate(blobs):
                 cx, cy = blob.center
                 dist = math.hypot(cx - px, cy - py) / size
-                if dist > self.config.gate:
+                if dist > gate:
                     continue
                 if speed > 5.0 and ((cx - ox) * track.vx + (cy - oy) * track.vy) / speed < -size:
                     continue  # vehicles do not reverse between frames: that is something else
