@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from geofence.model import Matches
 
@@ -20,17 +21,22 @@ class Candidates:
     road: list[int]
     dist: list[float]
     offset: list[float]
-    bearing: list[float] | None  # only converted when some fix has a heading
+    # Per candidate: the heading term of its emission cost (tracking/stages.py turn_costs;
+    # 0 where the fix reports no usable heading).
+    turn: list[float]
     x: list[float]  # per fix
     y: list[float]
 
     @classmethod
-    def of(cls, m: Matches, bearing: bool = True) -> Candidates:
+    def of(cls, m: Matches, turn: npt.NDArray[np.float64] | None = None) -> Candidates:
+        """turn: (N, K) heading costs, None when no fix of the batch reports a heading."""
         valid = m.road >= 0  # each row's candidates fill its columns from the left
         start = np.zeros(len(valid) + 1, dtype=np.int64)
         np.cumsum(np.count_nonzero(valid, axis=1), out=start[1:])
-        return cls(start.tolist(), m.road[valid].tolist(), m.dist[valid].tolist(),
-                   m.offset[valid].tolist(), m.bearing[valid].tolist() if bearing else None,
+        starts = start.tolist()
+        return cls(starts, m.road[valid].tolist(), m.dist[valid].tolist(),
+                   m.offset[valid].tolist(),
+                   [0.0] * starts[-1] if turn is None else turn[valid].tolist(),
                    m.x.tolist(), m.y.tolist())
 
     def __len__(self) -> int:

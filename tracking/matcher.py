@@ -183,10 +183,12 @@ class Matcher:
         self.span = break_s / 2.0
 
     def step(self, st: MatchState, ts: float, x: float, y: float, sigma: float,
-             speed: float, roads: list[int], dists: list[float], offs: list[float], lo: int,
-             hi: int, out: list[Step]) -> int:
+             speed: float, roads: list[int], dists: list[float], offs: list[float],
+             turns: list[float], lo: int, hi: int, out: list[Step]) -> int:
         """Take one fix (candidates lo..hi-1 of the lists; speed: the speed it reports, -1 for
-        none); decided steps are appended to `out`; returns its provisional road (-1: none)."""
+        none; turns: each candidate's heading term, added to its emission cost, see
+        tracking/stages.py turn_costs); decided steps are appended to `out`; returns its
+        provisional road (-1: none)."""
         cols = st.cols
         if cols is not None:
             if ts - cols[-1].ts > self.break_s:
@@ -208,7 +210,8 @@ class Matcher:
                 dx, dy = x - st.ax, y - st.ay
                 gap = sqrt(dx * dx + dy * dy)
                 corr = dt / CORR_S
-                cost = abs(route - gap) / BETA + 0.5 * d * d * (corr if corr < 1.0 else 1.0)
+                cost = (abs(route - gap) / BETA + 0.5 * d * d * (corr if corr < 1.0 else 1.0)
+                        + turns[lo])
                 if route > MAX_SPEED * dt + 2.0 * sigma:
                     cost += (route - MAX_SPEED * dt - 2.0 * sigma) / BETA
                 if speed >= 0.0 and dt <= SPEED_S:
@@ -220,11 +223,12 @@ class Matcher:
                     out.append((ts, st.road, off, STILL if 0.0 <= speed < STILL_MPS else REAL,
                                 speed))
                     return st.road
-        return self._general(st, ts, x, y, sigma, speed, roads, dists, offs, lo, hi, out)
+        return self._general(st, ts, x, y, sigma, speed, roads, dists, offs, turns, lo, hi,
+                             out)
 
     def _general(self, st: MatchState, ts: float, x: float, y: float, sigma: float,
                  speed: float, roads: list[int], dists: list[float], offs: list[float],
-                 lo: int, hi: int, out: list[Step]) -> int:
+                 turns: list[float], lo: int, hi: int, out: list[Step]) -> int:
         cols = st.cols
         prev: Column | None
         if cols:
@@ -263,7 +267,7 @@ class Matcher:
             for j in range(lo, hi):
                 # Undecided places are kept to the decimetre (exported as integers: compact).
                 r, o = roads[j], round(offs[j], 1)
-                emit = -dists[j] * dists[j] * inv2
+                emit = -dists[j] * dists[j] * inv2 - turns[j]
                 best, arg = -math.inf, -1
                 j_ports: tuple[tuple[int, float], ...] | None = None
                 for i, pr, po, p_s, p_ports, gap, allow, run in live:
@@ -301,8 +305,8 @@ class Matcher:
                     add((p_road[i], p_off[i], p_score[i] + OUTLIER, i, OUT, p_x[i], p_y[i], t))
         else:
             for j in range(lo, hi):
-                states.append((roads[j], round(offs[j], 1), -dists[j] * dists[j] * inv2, -1, REAL,
-                               x, y, ts))
+                states.append((roads[j], round(offs[j], 1),
+                               -dists[j] * dists[j] * inv2 - turns[j], -1, REAL, x, y, ts))
         if not states:
             # Nothing explains the fix and nothing can be carried: the device left the roads.
             if cols:

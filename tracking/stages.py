@@ -8,12 +8,14 @@ stages (DeviceRules, RoadProgress) are in tracking/alertstages.py.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from model.clock import DataClock, WallClock
 from model.events import Event, PositionEvent
@@ -35,6 +37,7 @@ from tracking.state import STATE_ALERTS
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from geofence.model import Matches
     from model.position import Position
     from tracking.passes import PassRecord
     from tracking.patrolday import Day
@@ -56,10 +59,20 @@ BAD = -2  # the road of a bad fix in Batch.roads: no device rule sees it
 # Per-fix fields gathered in C (map) rather than in Python loops: these run for every fix.
 _LON, _LAT, _GRID = attrgetter("lon"), attrgetter("lat"), attrgetter("grid")
 _ACC = attrgetter("acc")
+_HEADING, _SPEED = attrgetter("heading"), attrgetter("speed")
 # A fix looks for its road this many of its sigmas away (acc / 1.5), at least the tolerance
 # and at most the index's reach (geofence/index.py REACH_M).
 RADIUS_SIGMAS = 3.0
 _SLOT, _GROUP = itemgetter(0), itemgetter(1)
+# Heading evidence: a fix reporting a heading and at least HEADING_MPS adds to each candidate's
+# emission cost 0.5 * (angle / sigma) ** 2, capped at HEADING_CAP (a wrong heading must not
+# outvote position), the angle between the heading and the road's direction at the
+# candidate's place (either way: roads are walked both ways); sigma is the angle a velocity
+# error of HEADING_ERR_MPS makes at the fix's speed, at least HEADING_MIN_DEG.
+HEADING_MPS = 0.5
+HEADING_ERR_MPS = 0.5
+HEADING_MIN_DEG = 5.0
+HEADING_CAP = 3.0
 _STATE_RANK = {type_: rank for rank, type_ in enumerate(STATE_ALERTS)}
 _NO_STATE = len(STATE_ALERTS)
 
@@ -223,8 +236,31 @@ class Match:
                           len(fixes))
         matches = self.ctx.index.match(lon, lat, k=CANDIDATES, arms=True,
                                        radius=acc * (RADIUS_SIGMAS / 1.5))
-        batch.cands = Candidates.of(matches, bearing=False)
+        heads = list(map(_HEADING, fixes))
+        turn = None
+        if heads.count(None) < len(heads):
+            speed = np.array([-1.0 if v is None else v for v in map(_SPEED, fixes)], np.float64)
+            heading = np.array([math.nan if h is None else h for h in heads], np.float64)
+            turn = turn_costs(self.ctx.bearings.canonical(matches), heading, speed)
+        batch.cands = Candidates.of(matches, turn)
         batch.grids = self.ctx.grids.lookup(lon, lat, hint).tolist()
+
+
+def turn_costs(m: Matches, heading: npt.NDArray[np.float64], speed: npt.NDArray[np.float64]
+               ) -> npt.NDArray[np.float64] | None:
+    """The heading term of every candidate's emission cost, (N, K) like `m` (whose bearings
+    must be canonical: the same fix, the same bearing in any batch; tracking/bearings.py), 0
+    where the fix reports no heading or less than HEADING_MPS; None if no fix has one."""
+    use = (speed >= HEADING_MPS) & (speed < 100.0) & np.isfinite(heading)
+    if not use.any():
+        return None
+    cand = (m.road >= 0) & use[:, None]
+    rows = np.nonzero(cand)[0]
+    angle = np.abs((heading[rows] - m.bearing[cand] + 90.0) % 180.0 - 90.0)
+    sigma = np.maximum(HEADING_MIN_DEG, np.degrees(np.arctan2(HEADING_ERR_MPS, speed[rows])))
+    out = np.zeros(m.road.shape, dtype=np.float64)
+    out[cand] = np.minimum(HEADING_CAP, 0.5 * (angle / sigma) ** 2)
+    return out
 
 
 class CountPasses:
@@ -307,6 +343,7 @@ class CountPasses:
         match, update = matcher.step, meter.update
         bad_acc = ctx.patrol.max_accuracy_m
         c_start, c_road, c_dist, c_off = cands.start, cands.road, cands.dist, cands.offset
+        c_turn = cands.turn
         xs, ys, grids = cands.x, cands.y, batch.grids
         roads_out, days_out, passes = batch.roads, batch.days, batch.passes
         bad = ctx.bad_fixes
@@ -364,7 +401,8 @@ class CountPasses:
                 road = ps.live = match(ps, ts, x, y, DEFAULT_SIGMA if acc is None else
                                        sigma_of(acc),
                                        spd if spd is not None and 0.0 <= spd < 100.0 else -1.0,
-                                       c_road, c_dist, c_off, c_start[i], c_start[i + 1], steps)
+                                       c_road, c_dist, c_off, c_turn, c_start[i], c_start[i + 1],
+                                       steps)
                 roads_out.append(road)
                 if stats is not None and day.open <= ts < day.close:
                     update(stats, ts, x, y, road)

@@ -4,6 +4,7 @@ credit, outliers, bad input counted by reason, and its lag window exported and r
 from __future__ import annotations
 
 import math
+import random
 
 import msgspec
 import pytest
@@ -194,6 +195,32 @@ def test_a_burst_of_fixes_off_every_road_does_not_split_the_walk() -> None:
              for k, p in enumerate(fixes)]
     feed(tracker, burst)
     assert passes(tracker, "a") == 1
+
+
+# A shallow fork (16 degrees) off a stem, each branch 150 m, leading on to a road of its own.
+FORK = make_city({"stem": [(-200, 0), (0, 0)], "left": [(0, 0), (150, 21)],
+                  "right": [(0, 0), (150, -21)], "ln": [(150, 21), (400, 28)],
+                  "rn": [(150, -21), (400, -28)]})
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_headings_keep_a_walk_on_the_branch_of_a_shallow_fork_its_fixes_lean_away_from(
+        seed: int) -> None:
+    # A cyclist (3.5 m/s) takes the right branch; along the fork its fixes lie 60 % of the
+    # way towards the left one (3 m noise on top), so every fix is nearer the wrong branch,
+    # but their Doppler headings follow the right one, 16 degrees off the left one: the
+    # right branch is credited, the left one is not.
+    tracker, _ = make_tracker(FORK)
+    rng = random.Random(seed)
+    fixes = walk([(-200.0, 0.0), (0.0, 0.0), (150.0, -21.0), (400.0, -28.0)], "insp-1",
+                 at("09:00"), speed=3.5, every=1.0, heading=True)
+    leaning = []
+    for p in fixes:
+        x = float(tracker.ctx.index.project(p.lon, p.lat)[0])
+        pull = 0.6 * 0.28 * x if 0.0 < x < 150.0 else 0.0  # the branches are 0.28 x apart
+        leaning.append(_moved(tracker, p, rng.gauss(0.0, 3.0), pull + rng.gauss(0.0, 3.0)))
+    feed(tracker, leaning)
+    assert [passes(tracker, r) for r in ("stem", "left", "right", "ln", "rn")] == [1, 0, 1, 0, 1]
 
 
 # Two roads meeting at a right angle, and a third far off (so the junction is no dead end).
