@@ -114,8 +114,10 @@ commit_interval_s = 0.3
         """Time passes with no positions (the end of a replayed day)."""
         self.client().set(self.keys.clock, repr(ts))
 
-    def wait_swept(self, ts: float, timeout: float = 60.0) -> None:
-        """Until the road rules have swept up to `ts` (every partition ticked past it)."""
+    def wait_swept(self, ts: float, timeout: float = 180.0) -> None:
+        """Until the road rules have swept up to `ts` (every partition ticked past it). After
+        Redis lost everything, the trackers first win their leases again and replay their
+        partitions: on a loaded 2-core machine that once took over 60 s."""
         client = self.client()
         deadline = time.monotonic() + timeout
         while True:
