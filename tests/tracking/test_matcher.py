@@ -143,6 +143,18 @@ def _moved(tracker: Tracker, p: Position, dx: float, dy: float) -> Position:
     return Position(p.device, p.ts, float(lat), float(lon), p.acc, p.speed, p.heading)
 
 
+def _on_the_other_carriageway(tracker: Tracker, fixes: list[Position], x0: float, x1: float
+                              ) -> list[Position]:
+    """The fixes of the walk on the south carriageway between x0 and x1, mirrored onto the
+    north one (TWINS: the carriageways lie either side of y = 0)."""
+    out = []
+    for p in fixes:
+        x, y = tracker.ctx.index.project(p.lon, p.lat)
+        off = x0 < x <= x1 and y < -1.0
+        out.append(_moved(tracker, p, 0.0, -2.0 * float(y)) if off else p)
+    return out
+
+
 def test_a_walk_first_matched_to_the_other_carriageway_is_credited_from_the_junction() -> None:
     # The walker takes the south carriageway at the west junction; for its first 150 m the
     # fixes lie on the north one (error that drifts, or a canyon), then where it walks. The
@@ -153,12 +165,7 @@ def test_a_walk_first_matched_to_the_other_carriageway_is_credited_from_the_junc
     route = [(-200.0, 0.0), (0.0, 0.0), (60.0, -20.0), (340.0, -20.0), (400.0, 0.0),
              (600.0, 0.0)]
     fixes = walk(route, "insp-1", at("09:00"), every=1.0, heading=True)
-    moved = []
-    for p in fixes:
-        x, y = tracker.ctx.index.project(p.lon, p.lat)
-        south = 0.0 < x <= 150.0 and y < -1.0
-        moved.append(_moved(tracker, p, 0.0, -2.0 * float(y)) if south else p)
-    feed(tracker, moved)
+    feed(tracker, _on_the_other_carriageway(tracker, fixes, 0.0, 150.0))
     assert (passes(tracker, "south"), passes(tracker, "north")) == (1, 0)
     assert (passes(tracker, "west"), passes(tracker, "east")) == (1, 1)
 
@@ -175,12 +182,7 @@ def test_a_walk_matched_to_the_other_carriageway_and_back_is_credited_from_the_j
     route = [(-200.0, 0.0), (0.0, 0.0), (60.0, -20.0), (340.0, -20.0), (400.0, 0.0),
              (600.0, 0.0)]
     fixes = walk(route, "insp-1", at("09:00"), every=1.0)
-    moved = []
-    for p in fixes:
-        x, y = tracker.ctx.index.project(p.lon, p.lat)
-        north = 100.0 < x <= 220.0 and y < -1.0
-        moved.append(_moved(tracker, p, 0.0, -2.0 * float(y)) if north else p)
-    feed(tracker, moved)
+    feed(tracker, _on_the_other_carriageway(tracker, fixes, 100.0, 220.0))
     assert (passes(tracker, "south"), passes(tracker, "north")) == (1, 0)
     assert (passes(tracker, "west"), passes(tracker, "east")) == (1, 1)
 
