@@ -57,15 +57,19 @@ SPEED_SLACK = 0.3
 SPEED_M = 4.0
 BETA_SPEED = 3.0
 SWITCH = 1.5  # cost of a change of road: hops between the roads of a junction need evidence
-PRUNE = 10.0  # states this far below the best are dropped ...
+# States this far below the best are dropped: enough that the other carriageway of a street, or
+# the other branch of a shallow fork, outlives a stretch of fixes biased towards this one and
+# the whole walk decides between them (README, "Where the matcher stops working").
+PRUNE = 20.0  # ...
 PRUNE_OUT = 3.0  # ... outlier states this far: a well explained fix is no outlier
 EASY = -OUTLIER - PRUNE_OUT  # a fix on the decided road costing less is decided at once
 BEAM = 6
 CARRY_S = 30.0
-# Consecutive fixes share most of their error (it drifts over tens of seconds): a fix's
-# distance counts as evidence in proportion to the time since the fix before, up to CORR_S,
-# or a minute of fixes nearer the wrong road would outweigh where the walk can go.
-CORR_S = 5.0
+# Consecutive fixes share most of their error (it drifts over tens of seconds: Gauss-Markov
+# time constants of 10-60 s are reported for handsets): a fix's distance counts as evidence in
+# proportion to the time since the fix before, up to CORR_S, or a minute of fixes nearer the
+# wrong road would outweigh where the walk can go.
+CORR_S = 20.0
 
 # A restart this near the decided place along the roads went through the junction between
 # (Matcher.commit), entered at NEAR_MPS when the fix reports no speed.

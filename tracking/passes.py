@@ -60,6 +60,9 @@ BARE_M, BARE_SHARE = 8.0, 0.05
 # min(FILL_SHARE x length, FILL_M) away: the walker came onto the road there. Past 30 % the
 # nearest end may be the one a walk turning back at 30-70 % never reached.
 FILL_SHARE, FILL_M = 0.3, 100.0
+# While the robust pace reads riding, a fix reporting under this share of the riding speed is
+# walking (the ride ended within the median's lag), so it does not spoil the traversal.
+RIDE_SHARE = 0.5
 LONG_S = 10.0  # a gap longer than this is capped by the pace as well as by the fix's speed
 
 
@@ -278,7 +281,11 @@ class PassCounter:
         tr.off = off
         dt = ts - t0
         if pace.ride:
-            tr.ridden = True
+            # The median lags the ride's end by up to two blocks: a fix whose own (Doppler)
+            # speed says walking is not part of the ride, so a walk begun where the ride
+            # ended is not spoilt by it (without a reported speed nothing tells).
+            if speed < 0.0 or speed > RIDE_SHARE * self.fast:
+                tr.ridden = True
         elif tr.ridden:
             tr.ridden = False  # off the vehicle: walking on is a fresh traversal
             tr.restart(ts, off)

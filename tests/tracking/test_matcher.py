@@ -307,3 +307,36 @@ def test_a_straight_walk_seen_all_along_counts_though_its_fixes_are_coalesced() 
                  heading=True)
     feed(tracker, fixes)
     assert (passes(tracker, "a"), passes(tracker, "b")) == (1, 0)
+
+
+# A street whose two carriageways part at a shared west end and run 9 m apart for 340 m, each
+# ending at a cross street of its own: the north one at one leading north, the south one at
+# one leading south (like a divided street's two halves reaching different junctions).
+SPLIT = make_city({"stem": [(-200.0, 0.0), (0.0, 0.0)],
+                   "north": [(0.0, 0.0), (60.0, 4.5), (400.0, 4.5)],
+                   "south": [(0.0, 0.0), (60.0, -4.5), (400.0, -4.5)],
+                   "n_out": [(400.0, 4.5), (400.0, 200.0)],
+                   "s_out": [(400.0, -4.5), (400.0, -200.0)]})
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_biased_first_minute_does_not_decide_between_two_carriageways(seed: int) -> None:
+    # The walker takes the south carriageway and leaves it south. For its first 80 s its
+    # handset (reporting 4.5 m accuracy) drifts 7 m north, nearer the north carriageway, the
+    # way time-correlated error does; then its fixes scatter 2.5 m about the walk. Every fix
+    # after the drift, and the way out south, tell the carriageways apart: the south one is
+    # credited. Weighing each of those drifting fixes as independent evidence would drop the
+    # south carriageway before the rest of the walk is seen.
+    tracker, _ = make_tracker(SPLIT)
+    rng = random.Random(seed)
+    t0 = at("09:00")
+    fixes = walk([(-200.0, 0.0), (0.0, 0.0), (60.0, -4.5), (400.0, -4.5), (400.0, -200.0)],
+                 "insp-1", t0, every=1.0)
+    drifting = []
+    for p in fixes:
+        drift = 7.0 * min(1.0, (p.ts - t0 - 143.0) / 10.0) if 143.0 <= p.ts - t0 <= 223.0 else 0.0
+        q = _moved(tracker, p, rng.gauss(0.0, 2.5), drift + rng.gauss(0.0, 2.5))
+        drifting.append(Position(q.device, q.ts, q.lat, q.lon, acc=4.5))
+    feed(tracker, drifting)
+    assert [passes(tracker, r) for r in ("stem", "north", "south", "n_out", "s_out")] == [
+        1, 0, 1, 0, 1]

@@ -196,6 +196,27 @@ def test_waiting_then_walking_is_not_suspect() -> None:
     assert len(recs) == 1 and not recs[0].suspect
 
 
+def test_a_walk_begun_where_a_ride_ended_is_a_pass() -> None:
+    # Two minutes riding road 1 at 8 m/s (Doppler says so), then off the scooter at the
+    # junction and walking all of road 0 at 1.4 m/s. The robust pace reads riding for up to
+    # two more blocks, but the walk's own fixes report walking: a clean pass, not a suspect
+    # one, and not one lost to coverage started afresh when the pace fell back (20 s of
+    # walking, 28 m of this 100 m road).
+    c = counter(100.0)
+    s = PassState()
+    ride = line(T, 0.0, 300.0, speed=8.0, every=1.0) + line(T + 37.5, 300.0, 0.0, speed=8.0,
+                                                             every=1.0)
+    ride += line(T + 75.0, 0.0, 300.0, speed=8.0, every=1.0)
+    for ts, off in ride:
+        assert off is not None
+        c.step(s, "insp", ts, CAL.day_of(ts), 1, off, False, 8.0)
+    assert s.pace.ride
+    t = T + 112.5
+    c.step(s, "insp", t, CAL.day_of(t), 0, 0.0, True, 1.4)  # the junction
+    recs = run(line(t + 1.0, 0.0, 100.0, every=1.0), c, road=0, state=s, speed=1.4)
+    assert len(recs) == 1 and not recs[0].suspect
+
+
 def test_gps_spike_adds_nothing() -> None:
     pts = line(T, 0.0, 250.0)
     t = pts[-1][0]
