@@ -11,6 +11,7 @@ from bench.judge.cityfolder import REQUIRED
 from bench.judge.plans import DayPlan
 from bench.judge.streets import StreetMap
 from bench.judge.truth import TruePass
+from bench.judge.twins import twin_roads
 
 PARTIAL_SLACK_S = 30.0  # a pass this soon after a partial walk ended is that walk's
 
@@ -25,6 +26,8 @@ class Score:
     under: int = 0
     over: int = 0
     flips: int = 0  # compliant <-> non-compliant
+    twin_road_days: int = 0  # road-days of roads with a parallel road close by (twins.py)
+    twin_exact: int = 0
     partials: int = 0
     partials_counted: int = 0
     fixes: int = 0
@@ -56,6 +59,7 @@ def score_day(city: StreetMap, plan: DayPlan, truth: list[TruePass],
     want = Counter(p.road for p in truth if not p.suspect)
     alt = want if silent is None else Counter(p.road for p in silent if not p.suspect)
     got = {r["road"]: r for r in rows}
+    twins = twin_roads(city)
     for road in city.roads:
         row = got.get(road.id)
         if row is None:
@@ -69,8 +73,11 @@ def score_day(city: StreetMap, plan: DayPlan, truth: list[TruePass],
         sc.found += n_sys
         sc.under += max(0, near - n_sys)
         sc.over += max(0, n_sys - near)
+        twin = road.index in twins
+        sc.twin_road_days += twin
         if n_sys == near:
             sc.exact += 1
+            sc.twin_exact += twin
         elif len(sc.wrong) < 12:
             sc.wrong.append(f"{plan.date} {road.id} ({road.length:.0f} m) {n_sys}/{n_true}")
         ok = row["status"] == "ok"

@@ -13,6 +13,15 @@ def cell(s: Score) -> str:
             f"{s.flips} · {s.partials_counted}/{s.partials}")
 
 
+def split(s: Score) -> str:
+    """Exact road-days on the other roads, then on twin roads (bench/judge/twins.py)."""
+    others, done = s.road_days - s.twin_road_days, s.exact - s.twin_exact
+    twins = (f"{s.twin_exact}/{s.twin_road_days} "
+             f"({100.0 * s.twin_exact / s.twin_road_days:.1f} %)" if s.twin_road_days
+             else "none")
+    return f"{done}/{others} ({100.0 * done / max(others, 1):.1f} %) · {twins}"
+
+
 def verdict(cond: Condition, s: list[Score]) -> str:
     target = cond.target
     if target is None:
@@ -43,18 +52,22 @@ def render(results: dict[tuple[str, str], Score], conds: list[Condition], cities
               [c for c in conds if c.target == (0.98, False)],
               "beyond the targets": [c for c in conds if c.target is None],
               "every condition": conds}
-    overall = []
+    overall, kinds = [], []
     for label, members in groups.items():
         if not members:
             continue
         per = [_total([results[(c.name, city)] for c in members]) for city in cities]
+        kinds.append([label, *(split(s) for s in per), split(_total(per))])
         met = sum(verdict(c, [results[(c.name, x)] for x in cities]).startswith("meets")
                   for c in members if c.target is not None)
         aimed = sum(c.target is not None for c in members)
         overall.append([label, *(cell(s) for s in per), cell(_total(per)),
                         f"{met}/{aimed} conditions meet theirs" if aimed else "—"])
-    return _format(head, rows, markdown) + "\n\n" + _format(
-        ["overall", *cities, "all cities", "conditions meeting their target"], overall, markdown)
+    return (_format(head, rows, markdown) + "\n\n"
+            + _format(["overall", *cities, "all cities", "conditions meeting their target"],
+                      overall, markdown) + "\n\n"
+            + _format(["exact road-days: other roads · roads with a parallel road within 12 m",
+                       *cities, "all cities"], kinds, markdown))
 
 
 def _format(head: list[str], rows: list[list[str]], markdown: bool) -> str:
