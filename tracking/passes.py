@@ -19,8 +19,8 @@ traversal in progress: while the device's robust speed over the last minute (tra
 median of 10 s blocks) is above `too_fast_kmh` the traversal is "ridden" and any pass it
 completes is suspect (recorded, never counted), what was walked before the ride included; a
 fix reporting walking speed (RIDE_SHARE) does not make it ridden, as the median lags the ride's
-end. When the speed falls back, coverage starts afresh: walking on from where the ride ended is a new
-traversal. A pass whose average moving speed exceeds the limit is suspect as well.
+end. When the speed falls back, coverage starts afresh: walking on from where the ride ended is
+a new traversal. A pass whose average moving speed exceeds the limit is suspect as well.
 """
 
 from __future__ import annotations
