@@ -22,7 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.judge.conditions import conditions, control
-from bench.judge.runner import TICK_S, day_fixes, day_plan, prepare
+from bench.judge.runner import day_fixes, day_plan, feed, new_tracker, prepare
 from bench.judge.twins import twin_roads
 
 
@@ -43,13 +43,6 @@ def main() -> None:
     cond = found[0]
 
     import tracking.stages as stages
-    from config.patrol import AlertConfig, PatrolConfig
-    from config.server import DevicesSection
-    from geofence.city import load_city
-    from geofence.index import CityIndex
-    from model.clock import DataClock
-    from tracking.devices import DeviceRegistry
-    from tracking.engine import Tracker
 
     p = prepare(args.city)
     roads = {r.id: r for r in p.city.roads}
@@ -74,10 +67,8 @@ def main() -> None:
             print(f"  truth   {tp.device}  pass at {tp.ts - t0:8.1f} s"
                   + ("  (suspect)" if tp.suspect else ""))
 
-    patrol = PatrolConfig()
-    index = CityIndex(load_city(p.folder), patrol.match_tolerance)
-    tracker = Tracker(index, patrol, AlertConfig(),
-                      DeviceRegistry.from_config(index, DevicesSection()), DataClock())
+    tracker = new_tracker(p)
+    index = tracker.ctx.index
     ri = index.road_ids[road.id]
     log: list[tuple[Any, ...]] = []
     count = stages.CountPasses._count
@@ -90,10 +81,7 @@ def main() -> None:
 
     stages.CountPasses._count = recording  # type: ignore[method-assign]
     try:
-        fixes = day_fixes(p, plan, cond, args.day, args.seed)
-        for a, b in fixes.slices(TICK_S):
-            tracker.ingest(fixes.positions(a, b))
-            tracker.tick()
+        feed(tracker, day_fixes(p, plan, cond, args.day, args.seed))
         tracker.flush()
     finally:
         stages.CountPasses._count = count  # type: ignore[method-assign]

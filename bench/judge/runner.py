@@ -13,6 +13,7 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from bench.judge.receiver import receive
 from bench.judge.score import Score, score_day
 from bench.judge.streets import StreetMap
 from bench.judge.truth import TruePass, day_passes
+
+if TYPE_CHECKING:
+    from tracking.engine import Tracker
 
 FIRST_DATE = "2026-06-01"  # a Monday; no daylight-saving change in the weeks after
 TICK_S = 60.0
@@ -82,7 +86,8 @@ def day_fixes(p: Prepared, plan: DayPlan, cond: Condition, day: int, seed: int) 
                           p.canyon_side, rng) for w in plan.walkers])
 
 
-def run_cell(cond: Condition, city: str, days: int, seed: int = 1) -> Score:
+def new_tracker(p: Prepared) -> Tracker:
+    """A tracker on the city folder with the default settings, as a user's server would be."""
     from config.patrol import AlertConfig, PatrolConfig
     from config.server import DevicesSection
     from geofence.city import load_city
@@ -91,11 +96,22 @@ def run_cell(cond: Condition, city: str, days: int, seed: int = 1) -> Score:
     from tracking.devices import DeviceRegistry
     from tracking.engine import Tracker
 
-    p = prepare(city)
     patrol = PatrolConfig()
     index = CityIndex(load_city(p.folder), patrol.match_tolerance)
-    tracker = Tracker(index, patrol, AlertConfig(),
-                      DeviceRegistry.from_config(index, DevicesSection()), DataClock())
+    return Tracker(index, patrol, AlertConfig(),
+                   DeviceRegistry.from_config(index, DevicesSection()), DataClock())
+
+
+def feed(tracker: Tracker, fixes: Merged) -> None:
+    """A day's fixes as a live server takes them: each TICK_S of data one ingest and a tick."""
+    for a, b in fixes.slices(TICK_S):
+        tracker.ingest(fixes.positions(a, b))
+        tracker.tick()
+
+
+def run_cell(cond: Condition, city: str, days: int, seed: int = 1) -> Score:
+    p = prepare(city)
+    tracker = new_tracker(p)
     total = Score()
     plans = []
     for day in range(days):
@@ -104,9 +120,7 @@ def run_cell(cond: Condition, city: str, days: int, seed: int = 1) -> Score:
         silent = (day_passes(p.city, plan.walkers, plan.open, plan.close, fixes.gaps)
                   if cond.dropouts else None)
         started = time.perf_counter()
-        for a, b in fixes.slices(TICK_S):
-            tracker.ingest(fixes.positions(a, b))
-            tracker.tick()
+        feed(tracker, fixes)
         total.seconds += time.perf_counter() - started
         total.fixes += len(fixes)
         plans.append((plan, truth, silent))
