@@ -17,11 +17,11 @@ Viterbi keeps for each fix the best score of every state and where it came from.
 than PRUNE below the best are dropped, at most BEAM kept. A fix is decided (committed) when
 every surviving path agrees on it (a fix left with one state: the usual case, at once) or when
 it is LAG_S older than the newest fix or the undecided fixes would take more than WINDOW_B
-bytes of the device's state (after dropping the states no surviving path runs through), from
-the best path then; so the live map is at most LAG_S behind, and a revised road choice
-credits each road with the fixes that truly belong to it. Decisions depend only on the
-device's fixes (and ticks telling it that LAG_S passed without fixes), never on how they were
-batched.
+bytes of the device's state (after dropping the states no surviving path runs through and
+thinning out the fixes every path crosses on one road), from the best path then; so the live
+map is at most LAG_S behind, and a revised road choice credits each road with the fixes that
+truly belong to it. Decisions depend only on the device's fixes (and ticks telling it that
+LAG_S passed without fixes), never on how they were batched.
 """
 
 from __future__ import annotations
@@ -343,6 +343,9 @@ class Matcher:
             self._unbranch(cols)
             size = window_bytes(cols)
         if size > WINDOW_B:
+            self._thin(cols)
+            size = window_bytes(cols)
+        if size > WINDOW_B:
             k = 0
             while size > WINDOW_B:
                 size -= COL_B + STATE_B * len(cols[k].road)
@@ -381,6 +384,36 @@ class Matcher:
                 return
         new.back = prev.back
         del cols[-2]
+
+    def _thin(self, cols: list[Column]) -> None:
+        """Drop the older fixes that add nothing to any path (as _coalesce does for the newest
+        three, after _unbranch left only the states paths run through): every path keeps its
+        road through the fix and it lies between its neighbours along the road. Runs of a walk
+        along two twin carriageways then take a few columns, not one a second."""
+        c = 1
+        while c < len(cols) - 1:
+            if self._thinnable(cols[c - 1], cols[c], cols[c + 1]):
+                nxt, mid = cols[c + 1], cols[c]
+                nxt.back = [mid.back[b] for b in nxt.back]
+                del cols[c]
+            else:
+                c += 1
+
+    def _thinnable(self, pp: Column, mid: Column, new: Column) -> bool:
+        """Whether `mid` can go: see _thin (the slack along the road is a default fix's
+        sigma, as the fixes' own are no longer kept; kept fixes stay within self.span)."""
+        if new.ts - pp.ts > self.span or mid.still or RESTARTED in new.flag:
+            return False
+        for k, b in enumerate(new.back):
+            if b < 0 or new.flag[k] == OUT or mid.road[b] != new.road[k] or mid.flag[b] != REAL:
+                return False
+            bb = mid.back[b]
+            if bb < 0 or pp.road[bb] != mid.road[b] or pp.flag[bb] == OUT:
+                return False
+            a, m, z = pp.off[bb], mid.off[b], new.off[k]
+            if not (a if a < z else z) - DEFAULT_SIGMA <= m <= (z if z > a else a) + DEFAULT_SIGMA:
+                return False
+        return True
 
     @staticmethod
     def _unbranch(cols: list[Column]) -> None:
