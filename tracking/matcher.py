@@ -70,6 +70,10 @@ CARRY_S = 30.0
 # proportion to the time since the fix before, up to CORR_S, or a minute of fixes nearer the
 # wrong road would outweigh where the walk can go.
 CORR_S = 20.0
+# An older fix is thinned out only when its place lies within this of the span between its
+# neighbours' (Matcher._thin): beyond, it may be the far end of a turn-back, which coverage
+# needs. (0 and 8 m were each a few road-days worse on the bench's tuning seeds.)
+THIN_SLACK = 4.0
 
 # A restart this near the decided place along the roads went through the junction between
 # (Matcher.commit), entered at NEAR_MPS when the fix reports no speed.
@@ -388,8 +392,8 @@ class Matcher:
     def _thin(self, cols: list[Column]) -> None:
         """Drop the older fixes that add nothing to any path (as _coalesce does for the newest
         three, after _unbranch left only the states paths run through): every path keeps its
-        road through the fix and it lies between its neighbours along the road. Runs of a walk
-        along two twin carriageways then take a few columns, not one a second."""
+        road through the fix and it lies between its neighbours along the road (THIN_SLACK).
+        Runs of a walk along two twin carriageways then take a few columns, not one a second."""
         c = 1
         while c < len(cols) - 1:
             if self._thinnable(cols[c - 1], cols[c], cols[c + 1]):
@@ -400,8 +404,7 @@ class Matcher:
                 c += 1
 
     def _thinnable(self, pp: Column, mid: Column, new: Column) -> bool:
-        """Whether `mid` can go: see _thin (the slack along the road is a default fix's
-        sigma, as the fixes' own are no longer kept; kept fixes stay within self.span)."""
+        """Whether `mid` can go: see _thin (kept fixes stay within self.span)."""
         if new.ts - pp.ts > self.span or mid.still or RESTARTED in new.flag:
             return False
         for k, b in enumerate(new.back):
@@ -411,7 +414,7 @@ class Matcher:
             if bb < 0 or pp.road[bb] != mid.road[b] or pp.flag[bb] == OUT:
                 return False
             a, m, z = pp.off[bb], mid.off[b], new.off[k]
-            if not (a if a < z else z) - DEFAULT_SIGMA <= m <= (z if z > a else a) + DEFAULT_SIGMA:
+            if not (a if a < z else z) - THIN_SLACK <= m <= (z if z > a else a) + THIN_SLACK:
                 return False
         return True
 
