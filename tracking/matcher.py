@@ -175,6 +175,12 @@ def window_bytes(cols: list[Column]) -> int:
             + NEWEST_B * len(cols[-1].road))
 
 
+def _between(a: float, m: float, z: float, slack: float) -> bool:
+    """Whether place m lies between a and z along the road, within slack: a fix there adds
+    nothing to the coverage of the walk from a to z (see Matcher._coalesce and _thin)."""
+    return (a if a < z else z) - slack <= m <= (z if z > a else a) + slack
+
+
 def sigma_of(acc: float | None) -> float:
     if acc is None or not acc > 0.0:
         return DEFAULT_SIGMA
@@ -383,8 +389,7 @@ class Matcher:
             b = prev.back[k]
             if b < 0 or pp.road[b] != prev.road[k] or pp.flag[b] == OUT:
                 return
-            a, m, z = pp.off[b], prev.off[k], new.off[k]
-            if not (a if a < z else z) - slack <= m <= (z if z > a else a) + slack:
+            if not _between(pp.off[b], prev.off[k], new.off[k], slack):
                 return
         new.back = prev.back
         del cols[-2]
@@ -413,8 +418,7 @@ class Matcher:
             bb = mid.back[b]
             if bb < 0 or pp.road[bb] != mid.road[b] or pp.flag[bb] == OUT:
                 return False
-            a, m, z = pp.off[bb], mid.off[b], new.off[k]
-            if not (a if a < z else z) - THIN_SLACK <= m <= (z if z > a else a) + THIN_SLACK:
+            if not _between(pp.off[bb], mid.off[b], new.off[k], THIN_SLACK):
                 return False
         return True
 
