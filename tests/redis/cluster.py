@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -79,6 +80,10 @@ commit_interval_s = 0.3
         return redis.Redis(port=self.redis.port)
 
     def start(self, name: str) -> None:
+        self._spawn(name)
+        self._wait(name)
+
+    def _spawn(self, name: str) -> None:
         role = self.roles[name]
         port = self.ports.setdefault(name, free_port())
         with (self.folder / f"{name}.log").open("ab") as log:  # the child keeps its own copy
@@ -86,7 +91,11 @@ commit_interval_s = 0.3
                 [sys.executable, str(ROOT / "server.py"), "--city", str(self.city), "--config",
                  str(self.config), "--redis", self.redis.url, "--role", role, "--port",
                  str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        if role != "tracker":
+
+    def _wait(self, name: str) -> None:
+        if self.roles[name] == "tracker":
+            self._wait_tracker(name)
+        else:
             self._wait_http(name)
 
     def _wait_http(self, name: str) -> None:
@@ -102,6 +111,22 @@ commit_interval_s = 0.3
             except OSError:
                 pass
             if time.monotonic() > deadline or self.procs[name].poll() is not None:
+                raise RuntimeError(f"{name} did not come up: see {self.folder / name}.log")
+            time.sleep(0.1)
+
+    def _wait_tracker(self, name: str) -> None:
+        """Until the tracker heartbeats in Redis. A worker refuses to start against a Redis
+        that does not answer (server.py), so a test that takes Redis away must not do it while
+        a tracker is still loading: on a loaded machine that once left no tracker at all."""
+        proc = self.procs[name]
+        prefix = f"{socket.gethostname()}-{proc.pid}-".encode()
+        deadline = time.monotonic() + 60
+        while True:
+            with self.client() as client:
+                members: Any = client.zrange(f"{self.keys.prefix}:trackers", 0, -1)
+            if any(m.startswith(prefix) for m in members):
+                return
+            if time.monotonic() > deadline or proc.poll() is not None:
                 raise RuntimeError(f"{name} did not come up: see {self.folder / name}.log")
             time.sleep(0.1)
 
@@ -131,8 +156,10 @@ commit_interval_s = 0.3
     def __enter__(self) -> LocalCluster:
         self.redis.start()
         try:
+            for name in self.roles:  # all load at once, then each is waited for
+                self._spawn(name)
             for name in self.roles:
-                self.start(name)
+                self._wait(name)
         except BaseException:
             self.stop()
             raise
