@@ -375,24 +375,12 @@ class Matcher:
         (within `slack`). Two twin carriageways walked for minutes then stay a few columns,
         so the lag can be long enough to tell them apart within a few KB."""
         pp, prev, new = cols[-3], cols[-2], cols[-1]
-        if new.ts - pp.ts > self.span:
-            # Decided steps kept within half the break of each other: further apart they could
-            # read as a silence to the pass counter (tracking/passes.py), which would start the
-            # traversal afresh.
-            return
         n = len(new.road)
         if len(prev.road) != n or new.road != prev.road or new.back != list(range(n)):
-            return
-        if OUT in new.flag or OUT in prev.flag or RESTARTED in new.flag:
-            return
-        for k in range(n):
-            b = prev.back[k]
-            if b < 0 or pp.road[b] != prev.road[k] or pp.flag[b] == OUT:
-                return
-            if not _between(pp.off[b], prev.off[k], new.off[k], slack):
-                return
-        new.back = prev.back
-        del cols[-2]
+            return  # the newest fix's states are not those of the one before, one for one
+        if self._thinnable(pp, prev, new, slack):
+            new.back = prev.back
+            del cols[-2]
 
     def _thin(self, cols: list[Column]) -> None:
         """Drop the older fixes that add nothing to any path (as _coalesce does for the newest
@@ -401,15 +389,20 @@ class Matcher:
         Runs of a walk along two twin carriageways then take a few columns, not one a second."""
         c = 1
         while c < len(cols) - 1:
-            if self._thinnable(cols[c - 1], cols[c], cols[c + 1]):
+            if self._thinnable(cols[c - 1], cols[c], cols[c + 1], THIN_SLACK):
                 nxt, mid = cols[c + 1], cols[c]
                 nxt.back = [mid.back[b] for b in nxt.back]
                 del cols[c]
             else:
                 c += 1
 
-    def _thinnable(self, pp: Column, mid: Column, new: Column) -> bool:
-        """Whether `mid` can go: see _thin (kept fixes stay within self.span)."""
+    def _thinnable(self, pp: Column, mid: Column, new: Column, slack: float) -> bool:
+        """Whether `mid` can go: every path through it keeps its road from `pp` to `new`, it is
+        a real fix (no outlier, no restart, not standing still: the pass counter needs those)
+        and it lies within `slack` of the span between its neighbours along the road. Decided
+        steps kept within half the break of each other: further apart they could read as a
+        silence to the pass counter (tracking/passes.py), which would start the traversal
+        afresh."""
         if new.ts - pp.ts > self.span or mid.still or RESTARTED in new.flag:
             return False
         for k, b in enumerate(new.back):
@@ -418,7 +411,7 @@ class Matcher:
             bb = mid.back[b]
             if bb < 0 or pp.road[bb] != mid.road[b] or pp.flag[bb] == OUT:
                 return False
-            if not _between(pp.off[bb], mid.off[b], new.off[k], THIN_SLACK):
+            if not _between(pp.off[bb], mid.off[b], new.off[k], slack):
                 return False
         return True
 
