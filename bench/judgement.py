@@ -20,6 +20,7 @@ import argparse
 import multiprocessing
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -61,9 +62,15 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--markdown", action="store_true", help="print Markdown tables")
     ap.add_argument("--wrong", action="store_true", help="list some wrong road-days per cell")
+    ap.add_argument("--along-only", action="store_true",
+                    help="keep only the along-road part of each fix's error: no road can be "
+                         "mistaken, so what is left wrong is the pass rule meeting along-road "
+                         "error (a bound on any map matcher)")
     args = ap.parse_args()
     conds = (control() if args.control else quick() if args.quick or (args.server and not args.only)
              else conditions())
+    if args.along_only:
+        conds = [replace(c, along_only=True) for c in conds]
     conds = [c for c in conds if args.only in c.name]
     cities = [c for c in args.cities.split(",") if c]
     for c in cities:

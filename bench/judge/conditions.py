@@ -22,15 +22,24 @@ class Condition:
     motion: str = "walk"  # "walk", "cycle" (cycling legs 3-5 m/s), "ride" (27-32 km/h rides)
     extras: bool = True  # fixes carry acc, speed, heading
     dropouts: bool = False
+    # Only the along-road part of each fix's error (bench/judgement.py --along-only): every fix
+    # lies on the street walked, so no matcher can take the wrong road; what is still wrong is
+    # the pass rule meeting along-road error (a bound, not a condition a handset meets).
+    along_only: bool = False
 
     @property
-    def name(self) -> str:
+    def base_name(self) -> str:
+        """The name without --along-only: the same walks draw the same error with it."""
         parts = [self.noise.label(), f"{self.interval:g} s", self.motion]
         if not self.extras:
             parts.append("bare")
         if self.dropouts:
             parts.append("dropouts")
         return " · ".join(parts)
+
+    @property
+    def name(self) -> str:
+        return self.base_name + (" · along-road error only" if self.along_only else "")
 
     @property
     def target(self) -> tuple[float, bool] | None:

@@ -79,7 +79,10 @@ def dropouts(w: Walker, rng: np.random.Generator, every_s: float = 480.0
 
 
 def receive(city: StreetMap, w: Walker, spec: NoiseSpec, interval: float, extras: bool,
-            drop: bool, canyon_side: FloatArray, rng: np.random.Generator) -> Fixes:
+            drop: bool, canyon_side: FloatArray, rng: np.random.Generator,
+            along_only: bool = False) -> Fixes:
+    """along_only: keep only the part of each fix's error along the street walked (the same
+    draws, so the same walk is compared with and without the rest)."""
     t = np.arange(float(w.t0[0]) + rng.uniform(0.0, interval), float(w.t1[-1]), interval)
     gaps = dropouts(w, rng) if drop else []
     if gaps:
@@ -95,6 +98,8 @@ def receive(city: StreetMap, w: Walker, spec: NoiseSpec, interval: float, extras
         side = canyon_side[w.street[leg]]
         err += spec.canyon_m * side[:, None] * np.column_stack((-tangent[:, 1], tangent[:, 0]))
     seen = xy + err + jump
+    if along_only:
+        seen = xy + ((err + jump) * tangent).sum(axis=1, keepdims=True) * tangent
     lon, lat = city.plane.to_lonlat(seen)
     acc = speed = heading = None
     if extras:
