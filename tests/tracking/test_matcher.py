@@ -24,7 +24,7 @@ from tracking.engine import Tracker
 from tracking.export.device import export_device
 from tracking.export.passes import export_passes
 from tracking.export.tracker import decode_tracker, encode_tracker, export_tracker, import_tracker
-from tracking.matcher import WINDOW_B, window_bytes
+from tracking.matcher import STILL, WINDOW_B, window_bytes
 
 # Two carriageways between the same two junctions, 20 m apart in the middle, and the roads
 # that lead to those junctions.
@@ -340,3 +340,37 @@ def test_a_biased_first_minute_does_not_decide_between_two_carriageways(seed: in
     feed(tracker, drifting)
     assert [passes(tracker, r) for r in ("stem", "north", "south", "n_out", "s_out")] == [
         1, 0, 1, 0, 1]
+
+
+def test_a_stand_inside_an_undecided_stretch_reaches_the_pass_counter(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The straight walk above, with a 20 s stand half-way that the handset reports (speed 0).
+    # While both roads stay open the matcher coalesces the stretch; the standing fixes must
+    # still reach the pass counter as standing (they cover nothing and are not time walked), as
+    # the thinning before an early decision keeps them (Matcher._thinnable: one rule for both).
+    import tracking.stages as stages
+
+    seen: list[tuple[float, int]] = []
+    count = stages.CountPasses._count
+
+    def spy(self: stages.CountPasses, slot: object, steps: list[tuple[float, int, float, int,
+                                                                       float]],
+            *args: object, **kwargs: object) -> None:
+        seen.extend((ts, flag) for ts, _road, _off, flag, _spd in steps)
+        count(self, slot, steps, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stages.CountPasses, "_count", spy)
+    city = make_city({"a": [(0, 0), (287, 0)], "b": [(0, 20), (287, 20)]})
+    tracker, _ = make_tracker(city)
+    t0 = at("09:00")
+    first = walk([(0.0, 0.0), (120.0, 0.0)], "insp-1", t0, every=1.0, lateral=8.0,
+                 heading=True)
+    lon, lat = lonlat(120.0, 8.0)
+    stood = [Position("insp-1", first[-1].ts + k, lat, lon, speed=0.0) for k in range(1, 21)]
+    rest = walk([(120.0, 0.0), (287.0, 0.0)], "insp-1", stood[-1].ts + 1.0, every=1.0,
+                lateral=8.0, heading=True)
+    feed(tracker, first + stood + rest)
+    assert (passes(tracker, "a"), passes(tracker, "b")) == (1, 0)
+    standing = [ts for ts, flag in seen if flag == STILL]
+    assert len(standing) >= 15, standing
+    assert all(stood[0].ts <= ts <= stood[-1].ts for ts in standing)
