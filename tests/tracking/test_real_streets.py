@@ -6,8 +6,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.judge.conditions import conditions
-from bench.judge.runner import day_fixes, day_plan, new_tracker, prepare
+from bench.judge.conditions import Condition, conditions, control
+from bench.judge.plans import DayPlan
+from bench.judge.runner import Prepared, day_fixes, day_plan, new_tracker, prepare
+from bench.judge.truth import TruePass
+from tracking.engine import Tracker
+
+
+def replay(city: str, cond: Condition, day: int, seed: int, device: str, t_from: float,
+           t_to: float) -> tuple[Prepared, DayPlan, list[TruePass], Tracker]:
+    """The bench's walk of `device` between t_from and t_to (seconds after the window opens)
+    through a fresh tracker, a minute of fixes an ingest as a live server takes them."""
+    p = prepare(city)
+    plan, truth = day_plan(p, day, cond.motion, seed)
+    fixes = day_fixes(p, plan, cond, day, seed)
+    mine = np.flatnonzero((np.asarray(fixes.devices)[fixes.who] == device)
+                          & (fixes.t >= plan.open + t_from) & (fixes.t < plan.open + t_to))
+    tracker = new_tracker(p)
+    for k in range(0, len(mine), 60):
+        tracker.ingest([fixes.positions(int(i), int(i) + 1)[0] for i in mine[k:k + 60]])
+        tracker.tick()
+    tracker.flush()
+    return p, plan, truth, tracker
 
 
 def test_a_walk_along_postikatu_under_a_canyon_bias_stays_on_its_carriageway() -> None:
@@ -18,17 +38,9 @@ def test_a_walk_along_postikatu_under_a_canyon_bias_stays_on_its_carriageway() -
     # about a minute, decided the middle of the walk on the other carriageway, and the pass was
     # lost; thinned (tracking/matcher.py Matcher._thin), it holds the whole walk.
     cond = next(c for c in conditions() if c.name == "gm σ5 + canyon 8 m · 1 s · walk")
-    p = prepare("helsinki")
-    plan, truth = day_plan(p, 0, cond.motion, 10)
-    fixes = day_fixes(p, plan, cond, 0, 10)
-    device, t_from, t_to = "insp-03", plan.open + 13_900.0, plan.open + 14_400.0
-    mine = np.flatnonzero((np.asarray(fixes.devices)[fixes.who] == device)
-                          & (fixes.t >= t_from) & (fixes.t < t_to))
-    tracker = new_tracker(p)
-    for k in range(0, len(mine), 60):  # a minute of fixes an ingest, as a live server
-        tracker.ingest([fixes.positions(int(i), int(i) + 1)[0] for i in mine[k:k + 60]])
-        tracker.tick()
-    tracker.flush()
+    device, t_from, t_to = "insp-03", 13_900.0, 14_400.0
+    p, plan, truth, tracker = replay("helsinki", cond, 0, 10, device, t_from, t_to)
+    t_from, t_to = plan.open + t_from, plan.open + t_to
     roads = {r.index: r.id for r in p.city.roads}
     walked = {roads[tp.road] for tp in truth
               if tp.device == device and t_from <= tp.ts < t_to - 60.0}
@@ -44,20 +56,10 @@ def test_a_walk_to_the_end_of_eteläranta_and_back_is_two_passes() -> None:
     # coalesced as it comes; each fix on the way back lay a metre beyond the next, and a slack
     # of the fix's sigma let the far end go one fix at a time, so the decided steps turned at
     # 54 m and neither walk reached 80 % (tracking/matcher.py Matcher._coalesce).
-    from bench.judge.conditions import control
-
     cond = next(c for c in control() if c.name == "white σ0 · 1 s · walk")
-    p = prepare("helsinki")
-    plan, truth = day_plan(p, 1, cond.motion, 1)
-    fixes = day_fixes(p, plan, cond, 1, 1)
-    device, t_from, t_to = "insp-05", plan.open + 19_600.0, plan.open + 19_960.0
-    mine = np.flatnonzero((np.asarray(fixes.devices)[fixes.who] == device)
-                          & (fixes.t >= t_from) & (fixes.t < t_to))
-    tracker = new_tracker(p)
-    for k in range(0, len(mine), 60):
-        tracker.ingest([fixes.positions(int(i), int(i) + 1)[0] for i in mine[k:k + 60]])
-        tracker.tick()
-    tracker.flush()
+    device, t_from, t_to = "insp-05", 19_600.0, 19_960.0
+    p, plan, truth, tracker = replay("helsinki", cond, 1, 1, device, t_from, t_to)
+    t_from, t_to = plan.open + t_from, plan.open + t_to
     road = next(r for r in p.city.roads if r.id == "r022")
     walked = [tp for tp in truth if tp.device == device and tp.road == road.index
               and t_from <= tp.ts < t_to]
