@@ -121,14 +121,14 @@ commit_interval_s = 0.3
         proc = self.procs[name]
         prefix = f"{socket.gethostname()}-{proc.pid}-".encode()
         deadline = time.monotonic() + 60
-        while True:
-            with self.client() as client:
+        with self.client() as client:
+            while True:
                 members: Any = client.zrange(f"{self.keys.prefix}:trackers", 0, -1)
-            if any(m.startswith(prefix) for m in members):
-                return
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"{name} did not come up: see {self.folder / name}.log")
-            time.sleep(0.1)
+                if any(m.startswith(prefix) for m in members):
+                    return
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"{name} did not come up: see {self.folder / name}.log")
+                time.sleep(0.1)
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> int:
         proc = self.procs.pop(name)
