@@ -34,7 +34,7 @@ from tracking.devices import DeviceRegistry
 from tracking.engine import Tracker
 from tracking.export.device import export_device
 from tracking.intervals import MAX_SPANS
-from tracking.matcher import BEAM, REAL, WINDOW_B, Column, window_bytes
+from tracking.matcher import BEAM, REAL, THIN_SLACK, WINDOW_B, Column, window_bytes
 from tracking.passes import PARKED, PassState, Traversal
 from tracking.state import DeviceSlot
 
@@ -54,6 +54,7 @@ def _fill(ps: PassState, ts: float, intervals: int) -> None:
     cols: list[Column] = []
     while True:  # as many columns as the matcher keeps (Matcher._general commits the rest)
         col = Column(ts - 1000.0 + len(cols), 1.234567)
+        col.worn = THIN_SLACK
         for k in range(BEAM):
             col.add(1000 + k, 1234.5 + k, -9.87654321 * k, k, REAL, 123456.789, -98765.4321,
                     ts - 1.0)
@@ -68,7 +69,7 @@ def _fill(ps: PassState, ts: float, intervals: int) -> None:
         tr = Traversal(2000 + r, ts - 36000.0, ts - 50.5, 123.456789)
         share = max(1, intervals // 2)
         tr.iv = [float(i) * 7.654321 for i in range(2 * share)]
-        tr.covered, tr.moving, tr.rate = 321.987654, 234.5678, 1.3456789
+        tr.covered, tr.moving, tr.fast_m = 321.987654, 234.5678, 1.3456789
         trs.append(tr)
     ps.cur, ps.parked = trs[0], trs[1:]
 

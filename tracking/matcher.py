@@ -40,7 +40,7 @@ LAG_S = 180.0
 # undecided: a column costs COL_B plus STATE_B per state (road, offset in decimetres, back
 # link, flag: at most 3 + 5 + 1 + 1 B), the newest NEWEST_B more per state (score, anchor).
 WINDOW_B = 2800
-COL_B = 28  # array header, ts and speed (float64: 9 B each), nine list headers, still
+COL_B = 29  # array header, ts and speed (float64: 9 B each), nine list headers, still, worn
 STATE_B = 10
 NEWEST_B = 36
 DEFAULT_SIGMA = 8.0  # m, a fix without a reported accuracy
@@ -70,9 +70,10 @@ CARRY_S = 30.0
 # proportion to the time since the fix before, up to CORR_S, or a minute of fixes nearer the
 # wrong road would outweigh where the walk can go.
 CORR_S = 20.0
-# An older fix is thinned out only when its place lies within this of the span between its
-# neighbours' (Matcher._thin): beyond, it may be the far end of a turn-back, which coverage
-# needs. (0 and 8 m were each a few road-days worse on the bench's tuning seeds.)
+# Thinning may drop a fix lying up to this far beyond its neighbours' span along the road (the
+# jitter of a walk or a stand), as long as what the dropped fixes reached and the kept ones do
+# not adds up to no more than this (Column.worn): the far end of a turn-back, whose fixes on
+# the way back each lie a step short of the one before, wears away by this much at most.
 THIN_SLACK = 4.0
 
 # A restart this near the decided place along the roads went through the junction between
@@ -99,12 +100,15 @@ class Column:
     last seen at: this fix for a real state, an older one for a state carried over outliers)."""
 
     __slots__ = ("anc_t", "anc_x", "anc_y", "back", "flag", "off", "road", "score", "spd",
-                 "still", "ts")
+                 "still", "ts", "worn")
 
     def __init__(self, ts: float, spd: float = -1.0) -> None:
         self.ts = ts
         self.spd = spd  # the speed the fix reported (-1: none)
         self.still = False  # the fix reported standing still
+        # How far fixes thinned out next to it reached beyond the places kept (m, at most
+        # THIN_SLACK): what coverage may have lost there.
+        self.worn = 0.0
         self.road: list[int] = []
         self.off: list[float] = []
         self.score: list[float] = []
@@ -173,12 +177,6 @@ def window_bytes(cols: list[Column]) -> int:
     """Bytes the undecided fixes take in the exported state, at most (see WINDOW_B)."""
     return (3 + COL_B * len(cols) + STATE_B * sum(len(c.road) for c in cols)
             + NEWEST_B * len(cols[-1].road))
-
-
-def _between(a: float, m: float, z: float, slack: float) -> bool:
-    """Whether place m lies between a and z along the road, within slack: a fix there adds
-    nothing to the coverage of the walk from a to z (see Matcher._coalesce and _thin)."""
-    return (a if a < z else z) - slack <= m <= (z if z > a else a) + slack
 
 
 def sigma_of(acc: float | None) -> float:
@@ -381,42 +379,84 @@ class Matcher:
         n = len(new.road)
         if len(prev.road) != n or new.road != prev.road or new.back != list(range(n)):
             return  # the newest fix's states are not those of the one before, one for one
-        if self._thinnable(pp, prev, new, 0.0):
+        if prev.worn == 0.0 and self._beyond(pp, [prev], new) == 0.0:
             new.back = prev.back
             del cols[-2]
 
     def _thin(self, cols: list[Column]) -> None:
         """Drop the older fixes that add nothing to any path (as _coalesce does for the newest
-        three, after _unbranch left only the states paths run through): every path keeps its
-        road through the fix and it lies between its neighbours along the road (THIN_SLACK).
-        Runs of a walk along two twin carriageways then take a few columns, not one a second."""
+        three, after _unbranch left only the states paths run through): one fix, or two that
+        step back and forth, lying within the span of their neighbours along the road, or
+        beyond it by the jitter of a walk or a stand (THIN_SLACK). Runs of a walk along two
+        twin carriageways then take a few columns, not one a second. What the dropped fixes
+        reached beyond the span is kept on their neighbours (Column.worn) and counts against
+        the slack: at a turn-back each fix on the way back lies a step short of the one before,
+        and dropping them one by one with a slack each wore the turn's far end away (a 93 m
+        road walked from 72 m to its end and back, no error at all, came out as 73 m)."""
         c = 1
         while c < len(cols) - 1:
-            if self._thinnable(cols[c - 1], cols[c], cols[c + 1], THIN_SLACK):
-                nxt, mid = cols[c + 1], cols[c]
-                nxt.back = [mid.back[b] for b in nxt.back]
-                del cols[c]
-            else:
+            run, worn = self._thinnable(cols, c)
+            if not run:
                 c += 1
+                continue
+            pp, nxt = cols[c - 1], cols[c + run]
+            for mid in reversed(cols[c:c + run]):
+                nxt.back = [mid.back[b] for b in nxt.back]
+            if worn > 0.0:
+                pp.worn = max(pp.worn, worn)
+                nxt.worn = max(nxt.worn, worn)
+            del cols[c:c + run]
+            c = max(1, c - 1)  # the fix before may lie between its neighbours now
 
-    def _thinnable(self, pp: Column, mid: Column, new: Column, slack: float) -> bool:
-        """Whether `mid` can go: every path through it keeps its road from `pp` to `new`, it is
-        a real fix (no outlier, no restart, not standing still: the pass counter needs those)
-        and it lies within `slack` of the span between its neighbours along the road. Decided
-        steps kept within half the break of each other: further apart they could read as a
-        silence to the pass counter (tracking/passes.py), which would start the traversal
-        afresh."""
-        if new.ts - pp.ts > self.span or mid.still or RESTARTED in new.flag:
-            return False
+    def _thinnable(self, cols: list[Column], c: int) -> tuple[int, float]:
+        """How many fixes from cols[c] on thinning may drop (one, or two stepping back and
+        forth) and how far what they reached lies beyond the span of the fixes kept either
+        side, wear before included; (0, inf) if none."""
+        for run in (1, 2):
+            if c + run < len(cols):
+                mids = cols[c:c + run]
+                worn = self._beyond(cols[c - 1], mids, cols[c + run]) + max(m.worn for m in mids)
+                if worn <= THIN_SLACK:
+                    return run, worn
+        return 0, math.inf
+
+    def _beyond(self, pp: Column, mids: list[Column], new: Column) -> float:
+        """How far `mids` (consecutive fixes between `pp` and `new`) lie beyond the span of `pp`
+        and `new` along the road, on the path that takes them furthest (0: within it, so the
+        coverage from `pp` to `new` holds theirs); inf when they cannot go: a path through them
+        changes road, or they are not plain fixes (an outlier, a restart, or standing still:
+        the pass counter needs those, and the fix before a stand, which says how far the walk
+        got: a stand covers nothing). Decided steps kept within half the break of each other:
+        further apart they could read as a silence to the pass counter (tracking/passes.py),
+        which would start the traversal afresh."""
+        if new.ts - pp.ts > self.span or new.still or RESTARTED in new.flag:
+            return math.inf
+        for mid in mids:
+            if mid.still:
+                return math.inf
+        out = 0.0
         for k, b in enumerate(new.back):
-            if b < 0 or new.flag[k] == OUT or mid.road[b] != new.road[k] or mid.flag[b] != REAL:
-                return False
-            bb = mid.back[b]
-            if bb < 0 or pp.road[bb] != mid.road[b] or pp.flag[bb] == OUT:
-                return False
-            if not _between(pp.off[bb], mid.off[b], new.off[k], slack):
-                return False
-        return True
+            if b < 0 or new.flag[k] == OUT:
+                return math.inf
+            road, hi = new.road[k], new.off[k]
+            offs = []
+            for mid in reversed(mids):
+                if mid.road[b] != road or mid.flag[b] != REAL:
+                    return math.inf
+                offs.append(mid.off[b])
+                b = mid.back[b]
+                if b < 0:
+                    return math.inf
+            if pp.road[b] != road or pp.flag[b] == OUT:
+                return math.inf
+            lo = pp.off[b]
+            if lo > hi:
+                lo, hi = hi, lo
+            for o in offs:
+                d = lo - o if o < lo else o - hi
+                if d > out:
+                    out = d
+        return out
 
     @staticmethod
     def _unbranch(cols: list[Column]) -> None:

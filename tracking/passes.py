@@ -9,18 +9,21 @@ Dense fixes (1 Hz) are filtered by a median of three, so one stray fix never set
 walk went. It becomes a pass when the union reaches `pass_coverage` of the road length; coverage
 then starts afresh from that point. It is dropped when the device is off the road (or silent)
 for more than `break_s`, when the window closes, or when the local day changes; a hop to a
-neighbouring road and back within `break_s` loses nothing (PARKED). Outside the window nothing
-counts; a traversal entered before the opening is credited from the opening on (interpolated
-between the fixes either side of it). A traversal that starts without a junction step is
-credited from the road's nearest entry within min(30 %, 100 m) (FILL_SHARE); a pass completed on
-a fix reporting no speed needs min(8 m, 5 %) more (BARE_M). An interval whose along-road jump is
-implausible for its time gap adds nothing and leaves the anchor where it was. Riding spoils the
-traversal in progress: while the device's robust speed over the last minute (tracking/pace.py:
-median of 10 s blocks) is above `too_fast_kmh` the traversal is "ridden" and any pass it
-completes is suspect (recorded, never counted), what was walked before the ride included; a
-fix reporting walking speed (RIDE_SHARE) does not make it ridden, as the median lags the ride's
-end. When the speed falls back, coverage starts afresh: walking on from where the ride ended is
-a new traversal. A pass whose average moving speed exceeds the limit is suspect as well.
+neighbouring road and back within `break_s` loses nothing (PARKED), unless the walk came back
+through a junction elsewhere on the road (round a block: nothing between is bridged). Outside
+the window nothing counts; a traversal entered before the opening is credited from the opening
+on (interpolated between the fixes either side of it). A traversal that starts without a
+junction step is credited from the road's nearest entry within min(30 %, 100 m) (FILL_SHARE); a
+pass completed on a fix reporting no speed needs min(8 m, 5 %) more (BARE_M). An interval whose
+along-road jump is implausible for its time gap adds nothing and leaves the anchor where it was.
+Riding spoils the traversal in progress: while the device's robust speed over the last minute
+(tracking/pace.py: median of 10 s blocks) is above `too_fast_kmh` the traversal is "ridden" and
+any pass it completes is suspect (recorded, never counted), what was walked before the ride
+included; a fix reporting walking speed (RIDE_SHARE) does not make it ridden, as the median lags
+the ride's end. When the speed falls back, coverage starts afresh: walking on from where the
+ride ended is a new traversal. A pass whose average moving speed exceeds the limit is suspect as
+well, and so is one a quarter of whose coverage came from fixes reporting riding speed
+(FAST_SHARE): the median has not yet seen a ride begun within the last half minute.
 """
 
 from __future__ import annotations
@@ -64,6 +67,10 @@ FILL_SHARE, FILL_M = 0.3, 100.0
 # While the robust pace reads riding, a fix reporting under this share of the riding speed is
 # walking (the ride ended within the median's lag), so it does not spoil the traversal.
 RIDE_SHARE = 0.5
+# A pass is suspect when this share of its coverage was added by fixes whose own (Doppler)
+# speed was above too_fast_kmh: the robust pace (three 10 s blocks) has not yet seen a ride
+# that began within the last half minute, the fixes' speeds have, and it takes many of them.
+FAST_SHARE = 0.25
 LONG_S = 10.0  # a gap longer than this is capped by the pace as well as by the fix's speed
 
 
@@ -72,7 +79,7 @@ class PassRecord:
     road: int  # index into CityIndex.roads
     ts: float  # when the coverage threshold was reached
     device: str
-    suspect: bool  # average speed above too_fast_kmh: riding, not walking
+    suspect: bool  # ridden, not walked (PassCounter.step: the pace, average speed, FAST_SHARE)
     start_ts: float
     covered_m: float
     speed: float  # m/s over the time spent adding coverage
@@ -81,7 +88,7 @@ class PassRecord:
 class Traversal:
     """Coverage of one road by one device. `off` is NaN after the device left the road."""
 
-    __slots__ = ("covered", "iv", "last", "moving", "off", "open", "rate", "ridden", "road",
+    __slots__ = ("covered", "fast_m", "iv", "last", "moving", "off", "open", "ridden", "road",
                  "start")
 
     def __init__(self, road: int, open_: float, ts: float, off: float) -> None:
@@ -93,7 +100,7 @@ class Traversal:
         self.iv: list[float] = []  # flat, sorted, disjoint [a0, b0, a1, b1, ...]
         self.covered = 0.0
         self.moving = 0.0  # seconds spent adding new coverage, for the suspect speed
-        self.rate = 0.0  # smoothed m/s of new coverage; kept across restarts
+        self.fast_m = 0.0  # coverage added by fixes reporting riding speed (FAST_SHARE)
         self.ridden = False  # the rate went above riding speed during this traversal
 
     def restart(self, ts: float, off: float) -> None:
@@ -101,7 +108,7 @@ class Traversal:
         self.off = off
         if self.iv:
             self.iv = []
-        self.covered = self.moving = 0.0
+        self.covered = self.moving = self.fast_m = 0.0
 
 
 class PassState(MatchState):
@@ -211,7 +218,11 @@ class PassCounter:
             if back is not None:
                 # Back on a parked road within break_s: the hop was a stray fix or a short
                 # detour; the stretch since is bridged, capped by the walker's speed (below).
+                # Unless the walk came back through a junction elsewhere on the road: round
+                # a block, say, it did not walk the stretch between.
                 tr = st.cur = back
+                if exact and abs(off - tr.off) > self.slack:
+                    tr.off = off
             else:
                 tr = None
         if tr is None:
@@ -234,7 +245,6 @@ class PassCounter:
         if tr.open != day.open or dt > self.break_s:
             tr.open = day.open
             tr.restart(ts, off)
-            tr.rate = 0.0  # after a break the old speed says nothing
             tr.ridden = False
             return None
         if not on or o0 != o0:  # outside the window (or no anchor)
@@ -295,12 +305,14 @@ class PassCounter:
             return None
         tr.covered += added
         tr.moving += dt
+        if speed > self.fast:
+            tr.fast_m += added
         if tr.covered < self.need[road] or (
                 speed < 0.0 and not exact
                 and tr.covered < self.need[road] + self.margin[road]):
             return None
         speed = tr.covered / tr.moving if tr.moving > 0.0 else math.inf
-        suspect = tr.ridden or speed > self.fast
+        suspect = tr.ridden or speed > self.fast or tr.fast_m >= FAST_SHARE * tr.covered
         rec = PassRecord(road, ts, device, suspect, tr.start, tr.covered, speed)
         tr.restart(ts, off)
         return rec

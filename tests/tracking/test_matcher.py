@@ -24,7 +24,7 @@ from tracking.engine import Tracker
 from tracking.export.device import export_device
 from tracking.export.passes import export_passes
 from tracking.export.tracker import decode_tracker, encode_tracker, export_tracker, import_tracker
-from tracking.matcher import STILL, WINDOW_B, window_bytes
+from tracking.matcher import REAL, STILL, THIN_SLACK, WINDOW_B, Column, window_bytes
 
 # Two carriageways between the same two junctions, 20 m apart in the middle, and the roads
 # that lead to those junctions.
@@ -374,3 +374,25 @@ def test_a_stand_inside_an_undecided_stretch_reaches_the_pass_counter(
     standing = [ts for ts, flag in seen if flag == STILL]
     assert len(standing) >= 15, standing
     assert all(stood[0].ts <= ts <= stood[-1].ts for ts in standing)
+
+
+def test_thinning_a_full_window_keeps_the_far_end_of_a_turn_back() -> None:
+    # Undecided fixes of a walk to 93 m and back to 66 m that coalescing left (as it does while
+    # other paths, dropped since, kept them from being between their neighbours): on the way
+    # back each lies a metre short of the one before. Thinning drops the fixes between their
+    # neighbours and wears the far end by its slack at most: with a slack of 4 m a fix at a
+    # time it dropped 93 m as lying within 4 m of the span from 70 m to 92 m, then 92 m, and
+    # so on, and a 93 m road walked from its junction at 72 m to its end and back came out as
+    # 73 m (Matcher._thin, Column.worn).
+    tracker, _ = make_tracker(TWINS)
+    matcher = tracker.ctx.matcher
+    road = tracker.ctx.index.road_ids["north"]
+    cols: list[Column] = []
+    for k, off in enumerate([70.0, 75.0, 81.0, 87.0, 93.0, *range(92, 65, -1)]):
+        col = Column(at("09:00") + k, 1.2)
+        col.add(road, float(off), 0.0, 0 if cols else -1, REAL, 0.0, 0.0, 0.0)
+        cols.append(col)
+    matcher._thin(cols)
+    kept = [c.off[0] for c in cols]
+    assert kept[0] == 70.0 and kept[-1] == 66.0 and len(kept) <= 4
+    assert max(kept) >= 93.0 - THIN_SLACK  # worn by the jitter's slack at most, once

@@ -66,3 +66,57 @@ def test_a_walk_to_the_end_of_eteläranta_and_back_is_two_passes() -> None:
     assert len(walked) == 2
     counted = [sp for sp in tracker.road_passes("r022", plan.date) if sp["device"] == device]
     assert len(counted) == 2
+
+
+def _counted(city: str, cond_name: str, day: int, seed: int, device: str, road_id: str,
+             t_from: float, t_to: float) -> tuple[list[TruePass], list[dict[str, object]]]:
+    """The truth's passes and the tracker's (suspect ones included) of `device` on `road_id`
+    within [t_from, t_to) seconds after the window opens, from the bench's day replayed."""
+    cond = next(c for c in conditions() + control() if c.name == cond_name)
+    p, plan, truth, tracker = replay(city, cond, day, seed, device, t_from, t_to)
+    t_from, t_to = plan.open + t_from, plan.open + t_to
+    road = next(r for r in p.city.roads if r.id == road_id)
+    walked = [tp for tp in truth if tp.device == device and tp.road == road.index
+              and t_from <= tp.ts < t_to]
+    counted = [sp for sp in tracker.road_passes(road_id, plan.date) if sp["device"] == device]
+    return walked, counted
+
+
+def test_a_slow_walk_there_and_back_along_siltasaarenkatu_is_two_passes() -> None:
+    # Helsinki's Siltasaarenkatu (r006, 119 m, a twin road) walked to its end and back at about
+    # 1 m/s with no error at all (the bench's control, seed 1). The handset's Doppler speed
+    # read under 0.5 m/s now and then, so some fixes stood still; the window thinned the
+    # moving fixes between them away, and a stand covers nothing: the kept steps were all
+    # standing ones, and neither walk counted (tracking/matcher.py Matcher._droppable keeps
+    # the fix before a stand).
+    walked, counted = _counted("helsinki", "white σ0 · 1 s · walk", 4, 1, "insp-06", "r006",
+                               13_900.0, 14_260.0)
+    assert len(walked) == 2
+    assert len(counted) == 2 and not any(sp["suspect"] for sp in counted)
+
+
+
+
+def test_a_pass_ridden_within_the_first_half_minute_of_a_ride_is_suspect() -> None:
+    # Helsinki's Vuorikatu (r068, 120 m) walked one way, then ridden back at 29 km/h on a
+    # scooter the moment the walk ended (the bench's control, seed 1). The robust pace needs
+    # three 10 s blocks of riding and the ride took 15 s, so the ridden pass counted as
+    # walked; most of its coverage came from fixes whose own (Doppler) speed said riding, so
+    # it is suspect (tracking/passes.py FAST_SHARE).
+    walked, counted = _counted("helsinki", "white σ0 · 1 s · ride", 0, 1, "insp-02", "r068",
+                               26_200.0, 26_400.0)
+    assert [tp.suspect for tp in walked] == [False, True]
+    assert [sp["suspect"] for sp in counted] == [False, True]
+
+
+def test_a_ride_round_the_block_is_not_a_pass_of_the_road_it_left() -> None:
+    # Helsinki's Puutarhakatu (r094, 191 m) cycled end to end, round the block (44 s on other
+    # roads) and end to end again, with 5 s fixes and no error (the bench's control, seed 1).
+    # Coming back within the break to the road it had left, the traversal was taken up again
+    # and the stretch from the far end, where it left, to the near end, where it came back
+    # through a junction, was bridged as if ridden along it: a third pass (tracking/passes.py
+    # PassCounter.step bridges no more when the walk came back through a junction elsewhere).
+    walked, counted = _counted("helsinki", "white σ0 · 5 s · cycle", 1, 1, "insp-03", "r094",
+                               20_980.0, 21_140.0)
+    assert len(walked) == 2
+    assert len(counted) == 2 and not any(sp["suspect"] for sp in counted)

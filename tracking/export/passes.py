@@ -25,7 +25,7 @@ class TraversalData(msgspec.Struct, array_like=True):
     iv: list[float]
     covered: float
     moving: float
-    rate: float
+    fast_m: float  # (named `rate` before, and always 0.0 then: no riding coverage)
     ridden: bool
 
 
@@ -43,6 +43,7 @@ class ColumnData(msgspec.Struct, array_like=True):
     anc_t: list[float]
     still: bool
     spd: float = -1.0  # the speed the fix reported (-1: none); absent from older exports
+    worn: int = 0  # Column.worn in decimetres, rounded up; absent from older exports
 
 
 class PassStateData(msgspec.Struct, array_like=True):
@@ -68,7 +69,7 @@ def _traversal(tr: Traversal | None) -> TraversalData | None:
     if tr is None:
         return None
     return TraversalData(tr.road, tr.open, tr.start, tr.last, tr.off, list(tr.iv), tr.covered,
-                         tr.moving, tr.rate, tr.ridden)
+                         tr.moving, tr.fast_m, tr.ridden)
 
 
 def _traversal_from(data: TraversalData | None) -> Traversal | None:
@@ -76,7 +77,7 @@ def _traversal_from(data: TraversalData | None) -> Traversal | None:
         return None
     tr = Traversal(data.road, data.open, data.start, data.off)
     tr.last, tr.iv, tr.covered, tr.moving = data.last, list(data.iv), data.covered, data.moving
-    tr.rate, tr.ridden = data.rate, data.ridden
+    tr.fast_m, tr.ridden = data.fast_m, data.ridden
     return tr
 
 
@@ -96,7 +97,7 @@ def _column(c: Column) -> ColumnData:
     return ColumnData(c.ts, list(c.road), [round(o * 10.0) for o in c.off], list(c.score),
                       list(c.back),
                       list(c.flag), list(c.anc_x), list(c.anc_y), list(c.anc_t), c.still,
-                      c.spd)
+                      c.spd, math.ceil(c.worn * 10.0))
 
 
 def _column_from(d: ColumnData) -> Column:
@@ -109,6 +110,7 @@ def _column_from(d: ColumnData) -> Column:
                                               list(d.score), list(d.back), list(d.flag))
     c.anc_x, c.anc_y, c.anc_t = list(d.anc_x), list(d.anc_y), list(d.anc_t)
     c.still = d.still
+    c.worn = d.worn / 10.0
     return c
 
 
