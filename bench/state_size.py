@@ -67,7 +67,7 @@ def _fill(ps: PassState, ts: float, intervals: int) -> None:
     trs = []
     for r in range(PARKED + 1):
         tr = Traversal(2000 + r, ts - 36000.0, ts - 50.5, 123.456789)
-        share = max(1, intervals // 2)
+        share = max(1, min(intervals // 2, MAX_SPANS))  # (a traversal keeps MAX_SPANS pieces)
         tr.iv = [float(i) * 7.654321 for i in range(2 * share)]
         tr.covered, tr.moving, tr.fast_m = 321.987654, 234.5678, 1.3456789
         trs.append(tr)
