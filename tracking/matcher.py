@@ -374,7 +374,8 @@ class Matcher:
         enough to tell them apart within a few KB. No slack: at a turn-back each fix on the
         way back lies a step beyond the next, and a slack let the far end go one fix at a
         time, taking the turn with it (a 70 m dead end walked there and back, no error at all,
-        came out as 54 m each way)."""
+        came out as 54 m each way). Nor a fix thinning wore (Column.worn): it stands for fixes
+        beyond it."""
         pp, prev, new = cols[-3], cols[-2], cols[-1]
         n = len(new.road)
         if len(prev.road) != n or new.road != prev.road or new.back != list(range(n)):
