@@ -347,7 +347,7 @@ def test_a_stand_inside_an_undecided_stretch_reaches_the_pass_counter(
     # The straight walk above, with a 20 s stand half-way that the handset reports (speed 0).
     # While both roads stay open the matcher coalesces the stretch; the standing fixes must
     # still reach the pass counter as standing (they cover nothing and are not time walked), as
-    # the thinning before an early decision keeps them (Matcher._thinnable: one rule for both).
+    # the thinning before an early decision keeps them (Matcher._beyond: one rule for both).
     import tracking.stages as stages
 
     seen: list[tuple[float, int]] = []

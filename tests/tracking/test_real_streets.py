@@ -50,24 +50,6 @@ def test_a_walk_along_postikatu_under_a_canyon_bias_stays_on_its_carriageway() -
     assert len(counted["r033"]) == 1 and not counted["r027"]
 
 
-def test_a_walk_to_the_end_of_eteläranta_and_back_is_two_passes() -> None:
-    # Helsinki's Eteläranta (r022, 70 m) walked to its end and back with no error at all (the
-    # bench's control, seed 1). While the matcher keeps another road open the stretch is
-    # coalesced as it comes; each fix on the way back lay a metre beyond the next, and a slack
-    # of the fix's sigma let the far end go one fix at a time, so the decided steps turned at
-    # 54 m and neither walk reached 80 % (tracking/matcher.py Matcher._coalesce).
-    cond = next(c for c in control() if c.name == "white σ0 · 1 s · walk")
-    device, t_from, t_to = "insp-05", 19_600.0, 19_960.0
-    p, plan, truth, tracker = replay("helsinki", cond, 1, 1, device, t_from, t_to)
-    t_from, t_to = plan.open + t_from, plan.open + t_to
-    road = next(r for r in p.city.roads if r.id == "r022")
-    walked = [tp for tp in truth if tp.device == device and tp.road == road.index
-              and t_from <= tp.ts < t_to]
-    assert len(walked) == 2
-    counted = [sp for sp in tracker.road_passes("r022", plan.date) if sp["device"] == device]
-    assert len(counted) == 2
-
-
 def _counted(city: str, cond_name: str, day: int, seed: int, device: str, road_id: str,
              t_from: float, t_to: float) -> tuple[list[TruePass], list[dict[str, object]]]:
     """The truth's passes and the tracker's (suspect ones included) of `device` on `road_id`
@@ -82,19 +64,29 @@ def _counted(city: str, cond_name: str, day: int, seed: int, device: str, road_i
     return walked, counted
 
 
+def test_a_walk_to_the_end_of_eteläranta_and_back_is_two_passes() -> None:
+    # Helsinki's Eteläranta (r022, 70 m) walked to its end and back with no error at all (the
+    # bench's control, seed 1). While the matcher keeps another road open the stretch is
+    # coalesced as it comes; each fix on the way back lay a metre beyond the next, and a slack
+    # of the fix's sigma let the far end go one fix at a time, so the decided steps turned at
+    # 54 m and neither walk reached 80 % (tracking/matcher.py Matcher._coalesce).
+    walked, counted = _counted("helsinki", "white σ0 · 1 s · walk", 1, 1, "insp-05", "r022",
+                               19_600.0, 19_960.0)
+    assert len(walked) == 2
+    assert len(counted) == 2
+
+
 def test_a_slow_walk_there_and_back_along_siltasaarenkatu_is_two_passes() -> None:
     # Helsinki's Siltasaarenkatu (r006, 119 m, a twin road) walked to its end and back at about
     # 1 m/s with no error at all (the bench's control, seed 1). The handset's Doppler speed
     # read under 0.5 m/s now and then, so some fixes stood still; the window thinned the
     # moving fixes between them away, and a stand covers nothing: the kept steps were all
-    # standing ones, and neither walk counted (tracking/matcher.py Matcher._droppable keeps
+    # standing ones, and neither walk counted (tracking/matcher.py Matcher._beyond keeps
     # the fix before a stand).
     walked, counted = _counted("helsinki", "white σ0 · 1 s · walk", 4, 1, "insp-06", "r006",
                                13_900.0, 14_260.0)
     assert len(walked) == 2
     assert len(counted) == 2 and not any(sp["suspect"] for sp in counted)
-
-
 
 
 def test_a_pass_ridden_within_the_first_half_minute_of_a_ride_is_suspect() -> None:
