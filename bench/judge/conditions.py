@@ -5,7 +5,8 @@ motions x extras x dropouts would be 720 conditions).
 Base: time-correlated Gauss-Markov error, fixes every 1 s, walking (with partial walks and
 stops), reported accuracy/speed/heading, no dropouts. Then: sigma 3-15 m at 1 s and 5 s; white
 error; heavy tails (Student-t, mixture); isolated multipath jumps and bursts; an urban-canyon
-bias; cycling and scooter rides; no reported extras; dropouts; and two whole hard days.
+bias; cycling and scooter rides; Doppler speeds that drift; no reported extras; dropouts; and two
+whole hard days.
 """
 
 from __future__ import annotations
@@ -26,16 +27,25 @@ class Condition:
     # lies on the street walked, so no matcher can take the wrong road; what is still wrong is
     # the pass rule meeting along-road error (a bound, not a condition a handset meets).
     along_only: bool = False
+    # Doppler velocity off in scale and drifting, not only white (bench/judge/receiver.py):
+    # the speed and heading rules meeting a handset whose Doppler is worse than the base's.
+    drift: bool = False
 
     @property
-    def base_name(self) -> str:
-        """The name without --along-only: the same walks draw the same error with it."""
+    def draws_name(self) -> str:
+        """What seeds the error's draws: the name without --along-only and the Doppler drift
+        (drawn apart), so those compare the same walks under the same position error."""
         parts = [self.noise.label(), f"{self.interval:g} s", self.motion]
         if not self.extras:
             parts.append("bare")
         if self.dropouts:
             parts.append("dropouts")
         return " · ".join(parts)
+
+    @property
+    def base_name(self) -> str:
+        """The name without --along-only."""
+        return self.draws_name + (" · Doppler drift" if self.drift else "")
 
     @property
     def name(self) -> str:
@@ -75,6 +85,7 @@ def conditions() -> list[Condition]:
     out += [Condition(_gm(5.0, canyon_m=8.0)), Condition(_gm(8.0, canyon_m=6.0), 5.0)]
     out += [Condition(_gm(8.0), 1.0, "cycle"), Condition(_gm(8.0), 5.0, "cycle"),
             Condition(_gm(8.0), 1.0, "ride"), Condition(_gm(5.0), 5.0, "ride")]
+    out += [Condition(_gm(8.0), 1.0, drift=True), Condition(_gm(8.0), 5.0, "cycle", drift=True)]
     out += [Condition(_gm(8.0), 1.0, extras=False), Condition(_gm(8.0), 5.0, extras=False),
             Condition(_gm(8.0, jumps=0.02), 1.0, extras=False)]
     out += [Condition(_gm(8.0), 1.0, dropouts=True),

@@ -8,7 +8,13 @@ docs/contract.md §4):
   (sd 0.3). Multipath fools it: only half of the jumps and bursts raise `acc`.
 - `speed` and `heading` come from Doppler velocity, which position multipath does not move: the
   true velocity plus 0.3 m/s of noise per axis; no heading below 0.3 m/s (Android reports none
-  when still).
+  when still). Under "Doppler drift" (`drift`) that noise is not all white: each walker's
+  velocity is off in scale (sd DRIFT_SCALE) and drifts (Gauss-Markov, sd DRIFT_SD per axis,
+  time constant DRIFT_TAU) besides. Handsets do show this: a constant bias between Doppler and
+  code rate (Peng et al., J. Navigation 2023, a Xiaomi MI8), distance from phone speed off by
+  a few per cent for runners (Sensors 23(5) 2678, 2023). The figures are assumptions of that
+  order, not fitted to recordings; drawn from their own generator, so the positions' error is
+  the same as without the drift.
 Dropouts (10-120 s, one every ~8 minutes when on) never swallow a whole street traversal: every
 street the walker walked has at least one fix on it; a dropout may hide a junction.
 """
@@ -20,9 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.judge.geo import FloatArray, direction_at, heading_deg, point_at
-from bench.judge.noise import NoiseSpec, bulk, multipath
+from bench.judge.noise import NoiseSpec, bulk, gauss_markov, multipath
 from bench.judge.streets import StreetMap
 from bench.judge.walkers import STOP, Walker
+
+DRIFT_SCALE, DRIFT_SD, DRIFT_TAU = 0.03, 0.15, 30.0
 
 
 @dataclass
@@ -80,9 +88,10 @@ def dropouts(w: Walker, rng: np.random.Generator, every_s: float = 480.0
 
 def receive(city: StreetMap, w: Walker, spec: NoiseSpec, interval: float, extras: bool,
             drop: bool, canyon_side: FloatArray, rng: np.random.Generator,
-            along_only: bool = False) -> Fixes:
+            along_only: bool = False, drift: np.random.Generator | None = None) -> Fixes:
     """along_only: keep only the part of each fix's error along the street walked (the same
-    draws, so the same walk is compared with and without the rest)."""
+    draws, so the same walk is compared with and without the rest); drift: the generator of
+    the Doppler velocity's scale error and drift (module docstring), None for white only."""
     t = np.arange(float(w.t0[0]) + rng.uniform(0.0, interval), float(w.t1[-1]), interval)
     gaps = dropouts(w, rng) if drop else []
     if gaps:
@@ -110,6 +119,9 @@ def receive(city: StreetMap, w: Walker, spec: NoiseSpec, interval: float, extras
         est = np.where(noticed, np.hypot(est, np.hypot(jump[:, 0], jump[:, 1]) / 1.5), est)
         acc = np.round(1.5 * est * rng.lognormal(0.0, 0.3, len(t)), 1).astype(np.float64)
         v = vel + rng.standard_normal((len(t), 2)) * 0.3
+        if drift is not None:
+            v += vel * drift.normal(0.0, DRIFT_SCALE) + gauss_markov(t, DRIFT_SD, DRIFT_TAU,
+                                                                     drift)
         speed = np.round(np.hypot(v[:, 0], v[:, 1]), 2).astype(np.float64)
         heading = np.where(np.hypot(vel[:, 0], vel[:, 1]) >= 0.3,
                            np.round(heading_deg(v[:, 0], v[:, 1]), 1) % 360.0, np.nan)

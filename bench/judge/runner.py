@@ -81,9 +81,11 @@ def day_plan(p: Prepared, day: int, motion: str, seed: int) -> tuple[DayPlan, li
 
 
 def day_fixes(p: Prepared, plan: DayPlan, cond: Condition, day: int, seed: int) -> Merged:
-    rng = np.random.default_rng(seed_of(seed, p.name, day, cond.base_name))
+    rng = np.random.default_rng(seed_of(seed, p.name, day, cond.draws_name))
+    drift = (np.random.default_rng(seed_of(seed, p.name, day, cond.draws_name, "drift"))
+             if cond.drift else None)
     return merge([receive(p.city, w, cond.noise, cond.interval, cond.extras, cond.dropouts,
-                          p.canyon_side, rng, cond.along_only) for w in plan.walkers])
+                          p.canyon_side, rng, cond.along_only, drift) for w in plan.walkers])
 
 
 def new_tracker(p: Prepared) -> Tracker:

@@ -4,6 +4,7 @@ only their part along the street walked, so no road can be mistaken."""
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from bench.judge.noise import NoiseSpec
 from bench.judge.receiver import receive, true_track
@@ -33,3 +34,29 @@ def test_along_only_keeps_the_along_road_part_of_the_same_error() -> None:
     np.testing.assert_allclose(xy_along[on_a, 0], xy_full[on_a, 0], atol=1e-6)
     np.testing.assert_allclose(xy_along[on_b, 1], xy_full[on_b, 1], atol=1e-6)
     assert np.abs(xy_full[:, 1][on_a]).max() > 10.0  # the full error did leave the street
+
+
+def test_doppler_drift_moves_the_speeds_and_not_the_positions() -> None:
+    c = city()
+    # Twenty minutes up and down A: long enough for the drift to wander.
+    w = walk(c, [("A", 0, 200, 160, WALK), ("A", 200, 0, 160, WALK)] * 4)
+    spec = NoiseSpec("gm", 8.0)
+    side = np.zeros(len(c.streets))
+    white = receive(c, w, spec, 1.0, True, False, side, np.random.default_rng(7))
+    drift = receive(c, w, spec, 1.0, True, False, side, np.random.default_rng(7),
+                    drift=np.random.default_rng(8))
+    np.testing.assert_array_equal(white.lon, drift.lon)  # the position's error is the same
+    np.testing.assert_array_equal(white.lat, drift.lat)
+    assert white.speed is not None and drift.speed is not None
+    _, vel, _ = true_track(c, w, white.t)
+    true_speed = np.hypot(vel[:, 0], vel[:, 1])
+    n = len(true_speed) // 60 * 60
+
+    def minute_means(speed: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.asarray((speed - true_speed)[:n].reshape(-1, 60).mean(axis=1))
+
+    # White noise (0.3 m/s) averages out over a minute: ~0.04 m/s is left (0.023-0.046 over
+    # 40 seeds) ...
+    assert minute_means(white.speed).std() < 0.06
+    # ... a drifting Doppler's does not (0.069-0.19 over the same seeds).
+    assert minute_means(drift.speed).std() > 0.06
