@@ -31,6 +31,7 @@ from bench.judge.streets import StreetMap
 from bench.judge.walkers import STOP, Walker
 
 DRIFT_SCALE, DRIFT_SD, DRIFT_TAU = 0.03, 0.15, 30.0
+ACC_FLOOR = 1.0  # m: Android reads an accuracy of 0 as none (Location.getAccuracy)
 
 
 @dataclass
@@ -117,7 +118,8 @@ def receive(city: StreetMap, w: Walker, spec: NoiseSpec, interval: float, extras
         est = np.sqrt(0.5 * spec.sigma ** 2 + 0.5 * recent ** 2)
         noticed = hit & (rng.random(len(t)) < 0.5)
         est = np.where(noticed, np.hypot(est, np.hypot(jump[:, 0], jump[:, 1]) / 1.5), est)
-        acc = np.round(1.5 * est * rng.lognormal(0.0, 0.3, len(t)), 1).astype(np.float64)
+        acc = np.round(np.maximum(1.5 * est * rng.lognormal(0.0, 0.3, len(t)), ACC_FLOOR), 1
+                       ).astype(np.float64)
         v = vel + rng.standard_normal((len(t), 2)) * 0.3
         if drift is not None:
             v += vel * drift.normal(0.0, DRIFT_SCALE) + gauss_markov(t, DRIFT_SD, DRIFT_TAU,

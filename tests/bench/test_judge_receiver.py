@@ -60,3 +60,15 @@ def test_doppler_drift_moves_the_speeds_and_not_the_positions() -> None:
     assert minute_means(white.speed).std() < 0.06
     # ... a drifting Doppler's does not (0.069-0.19 over the same seeds).
     assert minute_means(drift.speed).std() > 0.06
+
+
+def test_an_error_free_handset_still_reports_an_accuracy() -> None:
+    # An accuracy of 0 m means "none" to Android (Location.getAccuracy) and to the tracker: a
+    # handset whose fixes happen to be perfect says how good they are, not that it cannot.
+    c = city()
+    w = walk(c, [("A", 0, 200, 160, WALK)])
+    fixes = receive(c, w, NoiseSpec("white", 0.0), 1.0, True, False, np.zeros(len(c.streets)),
+                    np.random.default_rng(7))
+    assert fixes.acc is not None
+    assert fixes.acc.min() >= 1.0
+    np.testing.assert_array_equal(fixes.err, 0.0)
