@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from config.patrol import PatrolConfig
 from tracking.intervals import add_interval
-from tracking.matcher import MatchState
+from tracking.matcher import STILL_MPS, MatchState
 from tracking.pace import Pace
 
 if TYPE_CHECKING:
@@ -72,6 +72,13 @@ RIDE_SHARE = 0.5
 # that began within the last half minute, the fixes' speeds have, and it takes many of them.
 FAST_SHARE = 0.25
 LONG_S = 10.0  # a gap longer than this is capped by the pace as well as by the fix's speed
+# A walk that turns back at a dead end between two fixes went further than either: as far as
+# the speed the later fix reports says the way between took (speed x dt = there and back). When
+# that reaches within DEAD_TOL of the dead end (an end with no junction within DEAD_M), the
+# road is covered to it: a cyclist's 5 s fixes fall up to 12 m short of a turn. The tolerance is
+# min(DEAD_TOL, DEAD_SHARE x length), so that a walk stopping at 75 % of a short road does not
+# reach its end on one fix stepping back.
+DEAD_M, DEAD_TOL, DEAD_SHARE = 3.0, 5.0, 0.05
 
 
 @dataclass(slots=True)
@@ -145,6 +152,16 @@ class PassCounter:
                                                                         strict=True)])
         # A pass reached on a fix without a reported speed needs this more (BARE_M).
         self.margin = [min(BARE_M, BARE_SHARE * length) for length in self.length]
+        # Where a turn must reach to be one at each road's start and end (DEAD_TOL), -inf
+        # and inf where the end is not a dead end (known only with a road graph).
+        self.dead_lo = [-math.inf] * len(self.length)
+        self.dead_hi = [math.inf] * len(self.length)
+        for k, (p, length) in enumerate(zip(ports or (), self.length, strict=False)):
+            tol = min(DEAD_TOL, DEAD_SHARE * length)
+            if p and p[0] > DEAD_M:
+                self.dead_lo[k] = tol
+            if p and p[-1] < length - DEAD_M:
+                self.dead_hi[k] = length - tol
         self.break_s = patrol.break_s
         self.fast = too_fast_kmh / 3.6
         self.spike = spike_mps
@@ -274,10 +291,19 @@ class PassCounter:
             t0 = day.open
             tr.start = t0
         iv = tr.iv
+        dead = NAN  # where a turn at a dead end was: the way back from it is walked too
         if off == o0:
             added = 0.0
         else:
             lo, hi = (o0, off) if o0 <= off else (off, o0)
+            if not exact and speed >= STILL_MPS and dt <= LONG_S:
+                # Went on from o0, turned and came back to off: did it turn at a dead end?
+                turn = 0.5 * (o0 + off + (speed * dt if off < o0 else -speed * dt))
+                if off < o0:
+                    if turn >= self.dead_hi[road] and (not iv or o0 >= iv[-1]):
+                        dead = hi = self.length[road]
+                elif turn <= self.dead_lo[road] and (not iv or o0 <= iv[0]):
+                    dead = lo = 0.0
             if len(iv) == 2 and lo <= iv[1] and hi >= iv[0]:
                 # add_interval's fast path, inlined: one interval, which the step overlaps
                 x, y = iv[0], iv[1]
@@ -287,7 +313,7 @@ class PassCounter:
                 iv[1] = nhi
                 added = (nhi - nlo) - (y - x)
             else:
-                added = add_interval(iv, o0, off)
+                added = add_interval(iv, lo, hi)
         tr.last = ts
         tr.off = off
         dt = ts - t0
@@ -311,8 +337,16 @@ class PassCounter:
                 speed < 0.0 and not exact
                 and tr.covered < self.need[road] + self.margin[road]):
             return None
-        speed = tr.covered / tr.moving if tr.moving > 0.0 else math.inf
-        suspect = tr.ridden or speed > self.fast or tr.fast_m >= FAST_SHARE * tr.covered
-        rec = PassRecord(road, ts, device, suspect, tr.start, tr.covered, speed)
+        rate = tr.covered / tr.moving if tr.moving > 0.0 else math.inf
+        suspect = tr.ridden or rate > self.fast or tr.fast_m >= FAST_SHARE * tr.covered
+        rec = PassRecord(road, ts, device, suspect, tr.start, tr.covered, rate)
         tr.restart(ts, off)
+        if dead == dead:  # the way back from the dead end begins the next traversal
+            gap = abs(dead - off)
+            tr.iv = [off, dead] if off < dead else [dead, off]
+            tr.covered = gap
+            tr.moving = gap / speed
+            if speed > self.fast:
+                tr.fast_m = gap
         return rec
+

@@ -302,3 +302,41 @@ def test_a_road_found_late_is_credited_from_its_nearest_junction() -> None:
     s = PassState()
     run(line(T, 290.0, L), c=c, state=s, speed=1.4)
     assert s.cur is not None and s.cur.iv == [250.0, L]
+
+
+def _there_and_back(turn: float, speed: float, every: float, t1: float = 1.0
+                    ) -> list[tuple[float, float]]:
+    """From a junction at 16 m out to `turn` and back to it at `speed`, a fix every `every`
+    seconds from t1 on (the junction steps at both ends are separate)."""
+    out = turn - 16.0
+    total = 2.0 * out / speed
+    pts = []
+    t = t1
+    while t < total:
+        d = speed * t
+        pts.append((T + t, 16.0 + (d if d <= out else 2.0 * out - d)))
+        t += every
+    return pts
+
+
+def _dead_end_passes(ports: list[float], turn: float, speed: float, every: float) -> int:
+    c = PassCounter([82.0, 300.0], PatrolConfig(), too_fast_kmh=25.0, ports=[ports, []])
+    s = PassState()
+    day = CAL.day_of(T)
+    n = int(c.step(s, "insp", T, day, 0, 16.0, True, speed) is not None)
+    for ts, off in _there_and_back(turn, speed, every):
+        n += c.step(s, "insp", ts, day, 0, off, False, speed) is not None
+    back = T + 2.0 * (turn - 16.0) / speed
+    return n + (c.step(s, "insp", back, day, 0, 16.0, True, speed) is not None)
+
+
+def test_a_turn_at_a_dead_end_between_two_fixes_reaches_the_end() -> None:
+    # Helsinki's Pohjoisesplanadi stub (82 m, entered and left by a junction 16 m in): a
+    # cyclist's 5 s fixes lie 71 and 68 m in, either side of the turn at the dead end. Out and
+    # back are 66 m each, two passes; the fixes alone show 55 m, none.
+    assert _dead_end_passes([0.0, 16.0], 82.0, 5.0, 5.0) == 2
+    # The same fixes where the end is a junction: the cyclist may have turned onto the other
+    # road there, nothing says the road's last 11 m were ridden.
+    assert _dead_end_passes([0.0, 16.0, 82.0], 82.0, 5.0, 5.0) == 0
+    # A walk turning 8 m short of the dead end (a partial walk) is not credited to it.
+    assert _dead_end_passes([0.0, 16.0], 74.0, 1.4, 1.0) == 0
