@@ -156,11 +156,11 @@ class PassCounter:
         # and inf where the end is not a dead end (known only with a road graph).
         self.dead_lo = [-math.inf] * len(self.length)
         self.dead_hi = [math.inf] * len(self.length)
-        for k, (p, length) in enumerate(zip(ports or (), self.length, strict=False)):
+        for k, (ends, length) in enumerate(zip(self.entries, self.length, strict=True)):
             tol = min(DEAD_TOL, DEAD_SHARE * length)
-            if p and p[0] > DEAD_M:
+            if ends[0] > DEAD_M:
                 self.dead_lo[k] = tol
-            if p and p[-1] < length - DEAD_M:
+            if ends[-1] < length - DEAD_M:
                 self.dead_hi[k] = length - tol
         self.break_s = patrol.break_s
         self.fast = too_fast_kmh / 3.6
@@ -298,11 +298,11 @@ class PassCounter:
             lo, hi = (o0, off) if o0 <= off else (off, o0)
             if not exact and speed >= STILL_MPS and dt <= LONG_S:
                 # Went on from o0, turned and came back to off: did it turn at a dead end?
-                turn = 0.5 * (o0 + off + (speed * dt if off < o0 else -speed * dt))
+                mid, reach = 0.5 * (o0 + off), 0.5 * speed * dt
                 if off < o0:
-                    if turn >= self.dead_hi[road] and (not iv or o0 >= iv[-1]):
+                    if mid + reach >= self.dead_hi[road] and (not iv or o0 >= iv[-1]):
                         dead = hi = self.length[road]
-                elif turn <= self.dead_lo[road] and (not iv or o0 <= iv[0]):
+                elif mid - reach <= self.dead_lo[road] and (not iv or o0 <= iv[0]):
                     dead = lo = 0.0
             if len(iv) == 2 and lo <= iv[1] and hi >= iv[0]:
                 # add_interval's fast path, inlined: one interval, which the step overlaps
@@ -349,4 +349,3 @@ class PassCounter:
             if speed > self.fast:
                 tr.fast_m = gap
         return rec
-

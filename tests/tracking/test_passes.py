@@ -304,14 +304,13 @@ def test_a_road_found_late_is_credited_from_its_nearest_junction() -> None:
     assert s.cur is not None and s.cur.iv == [250.0, L]
 
 
-def _there_and_back(turn: float, speed: float, every: float, t1: float = 1.0
-                    ) -> list[tuple[float, float]]:
+def _there_and_back(turn: float, speed: float, every: float) -> list[tuple[float, float]]:
     """From a junction at 16 m out to `turn` and back to it at `speed`, a fix every `every`
-    seconds from t1 on (the junction steps at both ends are separate)."""
+    seconds from 1 s on (the junction steps at both ends are separate)."""
     out = turn - 16.0
     total = 2.0 * out / speed
     pts = []
-    t = t1
+    t = 1.0
     while t < total:
         d = speed * t
         pts.append((T + t, 16.0 + (d if d <= out else 2.0 * out - d)))
